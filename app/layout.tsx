@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { GeistSans } from "geist/font/sans";
+import { GeistMono } from "geist/font/mono";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "EcoLink — GPU inference cloud", template: "%s · EcoLink" },
+  description: "OpenAI-compatible API for chat, images and speech-to-text on EcoLink's GPU cloud.",
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
+      <body className="min-h-screen bg-white font-sans text-zinc-900 antialiased">{children}</body>
+    </html>
+  );
+}

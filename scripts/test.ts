@@ -1,0 +1,85 @@
+// `npm test`: the whole suite. Builds the app once, starts one real stack (PostgreSQL, SMTP sink,
+// the production server) and runs Vitest (unit + integration) and Playwright (Chromium) against it.
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { ensureDebianPackages } from "./lib/system-packages";
+import { startStack } from "../test/support/stack";
+import { TEST_SYSTEM_PACKAGES } from "./lib/required-packages";
+
+const root = path.resolve(__dirname, "..");
+const distDir = ".next-test";
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const result = spawnSync(command, args, { cwd: root, env, stdio: "inherit" });
+  return result.status ?? 1;
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function vitestCounts(file: string): Counts {
+  try {
+    const report = JSON.parse(readFileSync(file, "utf8")) as {
+      success: boolean;
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+    };
+    // A file that fails to load fails no test but fails the run.
+    const failed = report.numFailedTests || (report.success ? 0 : 1);
+    return { passed: report.numPassedTests, failed, skipped: report.numPendingTests + report.numTodoTests };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
+function playwrightCounts(file: string): Counts {
+  try {
+    const report = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected, skipped: report.stats.skipped };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
+async function main() {
+  const missing = ensureDebianPackages(TEST_SYSTEM_PACKAGES, "The test suite");
+  if (missing.includes("chromium")) throw new Error("Chromium is required for the end-to-end tests.");
+
+  const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir };
+  const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+  if (process.env.TEST_APP_MODE !== "dev") {
+    console.log("Building the app for the tests…");
+    if (run(process.execPath, [nextBin, "build"], { ...baseEnv, NODE_ENV: "production" }) !== 0) throw new Error("next build failed");
+  }
+
+  const stack = await startStack({ app: true });
+  const env = { ...baseEnv, ...stack.env };
+  const reports = path.join(root, "test-results");
+  rmSync(reports, { recursive: true, force: true });
+  const vitestReport = path.join(reports, "vitest.json");
+  const playwrightReport = path.join(reports, "playwright.json");
+  const extraArgs = process.argv.slice(2);
+  try {
+    run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extraArgs], env);
+    run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport });
+  } finally {
+    await stack.stop();
+  }
+  const unit = vitestCounts(vitestReport);
+  const e2e = playwrightCounts(playwrightReport);
+  const total = { passed: unit.passed + e2e.passed, failed: unit.failed + e2e.failed, skipped: unit.skipped + e2e.skipped };
+  console.log(`\nVitest: ${unit.passed} passed, ${unit.failed} failed; Playwright: ${e2e.passed} passed, ${e2e.failed} failed`);
+  console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+import globalSetup from "./global-setup";
+
+export default function playwrightGlobalSetup() {
+  return globalSetup();
+}

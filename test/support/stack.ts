@@ -1,0 +1,138 @@
+// Everything the integration and end-to-end tests run against, started for real: a throwaway
+// embedded PostgreSQL with the migrations applied and the seed loaded, a loopback SMTP sink, and
+// the Next.js app (the production build in NEXT_DIST_DIR, or `next dev` with TEST_APP_MODE=dev).
+// scripts/test.ts starts one stack for the whole run and hands its addresses down in the
+// environment; a test file run on its own starts one through the runners' global setup.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
+import { applyMigrations } from "../../scripts/lib/migrations";
+import { startMailSink } from "./mail-sink";
+
+const root = path.resolve(__dirname, "../..");
+
+export interface StackEnv {
+  DATABASE_URL: string;
+  APP_URL: string;
+  MAIL_DIR: string;
+  SMTP_PORT: string;
+  AUTH_SECRET: string;
+  TEST_STACK_READY: "1";
+}
+
+export interface RunningStack {
+  env: StackEnv;
+  stop(): Promise<void>;
+}
+
+export interface AppInstance {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret";
+
+export function appEnvironment(stack: { databaseUrl: string; port: number; smtpPort: number }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: process.env.TEST_APP_MODE === "dev" ? ("development" as const) : ("production" as const),
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: stack.databaseUrl,
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    AUTH_URL: `http://localhost:${stack.port}`,
+    AUTH_TRUST_HOST: "true",
+    SMTP_URL: `smtp://127.0.0.1:${stack.smtpPort}`,
+    PORT: String(stack.port),
+    ...extra,
+  };
+}
+
+/**
+ * Starts one more app process against the stack's database, e.g. a second instance behind an
+ * imagined load balancer, or one with different settings. Usable from any test process.
+ */
+export async function startAppInstance(extraEnv: Record<string, string> = {}): Promise<AppInstance> {
+  const databaseUrl = process.env.DATABASE_URL;
+  const smtpPort = Number(process.env.SMTP_PORT);
+  if (!databaseUrl || !smtpPort) throw new Error("startAppInstance needs a running test stack (DATABASE_URL, SMTP_PORT)");
+  const port = await freePort();
+  return startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, extraEnv), port);
+}
+
+async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppInstance> {
+  const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+  const mode = process.env.TEST_APP_MODE === "dev" ? "dev" : "start";
+  const child: ChildProcess = spawn(process.execPath, [nextBin, mode, "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (process.env.TEST_APP_LOG) process.stderr.write(chunk);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The app server exited during start:\n${output}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`The app server did not become healthy:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export async function startStack(options: { app: boolean }): Promise<RunningStack> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "ecolink-test-"));
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), persistent: false, quiet: true });
+  await postgres.createDatabase("ecolink_test");
+  const databaseUrl = postgres.url("ecolink_test");
+  await applyMigrations(databaseUrl);
+  const { seedDatabase } = await import("../../prisma/seed");
+  await seedDatabase(databaseUrl);
+
+  const smtpPort = await freePort();
+  const mailDir = path.join(tmp, "mail");
+  const sink = await startMailSink(mailDir, smtpPort);
+
+  let app: AppInstance | null = null;
+  if (options.app) {
+    const port = await freePort();
+    app = await startAppServer(appEnvironment({ databaseUrl, port, smtpPort }), port);
+  }
+
+  return {
+    env: {
+      DATABASE_URL: databaseUrl,
+      APP_URL: app?.url ?? "",
+      MAIL_DIR: mailDir,
+      SMTP_PORT: String(smtpPort),
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      TEST_STACK_READY: "1",
+    },
+    stop: async () => {
+      await app?.stop();
+      await sink.close();
+      await postgres.stop();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { inject } from "vitest";
+
+for (const [name, value] of Object.entries(inject("stackEnv"))) {
+  if (value !== undefined) process.env[name] = value;
+}
