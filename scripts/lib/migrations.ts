@@ -17,7 +17,15 @@ const noFilters = { externalTables: [], externalEnums: [] };
 type EngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
 type SchemaEngine = EngineModule["SchemaEngine"]["prototype"];
 
-async function loadEngineModule(): Promise<EngineModule> {
+// The bindings module is a singleton, so the WASM instance behind it must be too.
+let engineModule: Promise<EngineModule> | undefined;
+
+function loadEngineModule(): Promise<EngineModule> {
+  engineModule ??= instantiateEngineModule();
+  return engineModule;
+}
+
+async function instantiateEngineModule(): Promise<EngineModule> {
   // The engine reports a Rust panic's message here before it aborts.
   (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
     set_message: (message: string) => console.error(`schema engine panic: ${message}`),
