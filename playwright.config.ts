@@ -2,6 +2,7 @@ import { defineConfig, devices } from "@playwright/test";
 
 export default defineConfig({
   testDir: "test/e2e",
+  outputDir: "test-results/e2e",
   globalSetup: "./test/support/playwright-global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },

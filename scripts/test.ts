@@ -60,7 +60,7 @@ async function main() {
 
   const stack = await startStack({ app: true });
   const env = { ...baseEnv, ...stack.env };
-  const reports = path.join(root, "test-results");
+  const reports = path.join(root, "test-reports");
   rmSync(reports, { recursive: true, force: true });
   const vitestReport = path.join(reports, "vitest.json");
   const playwrightReport = path.join(reports, "playwright.json");
