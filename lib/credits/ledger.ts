@@ -60,7 +60,7 @@ export async function applyMovement(tx: Tx, movement: CreditMovement): Promise<b
 
 /** Records one movement in its own transaction; true when applied, false when already recorded. */
 export async function recordCreditMovement(movement: CreditMovement): Promise<boolean> {
-  return db.$transaction((tx) => applyMovement(tx, movement));
+  return db.$transaction((tx) => applyMovement(tx, movement), { maxWait: 15_000, timeout: 15_000 });
 }
 
 export async function getBalance(userId: string, tx: Tx = db): Promise<Balance> {

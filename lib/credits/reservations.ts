@@ -45,6 +45,10 @@ export interface Settlement {
   balanceAfter: bigint;
 }
 
+// Bursts of concurrent requests queue for pool connections; a queued reservation is still valid
+// work, so it may wait longer than Prisma's 2 s default instead of failing the request.
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
+
 export function newRequestId(): string {
   return `req_${randomUUID().replace(/-/g, "")}`;
 }
@@ -79,7 +83,7 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
       INSERT INTO "RequestLog" ("id", "userId", "apiKeyId", "modelId", "endpoint", "source", "status", "reserved", "createdAt")
       VALUES (${requestId}, ${request.userId}, ${request.apiKeyId}, ${request.modelId}, ${request.endpoint},
               ${request.source}::"RequestSource", 'PENDING', ${request.amount}, now())`;
-  });
+  }, TRANSACTION_OPTIONS);
   return { requestId, userId: request.userId, apiKeyId: request.apiKeyId, amount: request.amount };
 }
 
@@ -130,7 +134,7 @@ export async function settleRequest(requestId: string, outcome: RequestOutcome):
     });
     const balance = await tx.$queryRaw<{ balance: bigint }[]>`SELECT "balance" FROM "CreditAccount" WHERE "userId" = ${request.userId}`;
     return { cost, balanceAfter: balance[0]?.balance ?? 0n };
-  });
+  }, TRANSACTION_OPTIONS);
 }
 
 /**
