@@ -14,6 +14,8 @@ from collections import Counter, defaultdict
 
 SPECIAL_TOKENS = ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]
 
+MAX_CHUNK_BYTES = 256
+
 # Byte classes of the pre-tokenizer.
 LETTER, DIGIT, SPACE, NEWLINE, OTHER = 0, 1, 2, 3, 4
 
@@ -37,7 +39,8 @@ def pretokenize(data: bytes) -> list[bytes]:
 
     A chunk is: an optional single space followed by a run of one class among
     letter/digit/other; or a run of spaces (leaving the last space to the next
-    word when one follows); or a run of newlines.
+    word when one follows); or a run of newlines. Chunks longer than
+    MAX_CHUNK_BYTES are cut into pieces of that length.
     """
     chunks: list[bytes] = []
     n = len(data)
@@ -59,7 +62,10 @@ def pretokenize(data: bytes) -> list[bytes]:
         else:
             while i < n and data[i] == 10:
                 i += 1
-        chunks.append(data[start:i])
+        # Very long runs are cut so a hostile input cannot make BPE quadratic;
+        # no chunk of the training corpus comes near this length.
+        for s in range(start, i, MAX_CHUNK_BYTES):
+            chunks.append(data[s : min(s + MAX_CHUNK_BYTES, i)])
     return chunks
 
 

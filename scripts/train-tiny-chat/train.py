@@ -147,6 +147,33 @@ def export_onnx(model: TinyChat, path: str):
     )
 
 
+def write_model_config(cfg: Config, path: str):
+    """What the TypeScript runtime needs to shape the KV cache of model.onnx."""
+    with open(path, "w") as f:
+        json.dump(
+            {
+                "model": "ecolink/tiny-chat",
+                "context_length": cfg.context_length,
+                "n_layer": cfg.n_layer,
+                "n_head": cfg.n_head,
+                "head_dim": cfg.d_model // cfg.n_head,
+                "d_model": cfg.d_model,
+                "vocab_size": cfg.vocab_size,
+                "onnx_inputs": {
+                    "input_ids": "int64 [batch, seq]",
+                    "past_key_values": "float32 [n_layer, 2, batch, n_head, past_seq, head_dim]",
+                },
+                "onnx_outputs": {
+                    "logits": "float32 [batch, seq, vocab_size]",
+                    "present": "float32 [n_layer, 2, batch, n_head, past_seq + seq, head_dim]",
+                },
+            },
+            f,
+            indent=2,
+        )
+        f.write("\n")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.abspath(os.path.join(here, "..", ".."))
@@ -282,6 +309,7 @@ def main():
     torch.save({"config": cfg.__dict__, "state_dict": model.state_dict()}, os.path.join(args.work_dir, "model.pt"))
     onnx_path = os.path.join(args.out, "model.onnx")
     export_onnx(model, onnx_path)
+    write_model_config(cfg, os.path.join(args.out, "config.json"))
     log(f"exported {onnx_path} ({os.path.getsize(onnx_path)} bytes)", logf)
 
     sp = tok.special_ids
