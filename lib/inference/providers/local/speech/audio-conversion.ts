@@ -1,0 +1,135 @@
+// Uploads in, 16 kHz mono 16-bit PCM out, with Debian's ffmpeg. The upload is written to a fresh
+// directory under os.tmpdir() (mp4/m4a need a seekable file, not a pipe) that is always removed.
+// Durations come from counting decoded samples, never from container headers: MediaRecorder's
+// webm has none, and a header can claim anything.
+import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { DomainError } from "@/lib/errors";
+
+import { ProcessFailedError, runProcess } from "./run-process";
+
+export const SPEECH_SAMPLE_RATE = 16_000;
+const BYTES_PER_SECOND = SPEECH_SAMPLE_RATE * 2;
+const WAV_HEADER_BYTES = 44;
+const FFMPEG_TIMEOUT_MS = 120_000;
+/** OpenAI rejects shorter audio with the same sentence. */
+const MIN_AUDIO_SECONDS = 0.1;
+
+export const ACCEPTED_AUDIO_FORMATS = "flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm";
+
+// Only these demuxers may open an upload, and only local files: without the whitelists a "file"
+// that is really an HLS playlist or a concat script makes ffmpeg fetch URLs or read server files.
+const INPUT_GUARDS = [
+  "-protocol_whitelist",
+  "file",
+  "-format_whitelist",
+  "wav,mp3,matroska,webm,ogg,mov,mp4,m4a,flac,aac",
+];
+
+// pocketsphinx's noise estimate goes wrong on long stretches of exact digital zeros (generated or
+// padded audio) and then garbles the first utterance; a fixed-seed white-noise floor at about
+// -70 dBFS, far below any microphone's own noise, avoids that and keeps results deterministic.
+const NOISE_FLOOR_FILTER =
+  "[0:a:0]aresample=16000,aformat=channel_layouts=mono[speech];" +
+  "anoisesrc=r=16000:c=white:a=0.0003:seed=1[floor];" +
+  "[speech][floor]amix=inputs=2:duration=first:normalize=0";
+
+/** Writes the upload into a new temp directory, runs `work`, and removes the directory. */
+export async function withUploadInTempDir<T>(
+  audio: Uint8Array,
+  filename: string | undefined,
+  work: (dir: string, inputPath: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "ecolink-speech-"));
+  try {
+    // The extension is only a hint for ffmpeg's probing; the content decides.
+    const extension = /\.([a-z0-9]{1,5})$/i.exec(filename ?? "")?.[1]?.toLowerCase() ?? "bin";
+    const inputPath = path.join(dir, `upload.${extension}`);
+    await writeFile(inputPath, audio);
+    return await work(dir, inputPath);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Decodes the file at `inputPath` and returns its length in seconds at 16 kHz mono. */
+export async function measureDecodedSeconds(inputPath: string, signal?: AbortSignal): Promise<number> {
+  let bytes = 0;
+  await runFfmpeg(
+    [...inputArgs(inputPath), "-map", "0:a:0", "-ac", "1", "-ar", String(SPEECH_SAMPLE_RATE), "-f", "s16le", "pipe:1"],
+    signal,
+    (chunk) => (bytes += chunk.length),
+  );
+  return checkedSeconds(bytes);
+}
+
+/** Converts the file at `inputPath` to the WAV pocketsphinx reads; returns its length in seconds. */
+export async function convertToSpeechWav(inputPath: string, wavPath: string, signal?: AbortSignal): Promise<number> {
+  await runFfmpeg(
+    [
+      ...inputArgs(inputPath),
+      "-filter_complex",
+      NOISE_FLOOR_FILTER,
+      "-c:a",
+      "pcm_s16le",
+      // No LIST/INFO chunk: pocketsphinx_continuous assumes the canonical 44-byte header.
+      "-map_metadata",
+      "-1",
+      "-bitexact",
+      "-f",
+      "wav",
+      wavPath,
+    ],
+    signal,
+  );
+  await assertCanonicalWav(wavPath);
+  return checkedSeconds((await stat(wavPath)).size - WAV_HEADER_BYTES);
+}
+
+function inputArgs(inputPath: string): string[] {
+  return ["-nostdin", "-hide_banner", "-loglevel", "error", ...INPUT_GUARDS, "-i", inputPath];
+}
+
+async function runFfmpeg(args: string[], signal?: AbortSignal, onStdout?: (chunk: Buffer) => void): Promise<void> {
+  try {
+    await runProcess("ffmpeg", args, { timeoutMs: FFMPEG_TIMEOUT_MS, signal, onStdout });
+  } catch (error) {
+    if (!(error instanceof ProcessFailedError)) throw error;
+    // ffmpeg's own words name our temp path, so the user gets a sentence of ours instead.
+    const message = /matches no streams/.test(error.stderr)
+      ? "The file has no audio track."
+      : `The audio file could not be decoded. Supported formats: ${ACCEPTED_AUDIO_FORMATS}.`;
+    throw new DomainError("invalid_request", message, { param: "file" });
+  }
+}
+
+function checkedSeconds(pcmBytes: number): number {
+  const seconds = pcmBytes / BYTES_PER_SECOND;
+  if (seconds < MIN_AUDIO_SECONDS) {
+    throw new DomainError(
+      "invalid_request",
+      `Audio file is too short. Minimum audio length is ${MIN_AUDIO_SECONDS} seconds.`,
+      { param: "file" },
+    );
+  }
+  return seconds;
+}
+
+async function assertCanonicalWav(wavPath: string): Promise<void> {
+  const file = await open(wavPath, "r");
+  try {
+    const { buffer } = await file.read(Buffer.alloc(WAV_HEADER_BYTES), 0, WAV_HEADER_BYTES, 0);
+    const canonical =
+      buffer.toString("latin1", 0, 4) === "RIFF" &&
+      buffer.toString("latin1", 8, 16) === "WAVEfmt " &&
+      buffer.readUInt16LE(22) === 1 &&
+      buffer.readUInt32LE(24) === SPEECH_SAMPLE_RATE &&
+      buffer.readUInt16LE(34) === 16 &&
+      buffer.toString("latin1", 36, 40) === "data";
+    if (!canonical) throw new Error(`ffmpeg wrote an unexpected WAV header to ${wavPath}`);
+  } finally {
+    await file.close();
+  }
+}
