@@ -1,0 +1,37 @@
+import Link from "next/link";
+import { buttonClasses } from "@/components/ui/button";
+import { Logo } from "@/components/ui/logo";
+import { getSessionUser } from "@/lib/auth/session";
+
+export default async function MarketingLayout({ children }: { children: React.ReactNode }) {
+  const user = await getSessionUser();
+  return (
+    <div className="flex min-h-screen flex-col">
+      <header className="border-b border-zinc-100">
+        <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6">
+          <Logo />
+          <nav aria-label="Account" className="ml-auto flex items-center gap-2">
+            {user ? (
+              <Link href="/dashboard" className={buttonClasses()}>
+                Go to console
+              </Link>
+            ) : (
+              <>
+                <Link href="/sign-in" className={buttonClasses({ variant: "ghost" })}>
+                  Sign in
+                </Link>
+                <Link href="/sign-up" className={buttonClasses()}>
+                  Sign up
+                </Link>
+              </>
+            )}
+          </nav>
+        </div>
+      </header>
+      <main className="flex-1">{children}</main>
+      <footer className="border-t border-zinc-100">
+        <div className="mx-auto max-w-6xl px-4 py-6 text-sm text-zinc-500 sm:px-6">© EcoLink — GPU inference for developers.</div>
+      </footer>
+    </div>
+  );
+}
