@@ -1,0 +1,109 @@
+// The one mapping from anything a /v1 handler throws to OpenAI's error shape and status code, so
+// that OpenAI SDKs raise the error class their users expect (AuthenticationError for 401,
+// RateLimitError for 429, …). Unknown errors become a generic 500: the real error is logged here
+// and never sent to the client.
+import { ZodError } from "zod";
+import { DomainError, isDomainError, type DomainErrorCode } from "@/lib/errors";
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface OpenAIError {
+  status: number;
+  body: OpenAIErrorBody;
+  headers: Record<string, string>;
+}
+
+interface Mapping {
+  status: number;
+  type: string;
+  code: string | null;
+  /** The parameter blamed when the thrower named none. */
+  param?: string;
+}
+
+// OpenAI answers an exhausted quota with 429; we use 402 so that "out of credit" is never retried
+// as if it were a rate limit, and keep OpenAI's type and code so clients still recognise it.
+const MAPPINGS: Record<DomainErrorCode, Mapping> = {
+  invalid_request: { status: 400, type: "invalid_request_error", code: null },
+  unauthenticated: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
+  insufficient_quota: { status: 402, type: "insufficient_quota", code: "insufficient_quota" },
+  key_limit_reached: { status: 402, type: "insufficient_quota", code: "insufficient_quota" },
+  not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
+  model_not_found: { status: 404, type: "invalid_request_error", code: "model_not_found", param: "model" },
+  conflict: { status: 409, type: "invalid_request_error", code: "conflict" },
+  payload_too_large: { status: 413, type: "invalid_request_error", code: "payload_too_large" },
+  unsupported_media_type: { status: 415, type: "invalid_request_error", code: "unsupported_media_type" },
+  rate_limited: { status: 429, type: "requests", code: "rate_limit_exceeded" },
+  upstream_error: { status: 502, type: "server_error", code: "upstream_error" },
+  upstream_unavailable: { status: 503, type: "server_error", code: "upstream_unavailable" },
+  not_configured: { status: 503, type: "server_error", code: "not_configured" },
+  upstream_timeout: { status: 504, type: "server_error", code: "upstream_timeout" },
+};
+
+const INTERNAL_ERROR_MESSAGE = "The server had an error while processing your request. Sorry about that! Please try again.";
+
+/** ["messages", 0, "role"] → "messages[0].role" */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, segment) => {
+    if (typeof segment === "number") return `${out}[${segment}]`;
+    const name = String(segment);
+    return out ? `${out}.${name}` : name;
+  }, "");
+}
+
+// Zod's default messages start with a category ("Invalid option: expected one of …"); after our
+// own "Invalid value for 'x':" the category only repeats itself.
+const ZOD_MESSAGE_CATEGORY = /^(Invalid input|Invalid option|Too small|Too big|Invalid string|Invalid number): /;
+
+/** The first problem of a failed request validation, as a 400 that names the offending parameter. */
+export function zodErrorToDomainError(error: ZodError): DomainError {
+  const issue = error.issues[0];
+  if (!issue) return new DomainError("invalid_request", "The request body is invalid.");
+  const param = formatPath(issue.path);
+
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => (param ? `${param}.${key}` : key));
+    return new DomainError("invalid_request", `Unrecognized request argument supplied: ${keys.join(", ")}`, { param: keys[0] ?? null });
+  }
+  if (issue.code === "invalid_type" && param && issue.message.endsWith("received undefined")) {
+    return new DomainError("invalid_request", `Missing required parameter: '${param}'.`, { param });
+  }
+  const detail = issue.message.replace(ZOD_MESSAGE_CATEGORY, "");
+  const message = param ? `Invalid value for '${param}': ${detail}.` : `Invalid request body: ${detail}.`;
+  return new DomainError("invalid_request", message.replace(/\.\.$/, "."), { param: param || null });
+}
+
+export function toOpenAIError(error: unknown): OpenAIError {
+  const domainError = error instanceof ZodError ? zodErrorToDomainError(error) : error;
+  if (!isDomainError(domainError)) {
+    console.error("Unexpected error while serving an API request:", error);
+    return {
+      status: 500,
+      body: { error: { message: INTERNAL_ERROR_MESSAGE, type: "server_error", param: null, code: null } },
+      headers: {},
+    };
+  }
+  const mapping = MAPPINGS[domainError.code];
+  const headers: Record<string, string> = {};
+  const retryAfter = domainError.details.retryAfterSeconds;
+  if (retryAfter !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfter)));
+  return {
+    status: mapping.status,
+    body: {
+      error: {
+        message: domainError.message,
+        type: mapping.type,
+        param: domainError.details.param ?? mapping.param ?? null,
+        code: mapping.code,
+      },
+    },
+    headers,
+  };
+}
+
+export function openAIErrorResponse(error: unknown, extraHeaders: Record<string, string> = {}): Response {
+  const { status, body, headers } = toOpenAIError(error);
+  return Response.json(body, { status, headers: { ...headers, ...extraHeaders } });
+}
