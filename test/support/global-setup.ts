@@ -17,7 +17,7 @@ export default async function globalSetup(project?: TestProject): Promise<(() =>
     Object.assign(process.env, stack.env);
     teardown = () => stack.stop();
   }
-  const { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET } = process.env;
-  project?.provide("stackEnv", { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET });
+  const { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET, STRIPE_FAKE_URL, STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } = process.env;
+  project?.provide("stackEnv", { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET, STRIPE_FAKE_URL, STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET });
   return teardown;
 }

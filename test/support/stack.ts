@@ -1,5 +1,6 @@
 // Everything the integration and end-to-end tests run against, started for real: a throwaway
-// embedded PostgreSQL with the migrations applied and the seed loaded, a loopback SMTP sink, and
+// embedded PostgreSQL with the migrations applied and the seed loaded, a loopback SMTP sink, a
+// loopback Stripe API (test/support/stripe-fake.ts, which the app reaches through STRIPE_API_BASE), and
 // the Next.js app (the production build in NEXT_DIST_DIR, or `next dev` with TEST_APP_MODE=dev).
 // scripts/test.ts starts one stack for the whole run and hands its addresses down in the
 // environment; a test file run on its own starts one through the runners' global setup.
@@ -9,7 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
+import { seedDatabase } from "../../prisma/seed";
 import { startMailSink } from "./mail-sink";
+import { startStripeFake } from "./stripe-fake";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -19,6 +22,11 @@ export interface StackEnv {
   MAIL_DIR: string;
   SMTP_PORT: string;
   AUTH_SECRET: string;
+  /** The Stripe fake's address (its /v1 API and the /__fake control routes). */
+  STRIPE_FAKE_URL: string;
+  STRIPE_API_BASE: string;
+  STRIPE_SECRET_KEY: string;
+  STRIPE_WEBHOOK_SECRET: string;
   TEST_STACK_READY: "1";
 }
 
@@ -33,6 +41,8 @@ export interface AppInstance {
 }
 
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret";
+export const TEST_STRIPE_SECRET_KEY = "sk_test_ecolink_fake_stripe";
+export const TEST_STRIPE_WEBHOOK_SECRET = "whsec_test_ecolink_fake_stripe";
 
 export function appEnvironment(stack: { databaseUrl: string; port: number; smtpPort: number }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -106,17 +116,23 @@ export async function startStack(options: { app: boolean }): Promise<RunningStac
   await postgres.createDatabase("ecolink_test");
   const databaseUrl = postgres.url("ecolink_test");
   await applyMigrations(databaseUrl);
-  const { seedDatabase } = await import("../../prisma/seed");
   await seedDatabase(databaseUrl);
 
   const smtpPort = await freePort();
   const mailDir = path.join(tmp, "mail");
   const sink = await startMailSink(mailDir, smtpPort);
+  const stripe = await startStripeFake({ secretKey: TEST_STRIPE_SECRET_KEY });
+  const stripeEnv = {
+    STRIPE_FAKE_URL: stripe.url,
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_SECRET_KEY: TEST_STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET,
+  };
 
   let app: AppInstance | null = null;
   if (options.app) {
     const port = await freePort();
-    app = await startAppServer(appEnvironment({ databaseUrl, port, smtpPort }), port);
+    app = await startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, stripeEnv), port);
   }
 
   return {
@@ -126,10 +142,12 @@ export async function startStack(options: { app: boolean }): Promise<RunningStac
       MAIL_DIR: mailDir,
       SMTP_PORT: String(smtpPort),
       AUTH_SECRET: TEST_AUTH_SECRET,
+      ...stripeEnv,
       TEST_STACK_READY: "1",
     },
     stop: async () => {
       await app?.stop();
+      await stripe.close();
       await sink.close();
       await postgres.stop();
       await rm(tmp, { recursive: true, force: true });

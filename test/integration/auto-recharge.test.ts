@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { maybeAutoRecharge, saveAutoRechargeSettings } from "@/lib/billing/auto-recharge";
+import { startTopUpCheckout } from "@/lib/billing/checkout";
+import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
+import { usdToNanos } from "@/lib/credits/money";
+import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
+import { db } from "@/lib/db";
+import { createUser } from "../support/factories";
+import { deliverStripeWebhook, stripeEvent, stripeFake, testStripeClient } from "../support/stripe-fake";
+
+const fake = stripeFake();
+
+/** A user with $10 from a first Checkout (which saved their card) and auto-recharge of $20 under $9. */
+async function userWithAutoRecharge() {
+  const user = await createUser("recharge");
+  const { topUpId } = await startTopUpCheckout({ user, amountCents: 1_000, origin: process.env.APP_URL! });
+  const { stripeSessionId } = await db.topUp.findUniqueOrThrow({ where: { id: topUpId } });
+  const session = await fake.completeCheckoutSession(stripeSessionId!);
+  expect((await deliverStripeWebhook(stripeEvent("checkout.session.completed", session).payload)).status).toBe(200);
+  await saveAutoRechargeSettings(user.id, { enabled: true, thresholdCents: 900, amountCents: 2_000 });
+  return user;
+}
+
+/**
+ * 20 requests in flight at once, each costing $0.30, finishing together: each is settled and then
+ * checked for auto-recharge with the balance its settlement left, as the gateway does. 17 of them
+ * leave the balance under the $9 threshold.
+ */
+async function twentyConcurrentRequests(userId: string) {
+  const reservations = await Promise.all(
+    Array.from({ length: 20 }, () => reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("0.40") })),
+  );
+  const settlements = await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })));
+  await Promise.all(settlements.map((s) => maybeAutoRecharge(userId, s!.balanceAfter)));
+}
+
+async function paymentIntentsCreatedFor(userId: string) {
+  const created = await fake.requests({ method: "POST", path: "/v1/payment_intents" });
+  return created.filter((r) => (r.params.metadata as Record<string, string> | undefined)?.user_id === userId);
+}
+
+describe("auto-recharge", () => {
+  it("charges the saved card exactly once when 20 concurrent settlements cross the threshold, and credits once on payment_intent.succeeded", async () => {
+    const user = await userWithAutoRecharge();
+    const profile = await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } });
+
+    await twentyConcurrentRequests(user.id);
+
+    const [charge, ...others] = await paymentIntentsCreatedFor(user.id);
+    expect(others).toHaveLength(0);
+    const topUp = await db.topUp.findFirstOrThrow({ where: { userId: user.id, automatic: true } });
+    expect(charge).toMatchObject({
+      idempotencyKey: `auto-recharge:${topUp.id}`,
+      params: {
+        amount: "2000",
+        currency: "usd",
+        customer: profile.stripeCustomerId,
+        payment_method: profile.defaultPaymentMethod,
+        confirm: "true",
+        off_session: "true",
+        metadata: { user_id: user.id, topup_id: topUp.id, purpose: "auto_recharge" },
+      },
+    });
+    // Nothing is credited until Stripe confirms the payment, and no second charge starts meanwhile.
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("4"));
+    expect(topUp).toMatchObject({ status: "PENDING", paymentIntentId: expect.stringMatching(/^pi_/) });
+    await maybeAutoRecharge(user.id, usdToNanos("3"));
+    expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(1);
+
+    const intent = await testStripeClient().paymentIntents.retrieve(topUp.paymentIntentId!);
+    const succeeded = stripeEvent("payment_intent.succeeded", intent);
+    const deliveries = await Promise.all(Array.from({ length: 10 }, () => deliverStripeWebhook(succeeded.payload)));
+    expect(deliveries.every((r) => r.status === 200)).toBe(true);
+
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("24"));
+    expect(await ledgerTotal(user.id)).toBe(usdToNanos("24"));
+    expect(await db.ledgerEntry.count({ where: { userId: user.id, reference: `stripe-payment-intent:${intent.id}` } })).toBe(1);
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: topUp.id } })).toMatchObject({ status: "CREDITED", receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//) });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeInFlight: false, autoRechargeEnabled: true, lastAutoRechargeError: null });
+  });
+
+  it("records a declined card, turns auto-recharge off and charges nothing more", async () => {
+    const user = await userWithAutoRecharge();
+    const profile = await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } });
+    await fake.startDeclining(profile.defaultPaymentMethod!);
+
+    await twentyConcurrentRequests(user.id);
+    await maybeAutoRecharge(user.id, usdToNanos("1"));
+
+    expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(1);
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("4"));
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({
+      autoRechargeEnabled: false,
+      autoRechargeInFlight: false,
+      lastAutoRechargeError: "Your card was declined.",
+    });
+    const topUp = await db.topUp.findFirstOrThrow({ where: { userId: user.id, automatic: true } });
+    expect(topUp).toMatchObject({ status: "FAILED", failureMessage: "Your card was declined." });
+
+    // Stripe's payment_failed event for the same intent arrives later and changes nothing.
+    const intent = await testStripeClient().paymentIntents.retrieve(topUp.paymentIntentId!);
+    expect((await deliverStripeWebhook(stripeEvent("payment_intent.payment_failed", intent).payload)).status).toBe(200);
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("4"));
+
+    // Turning it back on clears the error; the next crossing tries again.
+    await saveAutoRechargeSettings(user.id, { enabled: true, thresholdCents: 900, amountCents: 2_000 });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, lastAutoRechargeError: null });
+  });
+});
