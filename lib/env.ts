@@ -24,6 +24,26 @@ const envSchema = z.object({
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(600),
   SIGNUP_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("1.00"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // Where each upstream-served model runs, by public model id, overriding prisma/models.json:
+  // {"meta-llama/Llama-3.1-8B-Instruct": "http://vllm:8000/v1"} or {"<id>": {"baseUrl": "…", "apiKey": "…"}}.
+  MODEL_UPSTREAMS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text?.trim()) return {};
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "MODEL_UPSTREAMS must be a JSON object" });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string(),
+        z.union([z.url().transform((baseUrl) => ({ baseUrl, apiKey: undefined })), z.object({ baseUrl: z.url(), apiKey: z.string().optional() })]),
+      ),
+    ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -41,4 +61,13 @@ export function env(): Env {
   }
   cached = parsed.data;
   return cached;
+}
+
+/**
+ * A secret named by configuration rather than by code, e.g. a model's `providerConfig.apiKeyEnv`
+ * (the upstream's API key). Undefined when the variable is unset or empty.
+ */
+export function namedSecret(name: string): string | undefined {
+  const value = process.env[name];
+  return value ? value : undefined;
 }

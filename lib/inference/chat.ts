@@ -1,0 +1,289 @@
+// Chat completions, the gateway's core: validate, price, reserve, call the provider, settle, and
+// answer in OpenAI's shapes. POST /v1/chat/completions and the console's playground both call
+// createChatCompletion, so a playground message is billed, logged and limited like a curl call.
+//
+// A stream is only returned once the provider produced its first token (or finished), so that a
+// provider that fails up front still gets a proper error status instead of a 200 stream. After
+// that, a provider failure ends the stream with an OpenAI error event and costs nothing; a caller
+// who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
+// provider call and pays for the prompt and the tokens generated so far.
+import { randomUUID } from "node:crypto";
+import { newRequestId } from "@/lib/credits/reservations";
+import { nanosToUsdNumber } from "@/lib/credits/money";
+import { DomainError } from "@/lib/errors";
+import { parseChatCompletionRequest, type ChatCompletionRequest } from "@/lib/inference/chat-request";
+import {
+  CLIENT_CLOSED_REQUEST,
+  elapsedMs,
+  failedOutcome,
+  linkedController,
+  reserve,
+  settle,
+  settleUndelivered,
+  type InferenceOptions,
+  type InferencePrincipal,
+} from "@/lib/inference/metering";
+import { toOpenAIError, type OpenAIErrorBody } from "@/lib/inference/openai-errors";
+import { chatCost } from "@/lib/inference/pricing";
+import { providerFor } from "@/lib/inference/providers";
+import { InferenceAbortedError, type ChatStreamEnd, type FinishReason, type InferenceProvider, type TokenUsage } from "@/lib/inference/providers/types";
+import { requireModel, type RegisteredModel } from "@/lib/inference/registry";
+
+export const CHAT_ENDPOINT = "/v1/chat/completions";
+/** Output cap for a model whose context length is unknown, when the request names none. */
+const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
+
+export interface ChatUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** Dollars charged for the request (an EcoLink extension of OpenAI's usage object). */
+  cost: number;
+}
+
+export interface ChatCompletionResponse {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: [{ index: 0; message: { role: "assistant"; content: string; refusal: null }; logprobs: null; finish_reason: FinishReason }];
+  usage: ChatUsage;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: { index: 0; delta: { role?: "assistant"; content?: string }; logprobs: null; finish_reason: FinishReason | null }[];
+  usage?: ChatUsage | null;
+}
+
+/** What a chat stream yields: chunks, possibly ended by one error event (then no [DONE]). */
+export type ChatStreamEvent = ChatCompletionChunk | OpenAIErrorBody;
+
+/** A stream of events; stopping the iteration early (return()) cancels the request. */
+export type ChatCompletionStream = AsyncIterableIterator<ChatStreamEvent>;
+
+export type ChatCompletionResult =
+  | { requestId: string; stream: false; response: ChatCompletionResponse }
+  | { requestId: string; stream: true; events: ChatCompletionStream };
+
+export function isStreamError(event: ChatStreamEvent): event is OpenAIErrorBody {
+  return "error" in event;
+}
+
+function usageBody(usage: TokenUsage, cost: bigint): ChatUsage {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    cost: nanosToUsdNumber(cost),
+  };
+}
+
+interface Call {
+  principal: InferencePrincipal;
+  request: ChatCompletionRequest;
+  model: RegisteredModel;
+  provider: InferenceProvider;
+  requestId: string;
+  completionId: string;
+  created: number;
+  startedAt: number;
+  controller: AbortController;
+}
+
+function outputCap(request: ChatCompletionRequest, model: RegisteredModel, body: unknown): number {
+  const asked = request.params.maxTokens;
+  const context = model.contextLength;
+  if (asked !== null && context !== null && asked > context) {
+    const param = (body as { max_completion_tokens?: unknown }).max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+    throw new DomainError("invalid_request", `${param} is too large: ${asked}. ${model.id} supports at most ${context} tokens (prompt and completion together).`, { param });
+  }
+  return asked ?? context ?? DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
+export async function createChatCompletion(principal: InferencePrincipal, body: unknown, options: InferenceOptions = {}): Promise<ChatCompletionResult> {
+  const startedAt = performance.now();
+  const request = parseChatCompletionRequest(body);
+  const model = await requireModel(request.model, "CHAT");
+  const provider = providerFor(model);
+  const maxOutput = outputCap(request, model, body);
+  if (request.params.maxTokens === null && model.contextLength === null) request.params.maxTokens = maxOutput;
+
+  const reservedUsage = { promptTokens: provider.countPromptTokens(model, request.params.messages, "reserve"), completionTokens: maxOutput };
+  const requestId = options.requestId ?? newRequestId();
+  const controller = linkedController(options.signal);
+  await reserve({
+    userId: principal.userId,
+    apiKeyId: principal.apiKeyId,
+    modelId: model.id,
+    endpoint: CHAT_ENDPOINT,
+    source: principal.source,
+    amount: chatCost(model.prices, reservedUsage),
+    requestId,
+  });
+
+  const call: Call = {
+    principal,
+    request,
+    model,
+    provider,
+    requestId,
+    completionId: `chatcmpl-${randomUUID().replace(/-/g, "")}`,
+    created: Math.floor(Date.now() / 1000),
+    startedAt,
+    controller,
+  };
+  return request.stream ? startStream(call) : complete(call);
+}
+
+/** Usage to bill when the provider could not report it: counted deltas and an estimated prompt. */
+function estimatedUsage(call: Call, deltas: number): TokenUsage {
+  return { promptTokens: call.provider.countPromptTokens(call.model, call.request.params.messages, "estimate"), completionTokens: deltas };
+}
+
+function settleFailure(call: Call, error: unknown): Promise<void> {
+  return settleUndelivered(call.principal.userId, call.requestId, error, call.controller.signal, call.startedAt);
+}
+
+async function complete(call: Call): Promise<ChatCompletionResult> {
+  const { model, request } = call;
+  let output;
+  try {
+    output = await call.provider.completeChat(model, request.params, call.controller.signal);
+  } catch (error) {
+    // A caller who left before the answer was complete received nothing and pays nothing.
+    await settleFailure(call, error);
+    throw error;
+  }
+  const usage = output.usage ?? estimatedUsage(call, Math.ceil(output.text.length / 4));
+  const latencyMs = elapsedMs(call.startedAt);
+  const settlement = await settle(call.principal.userId, call.requestId, {
+    status: "SUCCEEDED",
+    cost: chatCost(model.prices, usage),
+    inputTokens: usage.promptTokens,
+    outputTokens: usage.completionTokens,
+    latencyMs,
+    ttftMs: latencyMs,
+    httpStatus: 200,
+  });
+  return {
+    requestId: call.requestId,
+    stream: false,
+    response: {
+      id: call.completionId,
+      object: "chat.completion",
+      created: call.created,
+      model: model.id,
+      choices: [{ index: 0, message: { role: "assistant", content: output.text, refusal: null }, logprobs: null, finish_reason: output.finishReason }],
+      usage: usageBody(usage, settlement?.cost ?? 0n),
+    },
+  };
+}
+
+async function startStream(call: Call): Promise<ChatCompletionResult> {
+  const upstream = call.provider.streamChat(call.model, call.request.params, call.controller.signal);
+  let first: IteratorResult<string, ChatStreamEnd>;
+  try {
+    first = await upstream.next();
+  } catch (error) {
+    await settleFailure(call, error);
+    throw error;
+  }
+  const events = streamEvents(call, upstream, first);
+  // Stopping early must abort the provider at once, even while it is waiting for a token.
+  const iterator: ChatCompletionStream = {
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    next: () => events.next(),
+    return: async () => {
+      call.controller.abort();
+      await events.return(undefined);
+      return { done: true, value: undefined };
+    },
+  };
+  return { requestId: call.requestId, stream: true, events: iterator };
+}
+
+async function* streamEvents(
+  call: Call,
+  upstream: AsyncGenerator<string, ChatStreamEnd, undefined>,
+  first: IteratorResult<string, ChatStreamEnd>,
+): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  const { model, request } = call;
+  const withUsageField = request.includeUsage ? { usage: null } : {};
+  const chunk = (delta: ChatCompletionChunk["choices"][number]["delta"], finishReason: FinishReason | null): ChatCompletionChunk => ({
+    id: call.completionId,
+    object: "chat.completion.chunk",
+    created: call.created,
+    model: model.id,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...withUsageField,
+  });
+  const ttftMs = first.done ? null : elapsedMs(call.startedAt);
+  let deltas = 0;
+  let settled = false;
+
+  const settleCancelled = async (usage: TokenUsage | null) => {
+    settled = true;
+    const billed = usage ?? estimatedUsage(call, deltas);
+    await settle(call.principal.userId, call.requestId, {
+      status: "CANCELLED",
+      cost: chatCost(model.prices, billed),
+      inputTokens: billed.promptTokens,
+      outputTokens: billed.completionTokens,
+      latencyMs: elapsedMs(call.startedAt),
+      ttftMs,
+      httpStatus: CLIENT_CLOSED_REQUEST,
+      errorCode: "client_closed",
+    });
+  };
+
+  try {
+    yield chunk({ role: "assistant", content: "" }, null);
+    let step = first;
+    let end: ChatStreamEnd;
+    try {
+      while (!step.done) {
+        deltas += 1;
+        yield chunk({ content: step.value }, null);
+        step = await upstream.next();
+      }
+      end = step.value;
+    } catch (error) {
+      if (call.controller.signal.aborted) {
+        await settleCancelled(error instanceof InferenceAbortedError ? error.usage : null);
+        return;
+      }
+      settled = true;
+      await settle(call.principal.userId, call.requestId, failedOutcome(error, elapsedMs(call.startedAt)));
+      yield toOpenAIError(error).body;
+      return;
+    }
+
+    const usage = end.usage ?? estimatedUsage(call, deltas);
+    const latencyMs = elapsedMs(call.startedAt);
+    settled = true;
+    const settlement = await settle(call.principal.userId, call.requestId, {
+      status: "SUCCEEDED",
+      cost: chatCost(model.prices, usage),
+      inputTokens: usage.promptTokens,
+      outputTokens: usage.completionTokens,
+      latencyMs,
+      ttftMs: ttftMs ?? latencyMs,
+      httpStatus: 200,
+    });
+    yield chunk({}, end.finishReason);
+    if (request.includeUsage) yield { ...chunk({}, null), choices: [], usage: usageBody(usage, settlement?.cost ?? 0n) };
+  } finally {
+    // Reached without settling only when our consumer stopped iterating at a yield.
+    if (!settled) {
+      call.controller.abort();
+      await upstream.return(undefined as never).catch(() => undefined);
+      await settleCancelled(null);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// The gateway's side of the money: what every endpoint records when a request ends. Credit is
+// held with reserveCredit before a provider is called and settled here exactly once; a request
+// that charged something may trigger the owner's auto-recharge, which never delays or fails it.
+import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
+import {
+  releaseAbandonedReservations,
+  reserveCredit,
+  settleRequest,
+  type RequestOutcome,
+  type Reservation,
+  type ReservationRequest,
+  type Settlement,
+} from "@/lib/credits/reservations";
+import { isDomainError } from "@/lib/errors";
+import { toOpenAIError } from "@/lib/inference/openai-errors";
+
+/** Who a request is billed to and where it came from; the playground passes apiKeyId null. */
+export interface InferencePrincipal {
+  userId: string;
+  apiKeyId: string | null;
+  source: "API" | "PLAYGROUND";
+}
+
+export interface InferenceOptions {
+  /** Aborting it (the client hung up) cancels the provider call; only what was delivered is billed. */
+  signal?: AbortSignal;
+  /** Our id for the request (x-request-id); one is made when omitted. */
+  requestId?: string;
+}
+
+/** nginx's "client closed request": what the log says about a request whose caller left. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+// Reservations and settlements of one user are serialised by a row lock, and each waits for it
+// inside a transaction that holds a pooled connection. A burst of concurrent requests from one
+// user can therefore exhaust the pool, and Prisma gives up on starting a transaction (P2028) or
+// reports a write conflict (P2034). Neither changed anything, so they are retried: a settlement
+// must happen (the request was served), a reservation should rather wait than fail.
+const TRANSIENT_PRISMA_CODES = new Set(["P2028", "P2034"]);
+const RESERVE_RETRY_BUDGET_MS = 10_000;
+const SETTLE_RETRY_BUDGET_MS = 60_000;
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && TRANSIENT_PRISMA_CODES.has(code);
+}
+
+async function retryTransient<T>(attempt: () => Promise<T>, budgetMs: number): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() > deadline) throw error;
+      const backoffMs = Math.min(1_000, 10 * 2 ** tries) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
+  }
+}
+
+// A request whose process died never settles and would hold its credit forever. Each process
+// looks for such requests at most once a minute and releases them at no cost; "abandoned" means
+// far older than any request runs (settling twice is impossible, so a sweep racing a live
+// settlement or another process's sweep is harmless).
+const ABANDONED_AFTER_MS = 6 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 60_000;
+let lastSweepAt = 0;
+
+function sweepAbandonedReservations(): void {
+  if (Date.now() - lastSweepAt < SWEEP_EVERY_MS) return;
+  lastSweepAt = Date.now();
+  releaseAbandonedReservations(ABANDONED_AFTER_MS).catch((error: unknown) => {
+    console.error("Could not release abandoned reservations:", error);
+  });
+}
+
+/** Holds the most the request can cost; throws insufficient_quota / key_limit_reached (402). */
+export function reserve(request: ReservationRequest & { requestId: string }): Promise<Reservation> {
+  sweepAbandonedReservations();
+  return retryTransient(() => reserveCredit(request), RESERVE_RETRY_BUDGET_MS);
+}
+
+export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
+  const settlement = await retryTransient(() => settleRequest(requestId, outcome), SETTLE_RETRY_BUDGET_MS);
+  if (settlement && settlement.cost > 0n) {
+    maybeAutoRecharge(userId, settlement.balanceAfter).catch((error: unknown) => {
+      console.error(`Auto-recharge check failed for user ${userId} after request ${requestId}:`, error);
+    });
+  }
+  return settlement;
+}
+
+/** The log fields of a request that failed: it costs nothing. */
+export function failedOutcome(error: unknown, latencyMs: number): RequestOutcome {
+  const known = isDomainError(error);
+  return {
+    status: "FAILED",
+    cost: 0n,
+    latencyMs,
+    httpStatus: known ? toOpenAIError(error).status : 500,
+    errorCode: known ? error.code : "internal_error",
+  };
+}
+
+/**
+ * Settles a request that produced nothing for its caller: FAILED when the provider failed, or
+ * CANCELLED when the caller hung up first (`signal` aborted). Either way it costs nothing.
+ */
+export async function settleUndelivered(userId: string, requestId: string, error: unknown, signal: AbortSignal, startedAt: number): Promise<void> {
+  const latencyMs = elapsedMs(startedAt);
+  await settle(
+    userId,
+    requestId,
+    signal.aborted ? { status: "CANCELLED", cost: 0n, latencyMs, httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed" } : failedOutcome(error, latencyMs),
+  );
+}
+
+/** A caller-supplied signal followed by our own controller, so that the core can abort too. */
+export function linkedController(signal: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  if (signal?.aborted) controller.abort();
+  else signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  return controller;
+}
+
+export function elapsedMs(startedAt: number): number {
+  return Math.round(performance.now() - startedAt);
+}

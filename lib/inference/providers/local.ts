@@ -1,0 +1,131 @@
+// The local provider: demo models that run inside this process on the CPU, so that a fresh
+// deployment with no GPU server answers every endpoint. Each Model row names its engine in
+// providerConfig ({"engine": "tiny-chat" | "pattern" | "pocketsphinx"}); this module dispatches
+// to the engine's module and translates its results and errors into the provider interface.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { DomainError } from "@/lib/errors";
+import type { LocalEngine } from "@/lib/inference/model-config";
+import type { Availability, RegisteredModel } from "@/lib/inference/registry";
+import { generatePatternPng } from "@/lib/inference/providers/local/pattern/generate-pattern";
+import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
+import {
+  TINY_CHAT_CONTEXT_LENGTH,
+  TinyChatAbortedError,
+  countChatPromptTokens,
+  generateTinyChat,
+} from "@/lib/inference/providers/local/tiny-chat/generate";
+import { tinyChatModelDir } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
+import {
+  InferenceAbortedError,
+  type ChatCompletionOutput,
+  type ChatMessage,
+  type ChatParams,
+  type ChatStreamEnd,
+  type ImageParams,
+  type InferenceProvider,
+  type Transcript,
+  type TranscriptionParams,
+} from "@/lib/inference/providers/types";
+
+export function localEngineAvailability(engine: LocalEngine): Availability {
+  switch (engine) {
+    case "tiny-chat": {
+      const dir = tinyChatModelDir();
+      const ready = ["model.onnx", "config.json", "tokenizer.json"].every((file) => existsSync(path.join(dir, file)));
+      return ready ? { available: true } : { available: false, reason: "Its weights (models/tiny-chat/model.onnx) are not on this machine." };
+    }
+    case "pattern":
+      return { available: true };
+    case "pocketsphinx": {
+      const speech = localSpeechAvailability();
+      return speech.available ? { available: true } : { available: false, reason: `Missing Debian packages: ${speech.missing.join(", ")}.` };
+    }
+  }
+}
+
+function engineOf(model: RegisteredModel, expected: LocalEngine): void {
+  if (model.local?.engine !== expected) throw new DomainError("not_configured", `${model.id} is not served by the local ${expected} engine.`);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new InferenceAbortedError();
+}
+
+async function* streamChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): AsyncGenerator<string, ChatStreamEnd, undefined> {
+  engineOf(model, "tiny-chat");
+  // top_p 0 keeps only the single most likely token: greedy decoding.
+  const greedy = params.topP === 0;
+  const generation = generateTinyChat({
+    messages: params.messages,
+    maxTokens: params.maxTokens ?? TINY_CHAT_CONTEXT_LENGTH,
+    temperature: greedy ? 0 : params.temperature,
+    topP: greedy ? undefined : params.topP,
+    seed: params.seed,
+    stop: params.stop,
+    signal,
+  });
+  try {
+    for (;;) {
+      const step = await generation.next();
+      if (step.done) {
+        const { finishReason, promptTokens, completionTokens } = step.value;
+        return { finishReason, usage: { promptTokens, completionTokens } };
+      }
+      yield step.value.text;
+    }
+  } catch (error) {
+    if (error instanceof TinyChatAbortedError) {
+      throw new InferenceAbortedError({ promptTokens: error.promptTokens, completionTokens: error.completionTokens });
+    }
+    throw error;
+  } finally {
+    // Frees the engine's cache for this request when our consumer stops early.
+    await generation.return(undefined as never);
+  }
+}
+
+async function completeChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): Promise<ChatCompletionOutput> {
+  const stream = streamChat(model, params, signal);
+  let text = "";
+  for (;;) {
+    const step = await stream.next();
+    if (step.done) return { ...step.value, text };
+    text += step.value;
+  }
+}
+
+async function generateImages(model: RegisteredModel, params: ImageParams, signal: AbortSignal): Promise<Uint8Array[]> {
+  engineOf(model, "pattern");
+  const images: Uint8Array[] = [];
+  // The seed is the image's index, so that n images of one prompt differ and each is reproducible.
+  for (let index = 0; index < params.n; index++) {
+    throwIfAborted(signal);
+    images.push(await generatePatternPng({ prompt: params.prompt, seed: index, width: params.width, height: params.height }));
+  }
+  return images;
+}
+
+async function transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript> {
+  engineOf(model, "pocketsphinx");
+  const result = await transcribeAudio(params.audio, { filename: params.filename, language: params.language, prompt: params.prompt, signal });
+  return {
+    text: result.text,
+    language: result.language,
+    durationSeconds: result.durationSeconds,
+    segments: result.segments.map(({ id, start, end, text }) => ({ id, start, end, text })),
+    words: result.words.map(({ word, start, end }) => ({ word, start, end })),
+  };
+}
+
+export const localProvider: InferenceProvider = {
+  // tiny-chat's own tokenizer counts the prompt exactly (before any truncation, so never too few).
+  countPromptTokens: (model: RegisteredModel, messages: readonly ChatMessage[]) => {
+    engineOf(model, "tiny-chat");
+    return countChatPromptTokens(messages);
+  },
+  streamChat,
+  completeChat,
+  generateImages,
+  transcribe,
+};

@@ -1,0 +1,36 @@
+// A chat stream as OpenAI's server-sent events: one `data: {json}` event per chunk, then
+// `data: [DONE]` — unless the stream ended with an error event, after which OpenAI sends nothing.
+// When the client goes away the body is cancelled, which stops the iteration and so cancels the
+// request (see lib/inference/chat.ts).
+import { isStreamError, type ChatCompletionStream } from "@/lib/inference/chat";
+
+const encoder = new TextEncoder();
+const DONE = encoder.encode("data: [DONE]\n\n");
+
+export function chatEventStreamResponse(events: ChatCompletionStream, headers: Record<string, string> = {}): Response {
+  let failed = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = await events.next();
+      if (step.done) {
+        if (!failed) controller.enqueue(DONE);
+        controller.close();
+        return;
+      }
+      if (isStreamError(step.value)) failed = true;
+      controller.enqueue(encoder.encode(`data: ${JSON.stringify(step.value)}\n\n`));
+    },
+    async cancel() {
+      await events.return?.();
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      // Tells nginx-style proxies not to buffer the stream.
+      "x-accel-buffering": "no",
+      ...headers,
+    },
+  });
+}

@@ -1,0 +1,201 @@
+// Speech to text, for POST /v1/audio/transcriptions and the playground: validate the upload,
+// measure the audio, reserve its price, transcribe, settle, and answer in the format asked for.
+// Audio is billed by its measured length, so what we hold is exactly what we charge.
+import { z } from "zod";
+import { newRequestId } from "@/lib/credits/reservations";
+import { DomainError } from "@/lib/errors";
+import { nanosToUsdNumber } from "@/lib/credits/money";
+import { elapsedMs, linkedController, reserve, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { audioCost } from "@/lib/inference/pricing";
+import { providerFor } from "@/lib/inference/providers";
+import { measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
+import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
+import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
+import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
+import { requireModel } from "@/lib/inference/registry";
+
+export const TRANSCRIPTIONS_ENDPOINT = "/v1/audio/transcriptions";
+export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+/** OpenAI's list, in OpenAI's order. */
+export const AUDIO_EXTENSIONS = ["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"] as const;
+
+const numberField = z.string().trim().regex(/^-?\d+(\.\d+)?$/, "expected a number").transform(Number);
+
+// Form fields arrive as strings. Temperature and chunking_strategy are hints our models cannot
+// follow and are accepted and ignored; the rest of the policy is the one in chat-request.ts.
+const fieldsSchema = z.strictObject({
+  model: z.string().min(1),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}$/, "expected an ISO-639-1 language code such as \"en\"")
+    .optional(),
+  prompt: z.string().max(10_000).optional(),
+  response_format: z.enum(["json", "text", "srt", "verbose_json", "vtt"]).default("json"),
+  temperature: numberField.pipe(z.number().min(0).max(1)).optional(),
+  "timestamp_granularities[]": z.array(z.enum(["word", "segment"])).optional(),
+  chunking_strategy: z.string().optional(),
+  stream: onlyOff((v) => v === "false", "streaming transcriptions are not supported"),
+  "include[]": onlyOff(noValueAccepted, "log probabilities are not supported"),
+});
+
+export type TranscriptionFormat = z.infer<typeof fieldsSchema>["response_format"];
+
+interface DurationUsage {
+  type: "duration";
+  seconds: number;
+  /** Dollars charged (an EcoLink extension of OpenAI's usage object). */
+  cost: number;
+}
+
+export type TranscriptionResponse =
+  | { format: "json"; body: { text: string; usage: DurationUsage } }
+  | { format: "verbose_json"; body: VerboseTranscription }
+  | { format: "text" | "srt" | "vtt"; text: string };
+
+export interface VerboseTranscription {
+  task: "transcribe";
+  language: string;
+  duration: number;
+  text: string;
+  segments: {
+    id: number;
+    seek: number;
+    start: number;
+    end: number;
+    text: string;
+    tokens: number[];
+    temperature: number;
+    avg_logprob: number;
+    compression_ratio: number;
+    no_speech_prob: number;
+  }[];
+  words?: { word: string; start: number; end: number }[];
+  usage: DurationUsage;
+}
+
+/** The form's fields as an object; `name[]` fields (sent once per value) become arrays. */
+function fieldsOf(form: FormData): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of form.entries()) {
+    if (name === "file") continue;
+    if (typeof value !== "string") throw new DomainError("invalid_request", `'${name}' must be a text field, not a file.`, { param: name });
+    if (name.endsWith("[]")) fields[name] = [...((fields[name] as string[] | undefined) ?? []), value];
+    else fields[name] = value;
+  }
+  return fields;
+}
+
+async function audioOf(form: FormData): Promise<{ audio: Uint8Array; filename: string }> {
+  const files = form.getAll("file");
+  const file = files[0];
+  if (!file) throw new DomainError("invalid_request", "Missing required parameter: 'file'.", { param: "file" });
+  if (typeof file === "string" || files.length > 1) throw new DomainError("invalid_request", "'file' must be one uploaded audio file.", { param: "file" });
+  if (file.size > MAX_AUDIO_BYTES) throw new DomainError("payload_too_large", `The audio file is larger than ${MAX_AUDIO_BYTES / (1024 * 1024)} MB.`, { param: "file" });
+  const extension = file.name.toLowerCase().split(".").pop() ?? "";
+  if (!(AUDIO_EXTENSIONS as readonly string[]).includes(extension)) {
+    throw new DomainError("invalid_request", `Invalid file format. Supported formats: ${AUDIO_EXTENSIONS.map((e) => `'${e}'`).join(", ")}`, { param: "file" });
+  }
+  return { audio: new Uint8Array(await file.arrayBuffer()), filename: file.name };
+}
+
+async function measure(audio: Uint8Array, filename: string): Promise<number> {
+  let seconds: number;
+  try {
+    seconds = await measureAudioSeconds(audio, filename);
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("invalid_request", "The audio file could not be decoded. Please check that it is a valid audio file in the format its name says.", { param: "file" });
+  }
+  if (!(seconds > 0)) throw new DomainError("invalid_request", "The audio file contains no audio.", { param: "file" });
+  return seconds;
+}
+
+/** Segments as OpenAI's verbose_json has them. Fields our engines do not report get neutral values. */
+function verboseSegments(segments: TranscriptSegment[]): VerboseTranscription["segments"] {
+  return segments.map((s) => ({
+    id: s.id,
+    // Whisper's seek is the window's offset in 10 ms frames.
+    seek: Math.floor(s.start * 100),
+    start: s.start,
+    end: s.end,
+    text: s.text,
+    tokens: [],
+    temperature: 0,
+    avg_logprob: 0,
+    compression_ratio: 0,
+    no_speech_prob: 0,
+  }));
+}
+
+function respond(format: TranscriptionFormat, transcript: Transcript, usage: DurationUsage, wantWords: boolean): TranscriptionResponse {
+  // A backend that gives no segments still yields subtitles: one cue for the whole audio.
+  const segments = transcript.segments.length ? transcript.segments : [{ id: 0, start: 0, end: usage.seconds, text: transcript.text }];
+  switch (format) {
+    case "json":
+      return { format, body: { text: transcript.text, usage } };
+    case "text":
+      return { format, text: `${transcript.text}\n` };
+    case "srt":
+      return { format, text: toSrt(segments) };
+    case "vtt":
+      return { format, text: toVtt(segments) };
+    case "verbose_json":
+      return {
+        format,
+        body: {
+          task: "transcribe",
+          language: transcript.language,
+          duration: usage.seconds,
+          text: transcript.text,
+          segments: verboseSegments(segments),
+          ...(wantWords && { words: transcript.words }),
+          usage,
+        },
+      };
+  }
+}
+
+export async function createTranscription(
+  principal: InferencePrincipal,
+  form: FormData,
+  options: InferenceOptions = {},
+): Promise<{ requestId: string; response: TranscriptionResponse }> {
+  const startedAt = performance.now();
+  const fields = parseRequest(fieldsSchema, fieldsOf(form));
+  const { audio, filename } = await audioOf(form);
+  const model = await requireModel(fields.model, "TRANSCRIPTION");
+  const seconds = Math.round((await measure(audio, filename)) * 1000) / 1000;
+  const cost = audioCost(model.prices, seconds);
+
+  const requestId = options.requestId ?? newRequestId();
+  const controller = linkedController(options.signal);
+  await reserve({
+    userId: principal.userId,
+    apiKeyId: principal.apiKeyId,
+    modelId: model.id,
+    endpoint: TRANSCRIPTIONS_ENDPOINT,
+    source: principal.source,
+    amount: cost,
+    requestId,
+  });
+
+  let transcript: Transcript;
+  try {
+    transcript = await providerFor(model).transcribe(model, { audio, filename, language: fields.language, prompt: fields.prompt }, controller.signal);
+  } catch (error) {
+    await settleUndelivered(principal.userId, requestId, error, controller.signal, startedAt);
+    throw error;
+  }
+  const latencyMs = elapsedMs(startedAt);
+  const settlement = await settle(principal.userId, requestId, {
+    status: "SUCCEEDED",
+    cost,
+    audioSeconds: seconds,
+    latencyMs,
+    ttftMs: latencyMs,
+    httpStatus: 200,
+  });
+  const usage: DurationUsage = { type: "duration", seconds, cost: nanosToUsdNumber(settlement?.cost ?? 0n) };
+  const wantWords = fields["timestamp_granularities[]"]?.includes("word") ?? false;
+  return { requestId, response: respond(fields.response_format, transcript, usage, wantWords) };
+}

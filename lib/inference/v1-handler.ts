@@ -1,0 +1,113 @@
+// The shared frame of every /v1 route handler: authenticate the API key, apply its rate limit,
+// give the request an id, and turn whatever goes wrong into OpenAI's error shape. Every response
+// carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
+// readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
+import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
+import { newRequestId } from "@/lib/credits/reservations";
+import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
+import type { InferencePrincipal } from "@/lib/inference/metering";
+import { openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rate-limit";
+
+/** JSON bodies: room for a long conversation with a 128k-token model, refusing anything absurd. */
+export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+/** Past this we stop reading an oversized body and let the connection drop. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
+
+export interface V1Call {
+  request: Request;
+  requestId: string;
+  principal: InferencePrincipal;
+  apiKey: ApiKeyPrincipal;
+}
+
+type RouteContext<Params> = { params: Promise<Params> };
+
+export function v1Route<Params = Record<string, never>>(
+  handler: (call: V1Call, params: Params) => Promise<Response>,
+): (request: Request, context: RouteContext<Params>) => Promise<Response> {
+  return async (request, context) => {
+    const requestId = newRequestId();
+    const headers: Record<string, string> = { "x-request-id": requestId };
+    try {
+      const apiKey = await authenticateApiKey(request.headers.get("authorization"));
+      const limit = await consumeRateLimit(`api-key:${apiKey.apiKeyId}`, apiKey.rateLimitRpm);
+      Object.assign(headers, rateLimitHeaders(limit));
+      if (!limit.allowed) throw rateLimitExceeded(limit);
+      const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API" };
+      const response = await handler({ request, requestId, principal, apiKey }, await context.params);
+      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+      return response;
+    } catch (error) {
+      return openAIErrorResponse(error, headers);
+    }
+  };
+}
+
+function tooLarge(limitBytes: number): DomainError {
+  return new DomainError("payload_too_large", `The request body is larger than the ${Math.round(limitBytes / (1024 * 1024))} MB this endpoint accepts.`);
+}
+
+/** The body's bytes, refusing more than `limitBytes`. An oversized body is read to its end (up to a
+ * bound) before we answer, so that the client gets its 413 rather than a reset connection. */
+async function readBodyBytes(request: Request, limitBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > MAX_DRAINED_BYTES) throw tooLarge(limitBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_DRAINED_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+    if (total <= limitBytes) chunks.push(value);
+  }
+  if (total > limitBytes) throw tooLarge(limitBytes);
+  return Buffer.concat(chunks);
+}
+
+function mediaType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** The parsed JSON body. A missing Content-Type is tolerated; a different one is a 415. */
+export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
+  const type = mediaType(request);
+  if (type !== "" && type !== "application/json" && !type.endsWith("+json")) {
+    throw new DomainError("unsupported_media_type", `Content-Type must be application/json (got ${type}). Send the request body as JSON with -H "Content-Type: application/json".`);
+  }
+  const bytes = await readBodyBytes(request, limitBytes);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch {
+    throw new DomainError(
+      "invalid_request",
+      "We could not parse the JSON body of your request. The API expects a JSON payload, but what was sent was not valid JSON.",
+    );
+  }
+}
+
+/** The parsed multipart/form-data body; anything else is a 415. */
+export async function readMultipartBody(request: Request, limitBytes: number): Promise<FormData> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (mediaType(request) !== "multipart/form-data") {
+    throw new DomainError("unsupported_media_type", "Content-Type must be multipart/form-data, with the audio in a field named \"file\".");
+  }
+  const bytes = await readBodyBytes(request, limitBytes);
+  try {
+    return await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+  } catch {
+    throw new DomainError("invalid_request", "The multipart/form-data body could not be parsed.");
+  }
+}
+
+/** Where links we hand out should point: the configured public URL, else the request's own origin. */
+export function publicOrigin(request: Request): string {
+  return new URL(env().AUTH_URL ?? request.url).origin;
+}

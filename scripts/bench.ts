@@ -1,0 +1,47 @@
+// `npm run bench`: performance numbers, printed as tables (never asserted by the tests). Starts its
+// own stack (throwaway PostgreSQL, production build of the app in .next-bench, built first when
+// missing) and runs, in order: the gateway's added latency over a loopback upstream, the local
+// tiny-chat model's speed, and local transcription's real-time factor.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const DIST_DIR = ".next-bench";
+
+function ensureBuild(): void {
+  if (existsSync(path.join(root, DIST_DIR, "BUILD_ID"))) return;
+  console.log(`Building the app into ${DIST_DIR} (once)…`);
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: DIST_DIR },
+    stdio: "inherit",
+  });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+async function main() {
+  process.env.NEXT_DIST_DIR = DIST_DIR;
+  delete process.env.TEST_APP_MODE;
+  ensureBuild();
+  const { startStack } = await import("../test/support/stack");
+  const stack = await startStack({ app: true });
+  // The benchmarks set up users and models through lib/, against the stack's database.
+  Object.assign(process.env, stack.env);
+  try {
+    const { runGatewayBench } = await import("./bench/gateway");
+    await runGatewayBench(stack.env.APP_URL);
+    const { runTinyChatBench } = await import("./bench/tiny-chat");
+    await runTinyChatBench();
+    const { runTranscriptionBench } = await import("./bench/transcription");
+    await runTranscriptionBench();
+  } finally {
+    await stack.stop();
+  }
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

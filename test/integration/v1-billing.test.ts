@@ -1,0 +1,209 @@
+// The money side of the gateway under pressure: concurrent requests never spend more than the
+// balance (on one app instance or two), a client that hangs up mid-stream pays only for what was
+// generated, and a request the upstream fails costs nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getBalance } from "@/lib/credits/ledger";
+import { perMillion } from "@/lib/credits/money";
+import { db } from "@/lib/db";
+import { freePort } from "../../scripts/lib/embedded-postgres";
+import { assertOpenAIShape } from "../support/openapi-validator";
+import { startAppInstance, type AppInstance } from "../support/stack";
+import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
+import {
+  appUrl,
+  eventually,
+  expectSettledBooks,
+  fundedUser,
+  newApiKey,
+  parseEventStream,
+  postJson,
+  registerUpstreamModel,
+  requestLog,
+  type TestModel,
+} from "../support/v1-fixtures";
+
+const TIMEOUT_MS = 1_500;
+
+let upstream: UpstreamServer;
+let second: AppInstance;
+
+beforeAll(async () => {
+  upstream = await startUpstreamServer();
+  // A second app process on the same database; in dev mode it needs its own build directory.
+  const ownBuild: Record<string, string> = process.env.TEST_APP_MODE === "dev" ? { NEXT_DIST_DIR: `${process.env.NEXT_DIST_DIR ?? ".next"}-second` } : {};
+  second = await startAppInstance({ ...ownBuild, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) });
+}, 300_000);
+
+afterAll(async () => {
+  await second?.stop();
+  await upstream?.close();
+});
+
+/** A model whose prompt is free, so a request's hold is exactly its max_tokens × the output price. */
+async function outputPricedModel(): Promise<TestModel> {
+  return registerUpstreamModel(upstream, "CHAT", { inputPrice: 0n, outputPrice: 1_000_000_000n });
+}
+
+const MAX_TOKENS = 20;
+const HOLD = perMillion(MAX_TOKENS, 1_000_000_000n);
+
+async function chatRequest(origin: string, secret: string, model: TestModel): Promise<Response> {
+  return fetch(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: "Spend it" }], max_tokens: MAX_TOKENS }),
+  });
+}
+
+describe("concurrent requests", () => {
+  it("lets exactly the 10 requests the balance covers through out of 200 at once; the rest get 402", async () => {
+    const model = await outputPricedModel();
+    // The upstream generates max_tokens every time, so every request costs exactly its hold.
+    const user = await fundedUser(10n * HOLD);
+    const key = await newApiKey(user.id);
+
+    const responses = await Promise.all(Array.from({ length: 200 }, () => chatRequest(appUrl(), key.secret, model)));
+
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 402)).toHaveLength(190);
+    const refused = await responses.find((r) => r.status === 402)!.clone().json();
+    assertOpenAIShape("ErrorResponse", refused);
+    expect(refused.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(upstream.requestsFor(model.upstreamModel)).toHaveLength(10);
+    expect(await expectSettledBooks(user.id)).toBe(0n);
+    expect(await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED", cost: HOLD } })).toBe(10);
+  });
+
+  it("never overspends when the requests are split across two app instances on one database", async () => {
+    const model = await outputPricedModel();
+    const user = await fundedUser(10n * HOLD);
+    const key = await newApiKey(user.id);
+
+    const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => chatRequest(i % 2 ? second.url : appUrl(), key.secret, model)));
+
+    const succeeded = responses.filter((r) => r.status === 200);
+    expect(succeeded).toHaveLength(10);
+    expect(responses.filter((r) => r.status === 402)).toHaveLength(50);
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(await expectSettledBooks(user.id)).toBe(0n);
+  });
+
+  it("refuses a request its key's spend limit cannot cover, even with balance to spare", async () => {
+    const model = await outputPricedModel();
+    const user = await fundedUser("5.00");
+    const key = await newApiKey(user.id, { spendLimit: 2n * HOLD + HOLD / 2n });
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await chatRequest(appUrl(), key.secret, model)).status);
+
+    expect(statuses).toEqual([200, 200, 402]);
+    expect(await expectSettledBooks(user.id)).toBe(5_000_000_000n - 2n * HOLD);
+  });
+});
+
+describe("a client that hangs up mid-stream", () => {
+  it("aborts the upstream call and pays only for the tokens generated before it left", async () => {
+    const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 1_000_000_000n, outputPrice: 10_000_000_000n });
+    upstream.behave(model.upstreamModel, { tokenDelayMs: 150 });
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+    const controller = new AbortController();
+
+    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Tell me a long story" }], max_tokens: 200, stream: true }, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    let received = "";
+    while ((received.match(/"content":"[^"]+"/g) ?? []).length < 3) {
+      const { value } = await reader.read();
+      received += new TextDecoder().decode(value);
+    }
+    controller.abort();
+
+    const [sent] = await upstream.waitForEnded(model.upstreamModel, 1);
+    expect(sent!.aborted).toBe(true);
+    expect(sent!.tokensSent).toBeLessThan(20);
+    const log = await eventually(async () => {
+      const row = await requestLog(response.headers.get("x-request-id"));
+      expect(row.status).toBe("CANCELLED");
+      return row;
+    });
+    expect(log.outputTokens).toBeGreaterThanOrEqual(3);
+    expect(log.outputTokens).toBeLessThanOrEqual(sent!.tokensSent);
+    expect(log.inputTokens).toBeGreaterThan(0);
+    expect(log.cost).toBe(perMillion(log.inputTokens, 1_000_000_000n) + perMillion(log.outputTokens, 10_000_000_000n));
+    expect(log.cost < log.reserved / 10n).toBe(true);
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
+  });
+});
+
+describe("upstream failures", () => {
+  it("answers 502 for an upstream error, 503 when it is unreachable and 504 when it is too slow, and charges nothing", async () => {
+    const failing = await registerUpstreamModel(upstream, "CHAT");
+    upstream.behave(failing.upstreamModel, { failWith: 500 });
+    const hanging = await registerUpstreamModel(upstream, "CHAT");
+    upstream.behave(hanging.upstreamModel, { hang: true });
+    const unreachable = await registerUpstreamModel({ baseUrl: `http://127.0.0.1:${await freePort()}/v1` }, "CHAT");
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+    const ask = (origin: string, model: TestModel, stream = false) =>
+      fetch(`${origin}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: "Hi" }], stream }),
+      });
+
+    const cases = [
+      { response: await ask(appUrl(), failing), status: 502, code: "upstream_error" },
+      { response: await ask(appUrl(), failing, true), status: 502, code: "upstream_error" },
+      { response: await ask(appUrl(), unreachable), status: 503, code: "upstream_unavailable" },
+      { response: await ask(second.url, hanging), status: 504, code: "upstream_timeout" },
+      { response: await ask(second.url, hanging, true), status: 504, code: "upstream_timeout" },
+    ];
+
+    for (const { response, status, code } of cases) {
+      const body = await response.json();
+      expect(response.status, JSON.stringify(body)).toBe(status);
+      assertOpenAIShape("ErrorResponse", body);
+      expect(body.error).toMatchObject({ type: "server_error", code });
+      expect(body.error.message).toMatch(/not charged/);
+      const log = await requestLog(response.headers.get("x-request-id"));
+      expect(log).toMatchObject({ status: "FAILED", cost: 0n, httpStatus: status, errorCode: code });
+    }
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n);
+    expect(await getBalance(user.id)).toMatchObject({ held: 0n });
+  });
+
+  it("ends a stream that fails midway with an error event instead of [DONE], and charges nothing", async () => {
+    const model = await registerUpstreamModel(upstream, "CHAT");
+    upstream.behave(model.upstreamModel, { failAfterTokens: 2 });
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+
+    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 10, stream: true });
+
+    expect(response.status).toBe(200);
+    const { events, done } = parseEventStream(await response.text());
+    expect(done).toBe(false);
+    const last = events.at(-1)!;
+    assertOpenAIShape("ErrorResponse", last);
+    expect(last).toMatchObject({ error: { code: "upstream_error" } });
+    for (const event of events.slice(0, -1)) assertOpenAIShape("CreateChatCompletionStreamResponse", event);
+    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "FAILED", cost: 0n });
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n);
+  });
+
+  it("bills by counted tokens when the upstream reports no usage", async () => {
+    const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 0n, outputPrice: 1_000_000_000n });
+    upstream.behave(model.upstreamModel, { omitUsage: true });
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+
+    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 7, stream: true, stream_options: { include_usage: true } });
+
+    const { events } = parseEventStream(await response.text());
+    expect(events.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 7 } });
+    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "SUCCEEDED", outputTokens: 7, cost: perMillion(7, 1_000_000_000n) });
+    await expectSettledBooks(user.id);
+  });
+});

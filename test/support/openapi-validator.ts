@@ -1,0 +1,79 @@
+// Validates response bodies against OpenAI's published OpenAPI spec (../shared/openai-openapi.json
+// next to the repository), so the tests hold our /v1 answers to the same schemas the OpenAI SDKs
+// are generated from. The spec mixes OpenAPI 3.0's `nullable` into 3.1 schemas; `nullable: true`
+// becomes "this schema, or null". Vendor keywords (x-oaiMeta …) and OpenAPI-only formats
+// (unixtime, double …) are ignored.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv, { type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+
+const repoRoot = path.resolve(__dirname, "../..");
+const specPath = path.resolve(repoRoot, "../shared/openai-openapi.json");
+const SPEC_ID = "openai-openapi.json";
+const KNOWN_FORMATS = new Set(["date", "time", "date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "relative-json-pointer", "byte", "int32", "int64", "float", "double", "password", "binary"]);
+
+type Json = unknown;
+
+function convert(node: Json, formats: Set<string>): Json {
+  if (Array.isArray(node)) return node.map((item) => convert(item, formats));
+  if (!node || typeof node !== "object") return node;
+  const out: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === "nullable" && typeof value === "boolean") || (key === "discriminator" && (value as { propertyName?: unknown })?.propertyName) || key.startsWith("x-")) continue;
+    out[key] = convert(value, formats);
+    if (key === "format" && typeof value === "string") formats.add(value);
+  }
+  if ((node as { nullable?: unknown }).nullable === true) return { anyOf: [out, { type: "null" }] };
+  return out;
+}
+
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+function instance(): Ajv {
+  if (ajv) return ajv;
+  const spec = JSON.parse(readFileSync(specPath, "utf8")) as { components: { schemas: Record<string, Json> } };
+  const formats = new Set<string>();
+  const schemas = convert(spec.components.schemas, formats);
+  ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, validateSchema: false });
+  addFormats(ajv);
+  for (const format of formats) if (!ajv.formats[format] && !KNOWN_FORMATS.has(format)) ajv.addFormat(format, true);
+  for (const format of ["int32", "int64", "float", "double", "byte", "binary", "password"]) if (!ajv.formats[format]) ajv.addFormat(format, true);
+  ajv.addSchema({ $id: SPEC_ID, components: { schemas } });
+  return ajv;
+}
+
+/** The validator of one component, e.g. "CreateChatCompletionResponse". */
+function validatorFor(component: string): ValidateFunction {
+  let validate = compiled.get(component);
+  if (!validate) {
+    validate = instance().getSchema(`${SPEC_ID}#/components/schemas/${component}`);
+    if (!validate) throw new Error(`No schema ${component} in the OpenAI spec`);
+    compiled.set(component, validate);
+  }
+  return validate;
+}
+
+export type OpenAIComponent =
+  | "CreateChatCompletionResponse"
+  | "CreateChatCompletionStreamResponse"
+  | "ImagesResponse"
+  | "CreateTranscriptionResponseJson"
+  | "CreateTranscriptionResponseVerboseJson"
+  | "ListModelsResponse"
+  | "Model"
+  | "ErrorResponse";
+
+/** The problems with `body` as an instance of `component`; empty when it is valid. */
+export function openAIViolations(component: OpenAIComponent, body: unknown): string[] {
+  const validate = validatorFor(component);
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+}
+
+/** Throws, listing the problems, unless `body` is a valid `component`. */
+export function assertOpenAIShape(component: OpenAIComponent, body: unknown): void {
+  const problems = openAIViolations(component, body);
+  if (problems.length) throw new Error(`Not a valid ${component}:\n  ${problems.join("\n  ")}\nBody: ${JSON.stringify(body).slice(0, 2000)}`);
+}
