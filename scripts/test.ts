@@ -51,7 +51,9 @@ async function main() {
   const missing = ensureDebianPackages(TEST_SYSTEM_PACKAGES, "The test suite");
   if (missing.includes("chromium")) throw new Error("Chromium is required for the end-to-end tests.");
 
-  const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir };
+  // Set on this process too: the stack started below spawns the app server from it.
+  Object.assign(process.env, { NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: distDir });
+  const baseEnv = { ...process.env };
   const nextBin = path.join(root, "node_modules/next/dist/bin/next");
   if (process.env.TEST_APP_MODE !== "dev") {
     console.log("Building the app for the tests…");

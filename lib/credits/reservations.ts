@@ -5,7 +5,6 @@ import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import type { RequestSource, RequestStatus } from "@/lib/generated/prisma/enums";
-import { applyMovement } from "@/lib/credits/ledger";
 import { formatUsd } from "@/lib/credits/money";
 
 export interface ReservationRequest {
@@ -45,96 +44,97 @@ export interface Settlement {
   balanceAfter: bigint;
 }
 
-// Bursts of concurrent requests queue for pool connections; a queued reservation is still valid
-// work, so it may wait longer than Prisma's 2 s default instead of failing the request.
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
-
 export function newRequestId(): string {
   return `req_${randomUUID().replace(/-/g, "")}`;
 }
 
+// Reserve and settle are each ONE statement: atomic without an interactive transaction, and a
+// single round trip on the gateway's hot path. Row locks taken by the statement serialise
+// concurrent requests of one user (and one key); PostgreSQL re-checks each WHERE against the
+// latest row after waiting for a lock, so the conditions below hold at the moment of the write.
+
+/**
+ * Holds `amount` against the user's available credit and, for an API key with a spend limit,
+ * against what the key may still spend, and logs the request as PENDING — all or nothing.
+ */
 export async function reserveCredit(request: ReservationRequest): Promise<Reservation> {
   const requestId = request.requestId ?? newRequestId();
-  await db.$transaction(async (tx) => {
-    const held = await tx.$queryRaw<{ balance: bigint }[]>`
+  const rows = await db.$queryRaw<{ creditHeld: boolean; keyWithinLimit: boolean }[]>`
+    WITH key_ok AS (
+      SELECT "id" FROM "ApiKey"
+      WHERE "id" = ${request.apiKeyId} AND ("spendLimit" IS NULL OR "spent" + "held" + ${request.amount} <= "spendLimit")
+      FOR UPDATE
+    ), credit AS (
       UPDATE "CreditAccount" SET "held" = "held" + ${request.amount}, "updatedAt" = now()
       WHERE "userId" = ${request.userId} AND "balance" - "held" >= ${request.amount}
-      RETURNING "balance"`;
-    if (held.length === 0) {
-      throw new DomainError(
-        "insufficient_quota",
-        `You don't have enough credit for this request (it may cost up to ${formatUsd(request.amount)}). Add credit on the Billing page.`,
-      );
-    }
-    if (request.apiKeyId) {
-      const keyHeld = await tx.$queryRaw<{ id: string }[]>`
-        UPDATE "ApiKey" SET "held" = "held" + ${request.amount}
-        WHERE "id" = ${request.apiKeyId}
-          AND ("spendLimit" IS NULL OR "spent" + "held" + ${request.amount} <= "spendLimit")
-        RETURNING "id"`;
-      if (keyHeld.length === 0) {
-        throw new DomainError(
-          "key_limit_reached",
-          `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`,
-        );
-      }
-    }
-    await tx.$executeRaw`
+        AND (${request.apiKeyId}::text IS NULL OR EXISTS (SELECT 1 FROM key_ok))
+      RETURNING "userId"
+    ), key_hold AS (
+      UPDATE "ApiKey" SET "held" = "held" + ${request.amount}
+      WHERE "id" = ${request.apiKeyId} AND EXISTS (SELECT 1 FROM credit)
+    ), logged AS (
       INSERT INTO "RequestLog" ("id", "userId", "apiKeyId", "modelId", "endpoint", "source", "status", "reserved", "createdAt")
-      VALUES (${requestId}, ${request.userId}, ${request.apiKeyId}, ${request.modelId}, ${request.endpoint},
-              ${request.source}::"RequestSource", 'PENDING', ${request.amount}, now())`;
-  }, TRANSACTION_OPTIONS);
+      SELECT ${requestId}, ${request.userId}, ${request.apiKeyId}, ${request.modelId}, ${request.endpoint},
+             ${request.source}::"RequestSource", 'PENDING', ${request.amount}, now()
+      WHERE EXISTS (SELECT 1 FROM credit)
+    )
+    SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld",
+           (${request.apiKeyId}::text IS NULL OR EXISTS (SELECT 1 FROM key_ok)) AS "keyWithinLimit"`;
+  const outcome = rows[0];
+  if (outcome && !outcome.keyWithinLimit) {
+    throw new DomainError(
+      "key_limit_reached",
+      `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`,
+    );
+  }
+  if (!outcome?.creditHeld) {
+    throw new DomainError(
+      "insufficient_quota",
+      `You don't have enough credit for this request (it may cost up to ${formatUsd(request.amount)}). Add credit on the Billing page.`,
+    );
+  }
   return { requestId, userId: request.userId, apiKeyId: request.apiKeyId, amount: request.amount };
 }
 
 /**
- * Settles a reservation exactly once: releases the hold, debits the real cost through the ledger
- * and completes the request log. A second call for the same request changes nothing.
+ * Settles a reservation exactly once: completes the request log, releases the hold, debits the
+ * real cost (capped at the reservation, so the balance can't go below zero) with its ledger entry,
+ * and adds it to the key's spend. A second call for the same request changes nothing (null).
  */
 export async function settleRequest(requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
-  return db.$transaction(async (tx) => {
-    const pending = await tx.$queryRaw<{ userId: string; apiKeyId: string | null; reserved: bigint; modelId: string }[]>`
-      SELECT "userId", "apiKeyId", "reserved", "modelId" FROM "RequestLog"
-      WHERE "id" = ${requestId} AND "status" = 'PENDING' FOR UPDATE`;
-    const request = pending[0];
-    if (!request) return null;
-    const charged = outcome.status === "FAILED" ? 0n : outcome.cost;
-    const cost = charged > request.reserved ? request.reserved : charged < 0n ? 0n : charged;
-
-    await tx.$executeRaw`UPDATE "CreditAccount" SET "held" = "held" - ${request.reserved}, "updatedAt" = now()
-      WHERE "userId" = ${request.userId}`;
-    if (cost > 0n) {
-      await applyMovement(tx, {
-        userId: request.userId,
-        kind: "REQUEST_CHARGE",
-        amount: -cost,
-        reference: `request:${requestId}`,
-        description: `${request.modelId} request`,
-      });
-    }
-    if (request.apiKeyId) {
-      await tx.$executeRaw`UPDATE "ApiKey" SET "held" = "held" - ${request.reserved}, "spent" = "spent" + ${cost}, "lastUsedAt" = now()
-        WHERE "id" = ${request.apiKeyId}`;
-    }
-    await tx.requestLog.update({
-      where: { id: requestId },
-      data: {
-        status: outcome.status,
-        cost,
-        inputTokens: outcome.inputTokens ?? 0,
-        outputTokens: outcome.outputTokens ?? 0,
-        images: outcome.images ?? 0,
-        audioSeconds: outcome.audioSeconds ?? 0,
-        latencyMs: outcome.latencyMs ?? null,
-        ttftMs: outcome.ttftMs ?? null,
-        httpStatus: outcome.httpStatus ?? null,
-        errorCode: outcome.errorCode ?? null,
-        settledAt: new Date(),
-      },
-    });
-    const balance = await tx.$queryRaw<{ balance: bigint }[]>`SELECT "balance" FROM "CreditAccount" WHERE "userId" = ${request.userId}`;
-    return { cost, balanceAfter: balance[0]?.balance ?? 0n };
-  }, TRANSACTION_OPTIONS);
+  const charged = outcome.status === "FAILED" || outcome.cost < 0n ? 0n : outcome.cost;
+  // The ledger entry is the one applyMovement would write; it is inlined to keep settle one statement.
+  const rows = await db.$queryRaw<{ cost: bigint; balanceAfter: bigint }[]>`
+    WITH request AS (
+      UPDATE "RequestLog" SET
+        "status" = ${outcome.status}::"RequestStatus",
+        "cost" = LEAST(${charged}::bigint, "reserved"),
+        "inputTokens" = ${outcome.inputTokens ?? 0},
+        "outputTokens" = ${outcome.outputTokens ?? 0},
+        "images" = ${outcome.images ?? 0},
+        "audioSeconds" = ${outcome.audioSeconds ?? 0},
+        "latencyMs" = ${outcome.latencyMs ?? null}::integer,
+        "ttftMs" = ${outcome.ttftMs ?? null}::integer,
+        "httpStatus" = ${outcome.httpStatus ?? null}::integer,
+        "errorCode" = ${outcome.errorCode ?? null}::text,
+        "settledAt" = now()
+      WHERE "id" = ${requestId} AND "status" = 'PENDING'
+      RETURNING "userId", "apiKeyId", "modelId", "reserved", "cost"
+    ), account AS (
+      UPDATE "CreditAccount" AS a SET "held" = a."held" - r."reserved", "balance" = a."balance" - r."cost", "updatedAt" = now()
+      FROM request AS r WHERE a."userId" = r."userId"
+      RETURNING a."balance"
+    ), charge AS (
+      INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")
+      SELECT r."userId", 'REQUEST_CHARGE', -r."cost", a."balance", ${`request:${requestId}`}, r."modelId" || ' request', now()
+      FROM request AS r, account AS a WHERE r."cost" > 0
+    ), key_spend AS (
+      UPDATE "ApiKey" AS k SET "held" = k."held" - r."reserved", "spent" = k."spent" + r."cost", "lastUsedAt" = now()
+      FROM request AS r WHERE k."id" = r."apiKeyId"
+    )
+    SELECT r."cost", a."balance" AS "balanceAfter" FROM request AS r, account AS a`;
+  const settled = rows[0];
+  return settled ? { cost: settled.cost, balanceAfter: settled.balanceAfter } : null;
 }
 
 /**
