@@ -31,33 +31,6 @@ export interface InferenceOptions {
 /** nginx's "client closed request": what the log says about a request whose caller left. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-// Reservations and settlements of one user are serialised by a row lock, and each waits for it
-// inside a transaction that holds a pooled connection. A burst of concurrent requests from one
-// user can therefore exhaust the pool, and Prisma gives up on starting a transaction (P2028) or
-// reports a write conflict (P2034). Neither changed anything, so they are retried: a settlement
-// must happen (the request was served), a reservation should rather wait than fail.
-const TRANSIENT_PRISMA_CODES = new Set(["P2028", "P2034"]);
-const RESERVE_RETRY_BUDGET_MS = 10_000;
-const SETTLE_RETRY_BUDGET_MS = 60_000;
-
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && TRANSIENT_PRISMA_CODES.has(code);
-}
-
-async function retryTransient<T>(attempt: () => Promise<T>, budgetMs: number): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let tries = 0; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!isTransient(error) || Date.now() > deadline) throw error;
-      const backoffMs = Math.min(1_000, 10 * 2 ** tries) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, backoffMs));
-    }
-  }
-}
-
 // A request whose process died never settles and would hold its credit forever. Each process
 // looks for such requests at most once a minute and releases them at no cost; "abandoned" means
 // far older than any request runs (settling twice is impossible, so a sweep racing a live
@@ -77,11 +50,11 @@ function sweepAbandonedReservations(): void {
 /** Holds the most the request can cost; throws insufficient_quota / key_limit_reached (402). */
 export function reserve(request: ReservationRequest & { requestId: string }): Promise<Reservation> {
   sweepAbandonedReservations();
-  return retryTransient(() => reserveCredit(request), RESERVE_RETRY_BUDGET_MS);
+  return reserveCredit(request);
 }
 
 export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
-  const settlement = await retryTransient(() => settleRequest(requestId, outcome), SETTLE_RETRY_BUDGET_MS);
+  const settlement = await settleRequest(requestId, outcome);
   if (settlement && settlement.cost > 0n) {
     maybeAutoRecharge(userId, settlement.balanceAfter).catch((error: unknown) => {
       console.error(`Auto-recharge check failed for user ${userId} after request ${requestId}:`, error);
