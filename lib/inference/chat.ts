@@ -8,7 +8,6 @@
 // who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
 // provider call and pays for the prompt and the tokens generated so far.
 import { randomUUID } from "node:crypto";
-import { newRequestId } from "@/lib/credits/reservations";
 import { nanosToUsdNumber } from "@/lib/credits/money";
 import { DomainError } from "@/lib/errors";
 import { parseChatCompletionRequest, type ChatCompletionRequest } from "@/lib/inference/chat-request";
@@ -16,8 +15,7 @@ import {
   CLIENT_CLOSED_REQUEST,
   elapsedMs,
   failedOutcome,
-  linkedController,
-  reserve,
+  openRequest,
   settle,
   settleUndelivered,
   type InferenceOptions,
@@ -113,17 +111,7 @@ export async function createChatCompletion(principal: InferencePrincipal, body: 
   if (request.params.maxTokens === null && model.contextLength === null) request.params.maxTokens = maxOutput;
 
   const reservedUsage = { promptTokens: provider.countPromptTokens(model, request.params.messages, "reserve"), completionTokens: maxOutput };
-  const requestId = options.requestId ?? newRequestId();
-  const controller = linkedController(options.signal);
-  await reserve({
-    userId: principal.userId,
-    apiKeyId: principal.apiKeyId,
-    modelId: model.id,
-    endpoint: CHAT_ENDPOINT,
-    source: principal.source,
-    amount: chatCost(model.prices, reservedUsage),
-    requestId,
-  });
+  const { requestId, controller } = await openRequest(principal, model.id, CHAT_ENDPOINT, chatCost(model.prices, reservedUsage), options);
 
   const call: Call = {
     principal,

@@ -4,11 +4,10 @@
 // signed links OpenAI returns.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { newRequestId } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { parseImageSize } from "@/lib/inference/model-config";
-import { elapsedMs, linkedController, reserve, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { elapsedMs, openRequest, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
 import { imageCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
@@ -89,17 +88,7 @@ export async function createImages(principal: InferencePrincipal, body: unknown,
   const format = request.response_format ?? "url";
   if (format === "url" && !options.publicOrigin) throw new Error("createImages needs publicOrigin to answer with URLs");
 
-  const requestId = options.requestId ?? newRequestId();
-  const controller = linkedController(options.signal);
-  await reserve({
-    userId: principal.userId,
-    apiKeyId: principal.apiKeyId,
-    modelId: model.id,
-    endpoint: IMAGES_ENDPOINT,
-    source: principal.source,
-    amount: imageCost(model.prices, size, n),
-    requestId,
-  });
+  const { requestId, controller } = await openRequest(principal, model.id, IMAGES_ENDPOINT, imageCost(model.prices, size, n), options);
 
   let data: ImagesResponse["data"];
   try {

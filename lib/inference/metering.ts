@@ -3,12 +3,11 @@
 // that charged something may trigger the owner's auto-recharge, which never delays or fails it.
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
+  newRequestId,
   releaseAbandonedReservations,
   reserveCredit,
   settleRequest,
   type RequestOutcome,
-  type Reservation,
-  type ReservationRequest,
   type Settlement,
 } from "@/lib/credits/reservations";
 import { isDomainError } from "@/lib/errors";
@@ -47,10 +46,21 @@ function sweepAbandonedReservations(): void {
   });
 }
 
-/** Holds the most the request can cost; throws insufficient_quota / key_limit_reached (402). */
-export function reserve(request: ReservationRequest & { requestId: string }): Promise<Reservation> {
+/**
+ * Starts a metered request: holds the most it can cost (throws insufficient_quota /
+ * key_limit_reached, 402) and returns its id with a controller that aborts the provider call.
+ */
+export async function openRequest(
+  principal: InferencePrincipal,
+  modelId: string,
+  endpoint: string,
+  amount: bigint,
+  options: InferenceOptions,
+): Promise<{ requestId: string; controller: AbortController }> {
+  const requestId = options.requestId ?? newRequestId();
   sweepAbandonedReservations();
-  return reserveCredit(request);
+  await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId });
+  return { requestId, controller: linkedController(options.signal) };
 }
 
 export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
@@ -89,7 +99,7 @@ export async function settleUndelivered(userId: string, requestId: string, error
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */
-export function linkedController(signal: AbortSignal | undefined): AbortController {
+function linkedController(signal: AbortSignal | undefined): AbortController {
   const controller = new AbortController();
   if (signal?.aborted) controller.abort();
   else signal?.addEventListener("abort", () => controller.abort(), { once: true });

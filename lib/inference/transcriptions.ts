@@ -2,10 +2,9 @@
 // measure the audio, reserve its price, transcribe, settle, and answer in the format asked for.
 // Audio is billed by its measured length, so what we hold is exactly what we charge.
 import { z } from "zod";
-import { newRequestId } from "@/lib/credits/reservations";
 import { DomainError } from "@/lib/errors";
 import { nanosToUsdNumber } from "@/lib/credits/money";
-import { elapsedMs, linkedController, reserve, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { elapsedMs, openRequest, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
 import { audioCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
@@ -167,17 +166,7 @@ export async function createTranscription(
   const seconds = Math.round((await measure(audio, filename)) * 1000) / 1000;
   const cost = audioCost(model.prices, seconds);
 
-  const requestId = options.requestId ?? newRequestId();
-  const controller = linkedController(options.signal);
-  await reserve({
-    userId: principal.userId,
-    apiKeyId: principal.apiKeyId,
-    modelId: model.id,
-    endpoint: TRANSCRIPTIONS_ENDPOINT,
-    source: principal.source,
-    amount: cost,
-    requestId,
-  });
+  const { requestId, controller } = await openRequest(principal, model.id, TRANSCRIPTIONS_ENDPOINT, cost, options);
 
   let transcript: Transcript;
   try {

@@ -1,6 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { deliverStripeWebhook, stripeEvent, stripeFake } from "../support/stripe-fake";
-import { createSignedInUser, serverModule } from "./helpers/session";
+import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
+import { db } from "@/lib/db";
+import { createApiKey } from "@/lib/keys/api-keys";
+import { createSignedInUser } from "./helpers/session";
 
 // The first visit compiles the console's pages when the app runs in dev mode.
 test.setTimeout(240_000);
@@ -8,7 +11,6 @@ test.setTimeout(240_000);
 const fake = stripeFake();
 
 test("a user adds $10 through Stripe Checkout and sees it credited once the webhook lands", async ({ page }) => {
-  const { db } = serverModule<typeof import("@/lib/db")>("lib/db.ts");
   const user = await createSignedInUser(page, { label: "billing", credit: "1.00" });
   // Stripe's hosted page is not loaded; the browser arriving there is what matters.
   await page.route("https://checkout.stripe.com/**", (route) => route.fulfill({ contentType: "text/html", body: "<title>Stripe Checkout</title><h1>Stripe Checkout</h1>" }));
@@ -66,8 +68,6 @@ test("a user adds $10 through Stripe Checkout and sees it credited once the webh
 });
 
 test("usage starts with how to make a first call, then shows totals, charts and a filterable log that exports as CSV", async ({ page }) => {
-  const { reserveCredit, settleRequest } = serverModule<typeof import("@/lib/credits/reservations")>("lib/credits/reservations.ts");
-  const { createApiKey } = serverModule<typeof import("@/lib/keys/api-keys")>("lib/keys/api-keys.ts");
   const user = await createSignedInUser(page, { label: "usage", credit: "5.00" });
   await page.setViewportSize({ width: 390, height: 844 });
 

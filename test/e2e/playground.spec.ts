@@ -3,11 +3,11 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { KNOWN_SENTENCE } from "../support/speech-fixtures";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
-import { createSignedInUser, serverModule } from "./helpers/session";
-
-const { db } = serverModule<typeof import("@/lib/db")>("lib/db.ts");
-const { getBalance, ledgerTotal } = serverModule<typeof import("@/lib/credits/ledger")>("lib/credits/ledger.ts");
-const { formatUsd } = serverModule<typeof import("@/lib/credits/money")>("lib/credits/money.ts");
+import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
+import { formatUsd } from "@/lib/credits/money";
+import { db } from "@/lib/db";
+import { CHROMIUM_ARGS } from "../support/chromium";
+import { createSignedInUser } from "./helpers/session";
 
 const KNOWN_SENTENCE_WAV = path.resolve(__dirname, "../fixtures/known-sentence.wav");
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -17,14 +17,7 @@ test.use({
   launchOptions: {
     executablePath: "/usr/bin/chromium",
     args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
+      ...CHROMIUM_ARGS,
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
       `--use-file-for-fake-audio-capture=${KNOWN_SENTENCE_WAV}`,

@@ -2,20 +2,11 @@
 // made directly in the database (as sign-up plus email verification would leave it) and the
 // credit goes through the ledger; the sign-in itself goes through the real /sign-in form.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 import { hash } from "@node-rs/argon2";
-import { require as tsxRequire } from "tsx/cjs/api";
-
-const root = path.resolve(__dirname, "../../..");
-
-/**
- * A module of the product (e.g. "lib/db.ts"), loaded through tsx: Playwright's own TypeScript
- * loader cannot load the generated Prisma client, which uses import.meta.
- */
-export function serverModule<Module>(pathFromRoot: string): Module {
-  return tsxRequire(path.join(root, pathFromRoot), __filename) as Module;
-}
+import { ensureCreditAccount, recordCreditMovement } from "@/lib/credits/ledger";
+import { usdToNanos } from "@/lib/credits/money";
+import { db } from "@/lib/db";
 
 export interface SignedInUser {
   id: string;
@@ -24,10 +15,6 @@ export interface SignedInUser {
 }
 
 export async function createSignedInUser(page: Page, { credit = "1.00", label = "e2e" }: { credit?: string; label?: string } = {}): Promise<SignedInUser> {
-  const { db } = serverModule<typeof import("@/lib/db")>("lib/db.ts");
-  const { ensureCreditAccount, recordCreditMovement } = serverModule<typeof import("@/lib/credits/ledger")>("lib/credits/ledger.ts");
-  const { usdToNanos } = serverModule<typeof import("@/lib/credits/money")>("lib/credits/money.ts");
-
   const email = `${label}-${randomUUID().slice(0, 8)}@example.test`;
   const password = `pw-${randomUUID()}`;
   const user = await db.user.create({ data: { email, emailVerified: new Date(), passwordHash: await hash(password) } });
