@@ -1,6 +1,6 @@
 // `npm test`: the whole suite. Builds the app once, starts one real stack (PostgreSQL, SMTP sink,
 // the production server) and runs Vitest (unit + integration) and Playwright (Chromium) against it.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ensureDebianPackages } from "./lib/system-packages";
@@ -10,9 +10,14 @@ import { TEST_SYSTEM_PACKAGES } from "./lib/required-packages";
 const root = path.resolve(__dirname, "..");
 const distDir = ".next-test";
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): number {
-  const result = spawnSync(command, args, { cwd: root, env, stdio: "inherit" });
-  return result.status ?? 1;
+// Asynchronous on purpose: the SMTP sink and the fake Stripe live in this process and must keep
+// answering while the test runners work.
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: "inherit" });
+    child.on("exit", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(1));
+  });
 }
 
 interface Counts {
@@ -57,7 +62,7 @@ async function main() {
   const nextBin = path.join(root, "node_modules/next/dist/bin/next");
   if (process.env.TEST_APP_MODE !== "dev") {
     console.log("Building the app for the tests…");
-    if (run(process.execPath, [nextBin, "build"], { ...baseEnv, NODE_ENV: "production" }) !== 0) throw new Error("next build failed");
+    if ((await run(process.execPath, [nextBin, "build"], { ...baseEnv, NODE_ENV: "production" })) !== 0) throw new Error("next build failed");
   }
 
   const stack = await startStack({ app: true });
@@ -68,8 +73,8 @@ async function main() {
   const playwrightReport = path.join(reports, "playwright.json");
   const extraArgs = process.argv.slice(2);
   try {
-    run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extraArgs], env);
-    run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport });
+    await run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extraArgs], env);
+    await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport });
   } finally {
     await stack.stop();
   }
