@@ -66,6 +66,10 @@ async function main() {
   }
 
   const stack = await startStack({ app: true });
+  // An interrupted run still stops the database and the app server it started.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
+  }
   const env = { ...baseEnv, ...stack.env };
   const reports = path.join(root, "test-reports");
   rmSync(reports, { recursive: true, force: true });
