@@ -120,17 +120,20 @@ export async function settleRequest(requestId: string, outcome: RequestOutcome):
         "settledAt" = now()
       WHERE "id" = ${requestId} AND "status" = 'PENDING'
       RETURNING "userId", "apiKeyId", "modelId", "reserved", "cost"
+    ), key_spend AS (
+      UPDATE "ApiKey" AS k SET "held" = k."held" - r."reserved", "spent" = k."spent" + r."cost", "lastUsedAt" = now()
+      FROM request AS r WHERE k."id" = r."apiKeyId"
+      RETURNING k."id"
     ), account AS (
+      -- Reading key_spend first makes this statement lock the key before the account, the order
+      -- reserveCredit takes them in; the opposite order would deadlock concurrent requests.
       UPDATE "CreditAccount" AS a SET "held" = a."held" - r."reserved", "balance" = a."balance" - r."cost", "updatedAt" = now()
-      FROM request AS r WHERE a."userId" = r."userId"
+      FROM request AS r WHERE a."userId" = r."userId" AND (r."apiKeyId" IS NULL OR EXISTS (SELECT 1 FROM key_spend))
       RETURNING a."balance"
     ), charge AS (
       INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")
       SELECT r."userId", 'REQUEST_CHARGE', -r."cost", a."balance", ${`request:${requestId}`}, r."modelId" || ' request', now()
       FROM request AS r, account AS a WHERE r."cost" > 0
-    ), key_spend AS (
-      UPDATE "ApiKey" AS k SET "held" = k."held" - r."reserved", "spent" = k."spent" + r."cost", "lastUsedAt" = now()
-      FROM request AS r WHERE k."id" = r."apiKeyId"
     )
     SELECT r."cost", a."balance" AS "balanceAfter" FROM request AS r, account AS a`;
   const settled = rows[0];

@@ -3,6 +3,7 @@ import { getBalance, ledgerTotal, recordCreditMovement } from "@/lib/credits/led
 import { usdToNanos } from "@/lib/credits/money";
 import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
+import { createApiKey } from "@/lib/keys/api-keys";
 import { createUser } from "../support/factories";
 
 describe("the credit ledger", () => {
@@ -56,5 +57,25 @@ describe("the credit ledger", () => {
     expect(after).toEqual({ balance: 1000n - 5n * 60n, held: 0n, available: 700n });
     expect(await ledgerTotal(user.id)).toBe(700n);
     expect(await settleRequest(reserved[0]!.requestId, { status: "SUCCEEDED", cost: 60n })).toBeNull();
+  });
+
+  it("runs many concurrent requests on one API key to completion without deadlocking", async () => {
+    const user = await createUser();
+    await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: 1_000_000n, reference: `seed:${user.id}`, description: "Opening balance" });
+    const key = await createApiKey(user.id, { name: "busy", expiresAt: null, spendLimit: null, rateLimitRpm: null });
+
+    // Each worker reserves and settles in a loop, so reservations and settlements interleave.
+    await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        for (let i = 0; i < 5; i++) {
+          const reservation = await reserveCredit({ userId: user.id, apiKeyId: key.apiKey.id, modelId: "test-model", endpoint: "test", source: "API", amount: 100n });
+          await settleRequest(reservation.requestId, { status: "SUCCEEDED", cost: 40n });
+        }
+      }),
+    );
+
+    expect(await getBalance(user.id)).toEqual({ balance: 1_000_000n - 150n * 40n, held: 0n, available: 1_000_000n - 150n * 40n });
+    expect(await ledgerTotal(user.id)).toBe(1_000_000n - 150n * 40n);
+    expect(await db.apiKey.findUniqueOrThrow({ where: { id: key.apiKey.id }, select: { spent: true, held: true } })).toEqual({ spent: 6_000n, held: 0n });
   });
 });
