@@ -1,17 +1,15 @@
 // `npm run bench`: performance numbers, printed as tables (never asserted by the tests). Starts its
-// own stack (throwaway PostgreSQL, production build of the app in .next-bench, built first when
-// missing) and runs, in order: the gateway's added latency over a loopback upstream, the local
+// own stack (throwaway PostgreSQL, a fresh production build of the app in .next-bench, so that the
+// numbers are always of the code as it is) and runs, in order: the gateway's added latency over a loopback upstream, the local
 // tiny-chat model's speed, and local transcription's real-time factor.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "..");
 const DIST_DIR = ".next-bench";
 
-function ensureBuild(): void {
-  if (existsSync(path.join(root, DIST_DIR, "BUILD_ID"))) return;
-  console.log(`Building the app into ${DIST_DIR} (once)…`);
+function build(): void {
+  console.log(`Building the app into ${DIST_DIR}…`);
   const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_DIST_DIR: DIST_DIR },
@@ -23,7 +21,7 @@ function ensureBuild(): void {
 async function main() {
   process.env.NEXT_DIST_DIR = DIST_DIR;
   delete process.env.TEST_APP_MODE;
-  ensureBuild();
+  build();
   const { startStack } = await import("../test/support/stack");
   const stack = await startStack({ app: true });
   // The benchmarks set up users and models through lib/, against the stack's database.
