@@ -1,12 +1,13 @@
-// The request a developer would send to one model, as curl and Python (OpenAI SDK) snippets for
+// The request a developer would send to one model, as curl and OpenAI SDK snippets for
 // its card on the Models page. The key comes from the environment, never pasted into code.
 import type { CodeSample } from "@/components/ui/code-block";
 import type { CatalogModel } from "@/lib/inference/catalog";
 
 const PYTHON_CLIENT = (baseUrl: string) => `client = OpenAI(base_url="${baseUrl}", api_key=os.environ["ECOLINK_API_KEY"])`;
 
-function chatSamples(model: CatalogModel, baseUrl: string): CodeSample[] {
-  const body = JSON.stringify({ model: model.id, messages: [{ role: "user", content: "Hello!" }] });
+/** A chat completion with curl and the OpenAI SDKs; the dashboard's quickstart shows the same. */
+export function chatCodeSamples(modelId: string, baseUrl: string): CodeSample[] {
+  const body = JSON.stringify({ model: modelId, messages: [{ role: "user", content: "Hello!" }] });
   return [
     {
       label: "curl",
@@ -17,16 +18,30 @@ function chatSamples(model: CatalogModel, baseUrl: string): CodeSample[] {
     },
     {
       label: "Python",
-      code: `import os
+      code: `# pip install openai
+import os
 from openai import OpenAI
 
 ${PYTHON_CLIENT(baseUrl)}
 
 response = client.chat.completions.create(
-    model="${model.id}",
+    model="${modelId}",
     messages=[{"role": "user", "content": "Hello!"}],
 )
 print(response.choices[0].message.content)`,
+    },
+    {
+      label: "JavaScript",
+      code: `// npm install openai
+import OpenAI from "openai";
+
+const client = new OpenAI({ baseURL: "${baseUrl}", apiKey: process.env.ECOLINK_API_KEY });
+
+const response = await client.chat.completions.create({
+  model: "${modelId}",
+  messages: [{ role: "user", content: "Hello!" }],
+});
+console.log(response.choices[0].message.content);`,
     },
   ];
 }
@@ -88,7 +103,7 @@ print(transcript.text)`,
 export function modelCodeSamples(model: CatalogModel, baseUrl: string): CodeSample[] {
   switch (model.kind) {
     case "CHAT":
-      return chatSamples(model, baseUrl);
+      return chatCodeSamples(model.id, baseUrl);
     case "IMAGE":
       return imageSamples(model, baseUrl);
     case "TRANSCRIPTION":
