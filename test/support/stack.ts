@@ -1,7 +1,7 @@
 // Everything the integration and end-to-end tests run against, started for real: a throwaway
 // embedded PostgreSQL with the migrations applied and the seed loaded, a loopback SMTP sink, a
 // loopback Stripe API (test/support/stripe-fake.ts, which the app reaches through STRIPE_API_BASE), and
-// the Next.js app (the production build in NEXT_DIST_DIR, or `next dev` with TEST_APP_MODE=dev).
+// the app (`npm start` serving the production build in NEXT_DIST_DIR, or `next dev` with TEST_APP_MODE=dev).
 // scripts/test.ts starts one stack for the whole run and hands its addresses down in the
 // environment; a test file run on its own starts one through the runners' global setup.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -72,9 +72,12 @@ export async function startAppInstance(extraEnv: Record<string, string> = {}): P
 }
 
 async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppInstance> {
-  const nextBin = path.join(root, "node_modules/next/dist/bin/next");
-  const mode = process.env.TEST_APP_MODE === "dev" ? "dev" : "start";
-  const child: ChildProcess = spawn(process.execPath, [nextBin, mode, "--port", String(port), "--hostname", "127.0.0.1"], {
+  // Production is `npm start` itself (migrations already applied are a no-op); dev is `next dev`.
+  const command =
+    process.env.TEST_APP_MODE === "dev"
+      ? [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"]
+      : [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts")];
+  const child: ChildProcess = spawn(process.execPath, command, {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],

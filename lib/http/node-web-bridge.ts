@@ -1,0 +1,56 @@
+// Serves a Fetch-API handler (Request in, Response out: what a Next.js route handler is) from a
+// plain node:http server. The request's signal aborts when the client goes away before the answer
+// is complete, as under Next.js, so that a streamed completion stops its upstream call; the answer's
+// body is written with backpressure and cancelled if the client leaves mid-stream.
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+
+export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+    method,
+    headers,
+    signal: controller.signal,
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+  });
+}
+
+export async function sendWebResponse(res: ServerResponse, response: Response, options: { omitBody?: boolean } = {}): Promise<void> {
+  res.statusCode = response.status;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader("set-cookie", cookies);
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  }
+  if (!response.body || options.omitBody) {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const clientLeft = () => void reader.cancel().catch(() => undefined);
+  res.once("close", clientLeft);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      if (!res.write(value)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    }
+    res.end();
+  } catch (error) {
+    // The body failed mid-way (the status line is already sent): drop the connection so the
+    // client sees a truncated answer rather than a complete-looking one.
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    res.off("close", clientLeft);
+  }
+}
