@@ -1,17 +1,25 @@
-// The single Prisma client of the process, created on first use (so that `next build` and
-// modules that merely import it need no database) and reused across hot reloads in development.
+// The database of the process: one PostgreSQL pool, created on first use (so that `next build` and
+// modules that merely import this need no database) and kept across hot reloads in development.
+// Prisma runs on it for everything, except the few statements every API request runs (key lookup,
+// reserve, settle): those are named prepared statements on the same pool, parsed and planned once
+// per connection — about a quarter of a millisecond each instead of half a millisecond or more.
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 
-const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
+const globalForDb = globalThis as unknown as { pgPool?: pg.Pool; prisma?: PrismaClient };
+
+function pool(): pg.Pool {
+  // Timestamps are stored without a zone, in UTC (Prisma's convention), so now() must be UTC too
+  // whatever the server's TimeZone setting is.
+  globalForDb.pgPool ??= new pg.Pool({ connectionString: env().DATABASE_URL, max: 20, options: "-c TimeZone=UTC" });
+  return globalForDb.pgPool;
+}
 
 function client(): PrismaClient {
-  if (!globalForPrisma.prisma) {
-    const adapter = new PrismaPg({ connectionString: env().DATABASE_URL, max: 20 });
-    globalForPrisma.prisma = new PrismaClient({ adapter });
-  }
-  return globalForPrisma.prisma;
+  globalForDb.prisma ??= new PrismaClient({ adapter: new PrismaPg(pool()) });
+  return globalForDb.prisma;
 }
 
 export const db: PrismaClient = new Proxy({} as PrismaClient, {
@@ -21,3 +29,18 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
     return typeof value === "function" ? value.bind(real) : value;
   },
 });
+
+/** A statement the hot path runs on every request. Its `name` must be unique in the process. */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
+/**
+ * Runs a prepared statement with positional parameters ($1, $2, …). Values arrive as `pg` returns
+ * them: bigint columns as decimal strings, timestamptz as Date.
+ */
+export async function runPrepared<Row extends object>(statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]> {
+  const result = await pool().query<Row>({ name: statement.name, text: statement.text, values: values as unknown[] });
+  return result.rows;
+}

@@ -2,7 +2,7 @@
 // give the request an id, and turn whatever goes wrong into OpenAI's error shape. Every response
 // carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
-import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
+import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
@@ -24,14 +24,26 @@ export interface V1Call {
 
 type RouteContext<Params> = { params: Promise<Params> };
 
+export interface V1RouteOptions {
+  /**
+   * Every way this route can succeed reserves credit first. Its key may then come from the
+   * recent-keys cache: the reserve statement re-checks it, and any error answer is re-checked
+   * against the database before it is sent.
+   */
+  reservesCredit?: boolean;
+}
+
 export function v1Route<Params = Record<string, never>>(
   handler: (call: V1Call, params: Params) => Promise<Response>,
+  options: V1RouteOptions = {},
 ): (request: Request, context: RouteContext<Params>) => Promise<Response> {
   return async (request, context) => {
     const requestId = newRequestId();
     const headers: Record<string, string> = { "x-request-id": requestId };
+    const authorization = request.headers.get("authorization");
+    const recentKey = options.reservesCredit ? recentlyAuthenticatedApiKey(authorization) : null;
     try {
-      const apiKey = await authenticateApiKey(request.headers.get("authorization"));
+      const apiKey = recentKey ?? (await authenticateApiKey(authorization));
       const limit = await consumeRateLimit(`api-key:${apiKey.apiKeyId}`, apiKey.rateLimitRpm);
       Object.assign(headers, rateLimitHeaders(limit));
       if (!limit.allowed) throw rateLimitExceeded(limit);
@@ -40,7 +52,10 @@ export function v1Route<Params = Record<string, never>>(
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
       return response;
     } catch (error) {
-      return openAIErrorResponse(error, headers);
+      // A key taken from the cache may have been revoked since: that, not the error at hand, is
+      // what the caller must hear (a revoked key's bad request is a 401, not a 400).
+      const keyError = recentKey ? await authenticateApiKey(authorization).then(() => null, (authError: unknown) => authError) : null;
+      return openAIErrorResponse(keyError ?? error, headers);
     }
   };
 }

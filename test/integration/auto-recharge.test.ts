@@ -22,16 +22,19 @@ async function userWithAutoRecharge() {
 }
 
 /**
- * 20 requests in flight at once, each costing $0.30, finishing together: each is settled and then
- * checked for auto-recharge with the balance its settlement left, as the gateway does. 17 of them
- * leave the balance under the $9 threshold.
+ * 20 requests in flight at once, each costing $0.30, finishing together: each is settled, and the
+ * 17 whose settlement leaves the balance under the $9 threshold try to start a recharge, as the
+ * gateway does.
  */
 async function twentyConcurrentRequests(userId: string) {
   const reservations = await Promise.all(
     Array.from({ length: 20 }, () => reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("0.40") })),
   );
-  const settlements = await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })));
-  await Promise.all(settlements.map((s) => maybeAutoRecharge(userId, s!.balanceAfter)));
+  const settlements = (await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })))).map((s) => s!);
+  const due = settlements.filter((s) => s.autoRechargeDue);
+  expect(due.map((s) => s.balanceAfter).every((balance) => balance < usdToNanos("9"))).toBe(true);
+  expect(due).toHaveLength(17);
+  await Promise.all(due.map((s) => maybeAutoRecharge(userId, s.balanceAfter)));
 }
 
 async function paymentIntentsCreatedFor(userId: string) {

@@ -118,11 +118,27 @@ describe("/v1 input errors", () => {
 
     await revokeApiKey(user.id, key.id);
 
-    const error = await expectError(await postJson("/v1/chat/completions", key.secret, body), 401, { code: "invalid_api_key" });
-    expect(error.message).toMatch(/revoked/);
+    // A revoked key's malformed request is refused for the key, not for the body.
+    const error = await expectError(await postJson("/v1/chat/completions", key.secret, { model: chatModel.id }), 401, { code: "invalid_api_key" });
+    expect(error.message).toMatch(/has been revoked\. You can create a new one/);
+    await expectError(await postJson("/v1/chat/completions", key.secret, body), 401, { code: "invalid_api_key", message: error.message });
     await expectError(await fetch(`${appUrl()}/v1/models`, { headers: bearer(key.secret) }), 401, { code: "invalid_api_key" });
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: chatModel.id, messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(await db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(1);
+  });
+
+  it("refuses a key from the moment it expires, on the next request", async () => {
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+    const body = { model: chatModel.id, messages: [{ role: "user", content: "Hi" }] };
+    expect((await postJson("/v1/chat/completions", key.secret, body)).status).toBe(200);
+
+    await db.apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+
+    const error = await expectError(await postJson("/v1/chat/completions", key.secret, { ...body, stream: true }), 401, { code: "invalid_api_key" });
+    expect(error.message).toMatch(/expired on/);
+    expect(await db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(1);
   });
 
   it("limits a key to its requests per minute with 429, Retry-After and x-ratelimit-* headers", async () => {

@@ -24,6 +24,7 @@ import {
   type Transcript,
   type TranscriptionParams,
 } from "@/lib/inference/providers/types";
+import { postToUpstream } from "@/lib/inference/providers/upstream-http";
 
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 const MAX_ERROR_BODY_CHARS = 2_000;
@@ -68,8 +69,9 @@ class Deadline {
 }
 
 function connectErrorCode(error: unknown): string | null {
-  // fetch wraps socket errors as TypeError("fetch failed", { cause }); with several addresses per
-  // host the cause is an AggregateError whose members carry the codes.
+  // The code may sit deeper than the error itself: fetch (image links) wraps socket errors as
+  // TypeError("fetch failed", { cause }), and with several addresses per host the socket error is
+  // an AggregateError whose members carry the codes.
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
   while (queue.length) {
@@ -108,17 +110,11 @@ function authHeaders(upstream: ResolvedUpstream): Record<string, string> {
   return upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {};
 }
 
-async function post(model: RegisteredModel, path: string, body: BodyInit, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
+async function post(model: RegisteredModel, path: string, body: string | Uint8Array, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
   const upstream = upstreamOf(model);
   let response: Response;
   try {
-    response = await fetch(`${upstream.baseUrl}${path}`, {
-      method: "POST",
-      body,
-      headers: { ...authHeaders(upstream), ...headers },
-      signal: deadline.signal,
-      cache: "no-store",
-    });
+    response = await postToUpstream(`${upstream.baseUrl}${path}`, { body, headers: { ...authHeaders(upstream), ...headers }, signal: deadline.signal });
   } catch (error) {
     throw deadline.explain(error, model);
   }
@@ -287,7 +283,14 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
     form.append("timestamp_granularities[]", "word");
     if (params.language) form.set("language", params.language);
     if (params.prompt) form.set("prompt", params.prompt);
-    const response = await post(model, "/audio/transcriptions", form, {}, deadline);
+    const encoded = new Response(form);
+    const response = await post(
+      model,
+      "/audio/transcriptions",
+      new Uint8Array(await encoded.arrayBuffer()),
+      { "content-type": encoded.headers.get("content-type") ?? "multipart/form-data" },
+      deadline,
+    );
     const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
     if (!body || typeof body.text !== "string") throw garbled(model, "transcription");
     const segments = Array.isArray(body.segments) ? (body.segments as Record<string, unknown>[]) : [];

@@ -8,4 +8,4 @@ export const POST = v1Route(async ({ request, requestId, principal }) => {
   const { response } = await createTranscription(principal, await readMultipartBody(request, MAX_FORM_BYTES), { signal: request.signal, requestId });
   if (response.format === "json" || response.format === "verbose_json") return Response.json(response.body);
   return new Response(response.text, { headers: { "content-type": "text/plain; charset=utf-8" } });
-});
+}, { reservesCredit: true });
