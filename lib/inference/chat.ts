@@ -17,10 +17,12 @@ import {
   failedOutcome,
   openRequest,
   settle,
+  settleInBackground,
   settleUndelivered,
   type InferenceOptions,
   type InferencePrincipal,
 } from "@/lib/inference/metering";
+import type { RequestOutcome } from "@/lib/credits/reservations";
 import { toOpenAIError, type OpenAIErrorBody } from "@/lib/inference/openai-errors";
 import { chatCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
@@ -67,6 +69,14 @@ export type ChatCompletionResult =
   | { requestId: string; stream: false; response: ChatCompletionResponse }
   | { requestId: string; stream: true; events: ChatCompletionStream };
 
+export interface ChatCompletionOptions extends InferenceOptions {
+  /**
+   * Answer before the request is settled (settleInBackground): the API's choice, where latency
+   * is the product. The playground settles first, so that the balance it shows next is final.
+   */
+  settleAfterAnswer?: boolean;
+}
+
 export function isStreamError(event: ChatStreamEvent): event is OpenAIErrorBody {
   return "error" in event;
 }
@@ -90,6 +100,9 @@ interface Call {
   created: number;
   startedAt: number;
   controller: AbortController;
+  /** Nano-dollars held for the request: the most it can be charged. */
+  reserved: bigint;
+  settleAfterAnswer: boolean;
 }
 
 function outputCap(request: ChatCompletionRequest, model: RegisteredModel, body: unknown): number {
@@ -102,7 +115,7 @@ function outputCap(request: ChatCompletionRequest, model: RegisteredModel, body:
   return asked ?? context ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
-export async function createChatCompletion(principal: InferencePrincipal, body: unknown, options: InferenceOptions = {}): Promise<ChatCompletionResult> {
+export async function createChatCompletion(principal: InferencePrincipal, body: unknown, options: ChatCompletionOptions = {}): Promise<ChatCompletionResult> {
   const startedAt = performance.now();
   const request = parseChatCompletionRequest(body);
   const model = await requireModel(request.model, "CHAT");
@@ -111,7 +124,8 @@ export async function createChatCompletion(principal: InferencePrincipal, body: 
   if (request.params.maxTokens === null && model.contextLength === null) request.params.maxTokens = maxOutput;
 
   const reservedUsage = { promptTokens: provider.countPromptTokens(model, request.params.messages, "reserve"), completionTokens: maxOutput };
-  const { requestId, controller } = await openRequest(principal, model.id, CHAT_ENDPOINT, chatCost(model.prices, reservedUsage), options);
+  const reserved = chatCost(model.prices, reservedUsage);
+  const { requestId, controller } = await openRequest(principal, model.id, CHAT_ENDPOINT, reserved, options);
 
   const call: Call = {
     principal,
@@ -123,6 +137,8 @@ export async function createChatCompletion(principal: InferencePrincipal, body: 
     created: Math.floor(Date.now() / 1000),
     startedAt,
     controller,
+    reserved,
+    settleAfterAnswer: options.settleAfterAnswer ?? false,
   };
   return request.stream ? startStream(call) : complete(call);
 }
@@ -130,6 +146,18 @@ export async function createChatCompletion(principal: InferencePrincipal, body: 
 /** Usage to bill when the provider could not report it: counted deltas and an estimated prompt. */
 function estimatedUsage(call: Call, deltas: number): TokenUsage {
   return { promptTokens: call.provider.countPromptTokens(call.model, call.request.params.messages, "estimate"), completionTokens: deltas };
+}
+
+/** What the settlement debits for this usage: its price, capped at the hold (settleRequest). */
+function billedCost(call: Call, usage: TokenUsage): bigint {
+  const cost = chatCost(call.model.prices, usage);
+  return cost < call.reserved ? cost : call.reserved;
+}
+
+/** Settles a request that delivered its answer, before or after answering (settleAfterAnswer). */
+async function settleDelivered(call: Call, outcome: RequestOutcome): Promise<void> {
+  if (call.settleAfterAnswer) settleInBackground(call.principal.userId, call.requestId, outcome);
+  else await settle(call.principal.userId, call.requestId, outcome);
 }
 
 function settleFailure(call: Call, error: unknown): Promise<void> {
@@ -148,9 +176,10 @@ async function complete(call: Call): Promise<ChatCompletionResult> {
   }
   const usage = output.usage ?? estimatedUsage(call, Math.ceil(output.text.length / 4));
   const latencyMs = elapsedMs(call.startedAt);
-  const settlement = await settle(call.principal.userId, call.requestId, {
+  const cost = billedCost(call, usage);
+  await settleDelivered(call, {
     status: "SUCCEEDED",
-    cost: chatCost(model.prices, usage),
+    cost,
     inputTokens: usage.promptTokens,
     outputTokens: usage.completionTokens,
     latencyMs,
@@ -166,7 +195,7 @@ async function complete(call: Call): Promise<ChatCompletionResult> {
       created: call.created,
       model: model.id,
       choices: [{ index: 0, message: { role: "assistant", content: output.text, refusal: null }, logprobs: null, finish_reason: output.finishReason }],
-      usage: usageBody(usage, settlement?.cost ?? 0n),
+      usage: usageBody(usage, cost),
     },
   };
 }
@@ -255,9 +284,10 @@ async function* streamEvents(
     const usage = end.usage ?? estimatedUsage(call, deltas);
     const latencyMs = elapsedMs(call.startedAt);
     settled = true;
-    const settlement = await settle(call.principal.userId, call.requestId, {
+    const cost = billedCost(call, usage);
+    await settleDelivered(call, {
       status: "SUCCEEDED",
-      cost: chatCost(model.prices, usage),
+      cost,
       inputTokens: usage.promptTokens,
       outputTokens: usage.completionTokens,
       latencyMs,
@@ -265,7 +295,7 @@ async function* streamEvents(
       httpStatus: 200,
     });
     yield chunk({}, end.finishReason);
-    if (request.includeUsage) yield { ...chunk({}, null), choices: [], usage: usageBody(usage, settlement?.cost ?? 0n) };
+    if (request.includeUsage) yield { ...chunk({}, null), choices: [], usage: usageBody(usage, cost) };
   } finally {
     // Reached without settling only when our consumer stopped iterating at a yield.
     if (!settled) {

@@ -1,6 +1,7 @@
 // The gateway's side of the money: what every endpoint records when a request ends. Credit is
 // held with reserveCredit before a provider is called and settled here exactly once; a request
-// that charged something may trigger the owner's auto-recharge, which never delays or fails it.
+// whose charge leaves the balance under the owner's auto-recharge threshold triggers a recharge,
+// which never delays or fails it.
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
   newRequestId,
@@ -59,18 +60,59 @@ export async function openRequest(
 ): Promise<{ requestId: string; controller: AbortController }> {
   const requestId = options.requestId ?? newRequestId();
   sweepAbandonedReservations();
-  await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId });
+  const reservation = { userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId };
+  try {
+    await reserveCredit(reservation);
+  } catch (error) {
+    // The holds of this user's requests that have answered but not yet settled may be all that
+    // stands in the way: a client asking again the moment it has its answer must not be refused.
+    const pending = settlementsInFlight.get(principal.userId);
+    if (!pending || !isDomainError(error) || (error.code !== "insufficient_quota" && error.code !== "key_limit_reached")) throw error;
+    await Promise.all(pending);
+    await reserveCredit(reservation);
+  }
   return { requestId, controller: linkedController(options.signal) };
 }
 
 export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
   const settlement = await settleRequest(requestId, outcome);
-  if (settlement && settlement.cost > 0n) {
+  if (settlement && settlement.cost > 0n && settlement.autoRechargeDue) {
     maybeAutoRecharge(userId, settlement.balanceAfter).catch((error: unknown) => {
       console.error(`Auto-recharge check failed for user ${userId} after request ${requestId}:`, error);
     });
   }
   return settlement;
+}
+
+// Settlements started by settleInBackground and not yet landed, by user.
+const settlementsInFlight = new Map<string, Set<Promise<void>>>();
+
+/**
+ * Settles without keeping the caller waiting: the API's chat completions answer first and settle a
+ * moment later, which takes a database round trip off every request's latency. The hold already
+ * bounds what the request can cost, so nothing can overspend meanwhile; until the settlement
+ * lands the request still counts as in flight (its hold shows on /v1/me for that moment), and a
+ * request of the same user that its hold would refuse waits for it (openRequest).
+ */
+export function settleInBackground(userId: string, requestId: string, outcome: RequestOutcome): void {
+  const pending = settlementsInFlight.get(userId) ?? new Set<Promise<void>>();
+  settlementsInFlight.set(userId, pending);
+  const settling: Promise<void> = settle(userId, requestId, outcome)
+    .then(
+      () => undefined,
+      // The hold stays until the abandoned-reservation sweep releases it at no cost.
+      (error: unknown) => console.error(`Could not settle request ${requestId}:`, error),
+    )
+    .finally(() => {
+      pending.delete(settling);
+      if (pending.size === 0 && settlementsInFlight.get(userId) === pending) settlementsInFlight.delete(userId);
+    });
+  pending.add(settling);
+}
+
+/** Resolves once every settlement started in the background so far has landed: for a clean shutdown. */
+export async function backgroundSettlementsLanded(): Promise<void> {
+  await Promise.all([...settlementsInFlight.values()].flatMap((pending) => [...pending]));
 }
 
 /** The log fields of a request that failed: it costs nothing. */

@@ -7,7 +7,7 @@ import { db } from "../../lib/db";
 import { createApiKey } from "../../lib/keys/api-keys";
 import { createUser } from "../../test/support/factories";
 import { startUpstreamServer } from "../../test/support/upstream-server";
-import { registerUpstreamModel } from "../../test/support/v1-fixtures";
+import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1-fixtures";
 
 interface Scenario {
   name: string;
@@ -103,6 +103,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
     console.log(line(header));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const row of rows) console.log(line(row));
+    await expectSettledBooks(user.id);
     const logged = await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } });
     console.log(`${logged} gateway requests settled; targets: added p50 < 2 ms, added p99 < 10 ms.`);
   } finally {

@@ -8,7 +8,7 @@ import { db } from "@/lib/db";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { startAppInstance, type AppInstance } from "../support/stack";
-import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
+import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
 import {
   appUrl,
   eventually,
@@ -88,6 +88,31 @@ describe("concurrent requests", () => {
     expect(responses.filter((r) => r.status === 402)).toHaveLength(50);
     await Promise.all(responses.map((r) => r.arrayBuffer()));
     expect(await expectSettledBooks(user.id)).toBe(0n);
+  });
+
+  it("lets clients that ask again the moment they have their answer spend what is left, though the API settles just after answering", async () => {
+    // The hold (one token per prompt byte, the most a prompt can be) is 100 times the real cost,
+    // and each balance covers one and a half holds: only a released hold makes room for the next.
+    const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 1_000_000_000n, outputPrice: 0n });
+    const prompt = "x".repeat(400);
+    const hold = perMillion(8 + 8 + prompt.length, 1_000_000_000n);
+    const cost = perMillion(upstreamPromptTokens([{ content: prompt }]), 1_000_000_000n);
+
+    // Five clients at once, each with its own account, so that settlements land under some load.
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const user = await fundedUser(hold + hold / 2n);
+        const key = await newApiKey(user.id);
+        const statuses = [];
+        for (let i = 0; i < 20; i++) {
+          const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: prompt }], max_tokens: 1 });
+          statuses.push(response.status);
+          await response.arrayBuffer();
+        }
+        expect(statuses).toEqual(Array(20).fill(200));
+        expect(await expectSettledBooks(user.id)).toBe(hold + hold / 2n - 20n * cost);
+      }),
+    );
   });
 
   it("refuses a request its key's spend limit cannot cover, even with balance to spare", async () => {

@@ -203,7 +203,7 @@ describe("GET /v1/me", () => {
     const user = await fundedUser("2.50");
     const key = await newApiKey(user.id, { spendLimit: 1_250_000_000n });
     await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "one two three" }] });
-    const spent = 2_500_000_000n - (await getBalance(user.id)).balance;
+    const spent = 2_500_000_000n - (await expectSettledBooks(user.id));
 
     const response = await fetch(`${appUrl()}/v1/me`, { headers: bearer(key.secret) });
 

@@ -98,14 +98,30 @@ export function parseEventStream(text: string): { events: Record<string, unknown
   return { events: payloads.filter((p) => p !== "[DONE]").map((p) => JSON.parse(p) as Record<string, unknown>), done };
 }
 
-/** The request log row of a request, by the id in its x-request-id header. */
+const SETTLEMENT_WAIT_MS = 5_000;
+
+/**
+ * The request log row of a request, by the id in its x-request-id header, once settled: the API
+ * answers a chat completion first and settles it a moment later.
+ */
 export async function requestLog(requestId: string | null) {
   if (!requestId) throw new Error("The response had no x-request-id header");
-  return db.requestLog.findUniqueOrThrow({ where: { id: requestId } });
+  return eventually(async () => {
+    const row = await db.requestLog.findUniqueOrThrow({ where: { id: requestId } });
+    assert.notEqual(row.status, "PENDING", `request ${requestId} was not settled within ${SETTLEMENT_WAIT_MS} ms`);
+    return row;
+  }, SETTLEMENT_WAIT_MS);
 }
 
-/** Nothing held, never below zero, and the balance equals the ledger; returns the balance. */
+/**
+ * Once every request of the user has settled: nothing held, never below zero, and the balance
+ * equals the ledger; returns the balance.
+ */
 export async function expectSettledBooks(userId: string): Promise<bigint> {
+  await eventually(async () => {
+    const pending = await db.requestLog.count({ where: { userId, status: "PENDING" } });
+    assert.equal(pending, 0, `${pending} requests were not settled within ${SETTLEMENT_WAIT_MS} ms`);
+  }, SETTLEMENT_WAIT_MS);
   const balance = await getBalance(userId);
   assert.equal(balance.held, 0n, "credit is still held after every request ended");
   assert.ok(balance.balance >= 0n, `the balance went negative: ${balance.balance}`);
@@ -116,7 +132,7 @@ export async function expectSettledBooks(userId: string): Promise<bigint> {
   return balance.balance;
 }
 
-/** Polls until `check` passes (settlement of a cancelled stream happens after the client has gone). */
+/** Polls until `check` passes (settlement happens after the answer, or after the client has gone). */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -124,7 +140,7 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000)
       return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }
