@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maybeAutoRecharge, saveAutoRechargeSettings } from "@/lib/billing/auto-recharge";
 import { startTopUpCheckout } from "@/lib/billing/checkout";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
@@ -7,8 +7,19 @@ import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { createUser } from "../support/factories";
 import { deliverStripeWebhook, stripeEvent, stripeFake, testStripeClient } from "../support/stripe-fake";
+import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
+import { eventually, expectSettledBooks, newApiKey, postJson, registerUpstreamModel } from "../support/v1-fixtures";
 
 const fake = stripeFake();
+let upstream: UpstreamServer;
+
+beforeAll(async () => {
+  upstream = await startUpstreamServer();
+});
+
+afterAll(async () => {
+  await upstream?.close();
+});
 
 /** A user with $10 from a first Checkout (which saved their card) and auto-recharge of $20 under $9. */
 async function userWithAutoRecharge() {
@@ -108,5 +119,28 @@ describe("auto-recharge", () => {
     // Turning it back on clears the error; the next crossing tries again.
     await saveAutoRechargeSettings(user.id, { enabled: true, thresholdCents: 900, amountCents: 2_000 });
     expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, lastAutoRechargeError: null });
+  });
+
+  it("starts from an API request whose charge takes the balance under the threshold", async () => {
+    const user = await userWithAutoRecharge();
+    // Six output tokens at $0.25 each: $1.50, taking the $10 balance to $8.50.
+    const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 0n, outputPrice: usdToNanos("250000") });
+    const key = await newApiKey(user.id);
+    const small = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 1 });
+    expect(small.status).toBe(200);
+    await expectSettledBooks(user.id);
+    expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(0);
+
+    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 6 });
+
+    expect(response.status).toBe(200);
+    const [charge, ...others] = await eventually(async () => {
+      const created = await paymentIntentsCreatedFor(user.id);
+      expect(created.length).toBeGreaterThan(0);
+      return created;
+    });
+    expect(others).toHaveLength(0);
+    expect(charge).toMatchObject({ params: { amount: "2000", metadata: { user_id: user.id, purpose: "auto_recharge" } } });
+    expect(await expectSettledBooks(user.id)).toBe(usdToNanos("8.25"));
   });
 });
