@@ -1,7 +1,8 @@
 // Serves a Fetch-API handler (Request in, Response out: what a Next.js route handler is) from a
 // plain node:http server. The request's signal aborts when the client goes away before the answer
-// is complete, as under Next.js, so that a streamed completion stops its upstream call; the answer's
-// body is written with backpressure and cancelled if the client leaves mid-stream.
+// is complete, as under Next.js, so that a streamed completion stops its upstream call. A whole
+// answer is sent in one write; an event stream is written as its events come, with backpressure,
+// and cancelled if the client leaves mid-stream.
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -35,14 +36,31 @@ export async function sendWebResponse(res: ServerResponse, response: Response, o
     res.end();
     return;
   }
+  if (!isEventStream(response)) {
+    // A whole answer (JSON, text): one write with its length, rather than a chunked stream.
+    const body = Buffer.from(await response.arrayBuffer());
+    res.setHeader("content-length", body.byteLength);
+    res.end(body);
+    return;
+  }
   const reader = response.body.getReader();
   const clientLeft = () => void reader.cancel().catch(() => undefined);
   res.once("close", clientLeft);
+  let uncorkScheduled = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (res.destroyed) return;
+      // Events that are ready together (a burst of tokens) leave in one packet, not one each.
+      if (!uncorkScheduled) {
+        uncorkScheduled = true;
+        res.cork();
+        setImmediate(() => {
+          uncorkScheduled = false;
+          res.uncork();
+        });
+      }
       if (!res.write(value)) await Promise.race([once(res, "drain"), once(res, "close")]);
     }
     res.end();
@@ -53,4 +71,8 @@ export async function sendWebResponse(res: ServerResponse, response: Response, o
   } finally {
     res.off("close", clientLeft);
   }
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
 }
