@@ -39,7 +39,8 @@ const SCENARIOS: Scenario[] = [
   { name: "streamed", stream: true, concurrency: 50, requests: 2_000 },
   { name: "streamed", stream: true, concurrency: 50, requests: 2_000, rate: PACED_RATE },
 ];
-// Enough for the app's code to be compiled and optimised before anything is measured.
+// Enough for the app's code to be compiled and optimised before anything is measured; sent at the
+// scenario's own pace, so that a paced run does not start in the wake of a burst.
 const WARMUP_REQUESTS = 1_000;
 
 interface Run {
@@ -113,8 +114,8 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const body = { messages: [{ role: "user", content: "Say hello in six tokens." }], max_tokens: 6, stream: scenario.stream };
       const direct = requester(`${upstream.baseUrl}/chat/completions`, {}, { ...body, model: model.upstreamModel });
       const gateway = requester(`${appUrl}/v1/chat/completions`, { authorization: `Bearer ${key.secret}` }, { ...body, model: model.id });
-      await load(gateway, scenario.concurrency, WARMUP_REQUESTS);
-      await load(direct, scenario.concurrency, WARMUP_REQUESTS);
+      await load(gateway, scenario.concurrency, WARMUP_REQUESTS, scenario.rate);
+      await load(direct, scenario.concurrency, WARMUP_REQUESTS, scenario.rate);
       const directRun = await load(direct, scenario.concurrency, scenario.requests, scenario.rate);
       const gatewayRun = await load(gateway, scenario.concurrency, scenario.requests, scenario.rate);
       const p = (run: Run, n: number) => percentile(run.latencies, n);
