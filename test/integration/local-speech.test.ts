@@ -8,13 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DomainError } from "@/lib/errors";
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
-import {
-  localSpeechAvailability,
-  measureAudioSeconds,
-  transcribeAudio,
-  type Transcript,
-  type TranscriptSegment,
-} from "@/lib/inference/providers/local/speech/transcribe";
+import { localSpeechAvailability, measureAudioSeconds, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
+import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
 import {
   convertAudio,
   joinWithPauses,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
-import type { TranscriptSegment } from "@/lib/inference/providers/local/speech/transcribe";
+import type { TranscriptSegment } from "@/lib/inference/providers/types";
 
 const segments: TranscriptSegment[] = [
   { id: 0, start: 0, end: 1.23, text: " hello there" },

@@ -78,6 +78,7 @@ export interface TranscriptWord {
 
 export interface Transcript {
   text: string;
+  /** The spoken language, named as OpenAI's verbose_json names it ("english"). */
   language: string;
   durationSeconds: number;
   segments: TranscriptSegment[];

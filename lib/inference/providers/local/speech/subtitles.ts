@@ -1,7 +1,7 @@
 // SubRip (`response_format: "srt"`) and WebVTT (`"vtt"`) renderings of transcript segments, one
 // cue per segment with text. Works for any provider's segments, so text is sanitised: a blank
 // line would end a cue early, and WebVTT reads `&` and `<` as markup.
-import type { TranscriptSegment } from "./transcribe";
+import type { TranscriptSegment } from "@/lib/inference/providers/types";
 
 export function toSrt(segments: readonly TranscriptSegment[]): string {
   return cues(segments)

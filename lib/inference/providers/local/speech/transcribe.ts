@@ -6,6 +6,7 @@ import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
 import { DomainError } from "@/lib/errors";
+import type { Transcript } from "@/lib/inference/providers/types";
 
 import { convertToSpeechWav, measureDecodedSeconds, withUploadInTempDir } from "./audio-conversion";
 import {
@@ -15,28 +16,6 @@ import {
   recognizeSpeech,
   type RecognizedWord,
 } from "./pocketsphinx";
-
-export interface TranscriptWord {
-  word: string;
-  start: number;
-  end: number;
-}
-
-export interface TranscriptSegment {
-  id: number;
-  start: number;
-  end: number;
-  text: string;
-}
-
-export interface Transcript {
-  text: string;
-  /** Always "english": the only language the model knows (named as OpenAI's verbose_json does). */
-  language: string;
-  durationSeconds: number;
-  segments: TranscriptSegment[];
-  words: TranscriptWord[];
-}
 
 export interface TranscribeOptions {
   filename?: string;
