@@ -148,16 +148,27 @@ function estimatedUsage(call: Call, deltas: number): TokenUsage {
   return { promptTokens: call.provider.countPromptTokens(call.model, call.request.params.messages, "estimate"), completionTokens: deltas };
 }
 
-/** What the settlement debits for this usage: its price, capped at the hold (settleRequest). */
-function billedCost(call: Call, usage: TokenUsage): bigint {
-  const cost = chatCost(call.model.prices, usage);
-  return cost < call.reserved ? cost : call.reserved;
-}
-
-/** Settles a request that delivered its answer, before or after answering (settleAfterAnswer). */
-async function settleDelivered(call: Call, outcome: RequestOutcome): Promise<void> {
+/**
+ * Settles a request that delivered its whole answer, before answering or just after
+ * (settleAfterAnswer), and returns what it is charged: the usage's price capped at the hold, as
+ * settleRequest debits it. `ttftMs` is null for an answer sent in one piece.
+ */
+async function settleSucceeded(call: Call, usage: TokenUsage, ttftMs: number | null): Promise<bigint> {
+  const price = chatCost(call.model.prices, usage);
+  const cost = price < call.reserved ? price : call.reserved;
+  const latencyMs = elapsedMs(call.startedAt);
+  const outcome: RequestOutcome = {
+    status: "SUCCEEDED",
+    cost,
+    inputTokens: usage.promptTokens,
+    outputTokens: usage.completionTokens,
+    latencyMs,
+    ttftMs: ttftMs ?? latencyMs,
+    httpStatus: 200,
+  };
   if (call.settleAfterAnswer) settleInBackground(call.principal.userId, call.requestId, outcome);
   else await settle(call.principal.userId, call.requestId, outcome);
+  return cost;
 }
 
 function settleFailure(call: Call, error: unknown): Promise<void> {
@@ -175,17 +186,7 @@ async function complete(call: Call): Promise<ChatCompletionResult> {
     throw error;
   }
   const usage = output.usage ?? estimatedUsage(call, Math.ceil(output.text.length / 4));
-  const latencyMs = elapsedMs(call.startedAt);
-  const cost = billedCost(call, usage);
-  await settleDelivered(call, {
-    status: "SUCCEEDED",
-    cost,
-    inputTokens: usage.promptTokens,
-    outputTokens: usage.completionTokens,
-    latencyMs,
-    ttftMs: latencyMs,
-    httpStatus: 200,
-  });
+  const cost = await settleSucceeded(call, usage, null);
   return {
     requestId: call.requestId,
     stream: false,
@@ -282,18 +283,8 @@ async function* streamEvents(
     }
 
     const usage = end.usage ?? estimatedUsage(call, deltas);
-    const latencyMs = elapsedMs(call.startedAt);
     settled = true;
-    const cost = billedCost(call, usage);
-    await settleDelivered(call, {
-      status: "SUCCEEDED",
-      cost,
-      inputTokens: usage.promptTokens,
-      outputTokens: usage.completionTokens,
-      latencyMs,
-      ttftMs: ttftMs ?? latencyMs,
-      httpStatus: 200,
-    });
+    const cost = await settleSucceeded(call, usage, ttftMs);
     yield chunk({}, end.finishReason);
     if (request.includeUsage) yield { ...chunk({}, null), choices: [], usage: usageBody(usage, cost) };
   } finally {
