@@ -15,6 +15,7 @@ import * as modelById from "@/app/v1/models/[...id]/route";
 import * as models from "@/app/v1/models/route";
 import { sendWebResponse, toWebRequest } from "@/lib/http/node-web-bridge";
 import { backgroundSettlementsLanded } from "@/lib/inference/metering";
+import { openAIErrorResponse } from "@/lib/inference/openai-errors";
 
 type RouteHandler = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
 type RouteModule = Partial<Record<"GET" | "POST", RouteHandler>>;
@@ -58,15 +59,10 @@ async function serveV1(req: IncomingMessage, res: ServerResponse, handler: Route
     const response = await handler(toWebRequest(req, res), { params: Promise.resolve(params as never) });
     await sendWebResponse(res, response);
   } catch (error) {
-    // The route handlers answer every error themselves; this is a bug, so say so in OpenAI's shape.
-    console.error(`Unhandled error in ${req.method} ${req.url}:`, error);
-    if (!res.headersSent) {
-      res.statusCode = 500;
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }));
-    } else {
-      res.destroy();
-    }
+    // The route handlers answer every error themselves; one that escapes is a bug, answered (and
+    // logged) as OpenAI's internal error.
+    if (res.headersSent) res.destroy();
+    else await sendWebResponse(res, openAIErrorResponse(error));
   }
 }
 

@@ -7,9 +7,15 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
-export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
+/** Node's raw header list ([name, value, name, value, …]) as Fetch Headers, repeats kept. */
+export function headersFromRaw(rawHeaders: readonly string[]): Headers {
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  for (let i = 0; i < rawHeaders.length; i += 2) headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
+  return headers;
+}
+
+export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
+  const headers = headersFromRaw(req.rawHeaders);
   const controller = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) controller.abort();
@@ -24,15 +30,14 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   });
 }
 
-export async function sendWebResponse(res: ServerResponse, response: Response, options: { omitBody?: boolean } = {}): Promise<void> {
+export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);
   for (const [name, value] of response.headers) {
     if (name !== "set-cookie") res.setHeader(name, value);
   }
-  if (!response.body || options.omitBody) {
-    await response.body?.cancel();
+  if (!response.body) {
     res.end();
     return;
   }

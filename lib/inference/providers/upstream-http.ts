@@ -5,6 +5,7 @@
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
+import { headersFromRaw } from "@/lib/http/node-web-bridge";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -34,8 +35,6 @@ export function postToUpstream(url: string, { body, headers, signal }: UpstreamP
         signal,
       },
       (response) => {
-        const responseHeaders = new Headers();
-        for (let i = 0; i < response.rawHeaders.length; i += 2) responseHeaders.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
         const status = response.statusCode ?? 502;
         const bodyless = status === 204 || status === 304;
         if (bodyless) response.resume();
@@ -43,7 +42,7 @@ export function postToUpstream(url: string, { body, headers, signal }: UpstreamP
           new Response(bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>), {
             status,
             statusText: response.statusMessage,
-            headers: responseHeaders,
+            headers: headersFromRaw(response.rawHeaders),
           }),
         );
       },
