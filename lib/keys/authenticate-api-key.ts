@@ -68,8 +68,8 @@ const RECENT_KEYS_MAX = 10_000;
 const RECENT_KEY_TTL_MS = 60_000;
 const recentKeys = new Map<string, { principal: ApiKeyPrincipal; seenAt: number }>();
 
+/** Called after the hash was deleted, so the newest key is last: the oldest goes when full. */
 function remember(hash: string, principal: ApiKeyPrincipal): void {
-  recentKeys.delete(hash);
   if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.delete(recentKeys.keys().next().value!);
   recentKeys.set(hash, { principal, seenAt: Date.now() });
 }

@@ -3,16 +3,15 @@
 // request, which only that hold stands in the way of, waits for it instead of being refused.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { getBalance, ledgerTotal, recordCreditMovement } from "@/lib/credits/ledger";
+import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
 import { db } from "@/lib/db";
 import { backgroundSettlementsLanded, openRequest, settleInBackground, type InferencePrincipal } from "@/lib/inference/metering";
-import { createUser } from "../support/factories";
+import { fundedUser } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
 
 async function userWithBalance(amount: bigint): Promise<InferencePrincipal> {
-  const user = await createUser();
-  await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount, reference: `seed:${user.id}`, description: "Opening balance" });
+  const user = await fundedUser(amount, "metering");
   return { userId: user.id, apiKeyId: null, source: "API" };
 }
 
