@@ -34,31 +34,42 @@ function upstreamOf(model: RegisteredModel): ResolvedUpstream {
   return model.upstream;
 }
 
-/** The caller's signal plus a timer that fires after UPSTREAM_TIMEOUT_MS without progress. */
+/**
+ * The caller's signal plus a timer that fires after UPSTREAM_TIMEOUT_MS without progress, as one
+ * signal. Linked by listeners, which clear() removes, rather than AbortSignal.any, whose weak
+ * references keep every request's objects alive past the young generation's collections.
+ */
 class Deadline {
-  private readonly timeout = new AbortController();
+  private readonly controller = new AbortController();
+  private readonly onCallerAbort = () => this.controller.abort();
   private timer: NodeJS.Timeout | undefined;
-  readonly signal: AbortSignal;
+  private timedOut = false;
+  readonly signal = this.controller.signal;
 
   constructor(private readonly caller: AbortSignal) {
-    this.signal = AbortSignal.any([caller, this.timeout.signal]);
+    if (caller.aborted) this.controller.abort();
+    else caller.addEventListener("abort", this.onCallerAbort, { once: true });
     this.extend();
   }
 
   /** Progress was made: the upstream has another UPSTREAM_TIMEOUT_MS. */
   extend(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.timeout.abort(), env().UPSTREAM_TIMEOUT_MS);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, env().UPSTREAM_TIMEOUT_MS);
   }
 
   clear(): void {
     clearTimeout(this.timer);
+    this.caller.removeEventListener("abort", this.onCallerAbort);
   }
 
   /** What a thrown error means, given which signal (if any) fired. */
   explain(error: unknown, model: RegisteredModel): Error {
     if (this.caller.aborted) return new InferenceAbortedError();
-    if (this.timeout.signal.aborted) {
+    if (this.timedOut) {
       return new DomainError("upstream_timeout", `The inference server for ${model.id} did not answer within ${env().UPSTREAM_TIMEOUT_MS / 1000} s. You were not charged.`);
     }
     if (error instanceof DomainError) return error;
