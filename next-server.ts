@@ -1,0 +1,31 @@
+// Next.js's own server — the console, /api, server actions: everything but the /v1 API — in a
+// process of its own, started by the front server (server.ts) and reached only through it, on a
+// loopback port the system picks. Apart, Next.js's heap (a hundred-odd MB whose major garbage
+// collections stall the process for 5–15 ms) and its async-context hooks (which run on every
+// promise) stay out of the API's process, where they set the gateway's tail latency
+// (`npm run bench`). Tells its parent the port over IPC, and ends when the parent does.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import next from "next";
+
+async function main() {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error("next-server.ts is started by server.ts, with an IPC channel");
+  // Next.js builds absolute URLs and X-Forwarded-Port from the public port, not this one.
+  const app = next({ dev: false, dir: path.resolve(__dirname), hostname: "localhost", port: Number(process.env.PORT ?? 3000) });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = createServer((req, res) => void handle(req, res));
+  server.listen(0, "127.0.0.1", () => send({ port: (server.address() as AddressInfo).port }));
+  const stop = () => server.close(() => void app.close().finally(() => process.exit(0)));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  // The front server is gone (even killed outright): nothing can reach us any more.
+  process.once("disconnect", () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

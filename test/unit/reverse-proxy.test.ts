@@ -1,0 +1,139 @@
+// The front server hands everything but /v1 to Next.js through proxyRequest. Whatever the console
+// sees of a request and whatever the browser gets back must be what they would be without that
+// hop: a real front server and a real target server on loopback, and raw HTTP between them.
+import { once } from "node:events";
+import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { proxyRequest } from "@/lib/http/reverse-proxy";
+
+const servers: Server[] = [];
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+interface Answer {
+  status: number;
+  rawHeaders: string[];
+  body: string;
+}
+
+function send(port: number, options: { method?: string; path?: string; headers?: string[]; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    // Raw header lists get no Host added, and HTTP/1.1 requires one.
+    const headers = options.headers ?? ["Host", "localhost"];
+    const request = http.request({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path ?? "/", headers, agent: false }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.once("end", () => resolve({ status: response.statusCode!, rawHeaders: response.rawHeaders, body }));
+    });
+    request.once("error", reject);
+    request.end(options.body);
+  });
+}
+
+function valuesOf(rawHeaders: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
+  return values;
+}
+
+describe("proxyRequest", () => {
+  it("passes method, path, headers and a streamed body through, and the answer back with every Set-Cookie", async () => {
+    let seen: { method?: string; url?: string; rawHeaders: string[]; body: string } = { rawHeaders: [], body: "" };
+    const target = await listen((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => (body += chunk));
+      req.once("end", () => {
+        seen = { method: req.method, url: req.url, rawHeaders: req.rawHeaders, body };
+        res.writeHead(303, ["Location", "/dashboard", "Set-Cookie", "a=1; Path=/", "Set-Cookie", "b=2; Path=/; HttpOnly", "Content-Type", "text/plain"]);
+        res.write("see ");
+        res.end("other");
+      });
+    });
+    const front = await listen((req, res) => proxyRequest(req, res, target));
+
+    const answer = await send(front, {
+      method: "POST",
+      path: "/sign-in?next=%2Fdashboard",
+      headers: ["Host", "console.example:3000", "Cookie", "session=x", "Content-Type", "application/x-www-form-urlencoded", "Connection", "keep-alive"],
+      body: "email=a%40b.c&password=secret",
+    });
+
+    expect(seen.method).toBe("POST");
+    expect(seen.url).toBe("/sign-in?next=%2Fdashboard");
+    expect(seen.body).toBe("email=a%40b.c&password=secret");
+    expect(valuesOf(seen.rawHeaders, "host")).toEqual(["console.example:3000"]);
+    expect(valuesOf(seen.rawHeaders, "cookie")).toEqual(["session=x"]);
+    expect(answer.status).toBe(303);
+    expect(valuesOf(answer.rawHeaders, "location")).toEqual(["/dashboard"]);
+    expect(valuesOf(answer.rawHeaders, "set-cookie")).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"]);
+    expect(answer.body).toBe("see other");
+  });
+
+  it("tells the target the client's address only when no proxy in front already did", async () => {
+    const forwardedFor: string[][] = [];
+    const target = await listen((req, res) => {
+      forwardedFor.push(valuesOf(req.rawHeaders, "x-forwarded-for"));
+      res.end();
+    });
+    const front = await listen((req, res) => proxyRequest(req, res, target));
+
+    await send(front);
+    await send(front, { headers: ["Host", "localhost", "X-Forwarded-For", "203.0.113.7, 198.51.100.2"] });
+
+    expect(forwardedFor).toEqual([["127.0.0.1"], ["203.0.113.7, 198.51.100.2"]]);
+  });
+
+  it("answers 502 in words when the target is down, and keeps serving once it is back", async () => {
+    const target = await listen((_req, res) => res.end("back"));
+    const front = await listen((req, res) => proxyRequest(req, res, target));
+    const down = servers.shift()!;
+    down.closeAllConnections();
+    await new Promise((resolve) => down.close(resolve));
+
+    const refused = await send(front);
+    expect(refused.status).toBe(502);
+    expect(refused.body).toMatch(/not reachable right now/);
+
+    const again = http.createServer((_req, res) => res.end("back"));
+    servers.push(again);
+    again.listen(target, "127.0.0.1");
+    await once(again, "listening");
+    expect((await send(front)).body).toBe("back");
+  });
+
+  it("stops the target's work when the client goes away mid-answer", async () => {
+    let targetSawClose!: () => void;
+    const closed = new Promise<void>((resolve) => (targetSawClose = resolve));
+    const target = await listen((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: first\n\n");
+      res.once("close", () => targetSawClose());
+    });
+    const front = await listen((req, res) => proxyRequest(req, res, target));
+
+    const request = http.request({ host: "127.0.0.1", port: front, agent: false });
+    request.end();
+    const [response] = (await once(request, "response")) as [IncomingMessage];
+    const [first] = (await once(response, "data")) as [Buffer];
+    expect(first.toString()).toBe("data: first\n\n");
+    request.destroy();
+
+    await closed;
+  });
+});
