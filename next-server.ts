@@ -18,9 +18,10 @@ async function main() {
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => void handle(req, res));
   server.listen(0, "127.0.0.1", () => send({ port: (server.address() as AddressInfo).port }));
-  const stop = () => server.close(() => void app.close().finally(() => process.exit(0)));
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.once("SIGTERM", () => server.close(() => void app.close().finally(() => process.exit(0))));
+  // Ctrl-C reaches the whole process group; the front server decides when we stop (SIGTERM), after
+  // the requests it is still serving and settling are done.
+  process.on("SIGINT", () => undefined);
   // The front server is gone (even killed outright): nothing can reach us any more.
   process.once("disconnect", () => process.exit(0));
 }
