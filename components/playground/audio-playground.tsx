@@ -19,7 +19,7 @@ import { focusRing } from "@/components/ui/focus-ring";
 import { Select } from "@/components/ui/select";
 import { ModelPicker } from "./model-picker";
 import { firstAvailable, type PlaygroundModel } from "./playground-model";
-import { transcriptionCode } from "./request-code";
+import { transcriptionCode } from "@/components/code-samples/request-code";
 import { networkError, RequestErrorAlert } from "./request-error";
 import { usePlaygroundModels } from "./use-playground-models";
 import { useRecorder } from "./use-recorder";

@@ -19,7 +19,7 @@ import { ChatRequestError, streamChatReply } from "./chat-stream";
 import { ChatSettingsPanel, chatSettingsProblems, defaultMaxTokens, parseStopSequences, type ChatSettings } from "./chat-settings";
 import { Markdown } from "./markdown";
 import { firstAvailable, type PlaygroundModel } from "./playground-model";
-import { chatCode, type ChatRequestBody } from "./request-code";
+import { chatCode, type ChatRequestBody } from "@/components/code-samples/request-code";
 import { networkError, RequestErrorAlert, type RequestError } from "./request-error";
 import { usePlaygroundModels } from "./use-playground-models";
 import { ViewCodeButton } from "./view-code";

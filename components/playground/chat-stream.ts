@@ -3,7 +3,7 @@
 // are chat.completion.chunk objects, a final chunk carrying usage (with `cost` in dollars), then
 // [DONE]; a failure before the stream starts is an OpenAI error body with its status code.
 import { z } from "zod";
-import type { ChatRequestBody } from "./request-code";
+import type { ChatRequestBody } from "@/components/code-samples/request-code";
 import { networkError, type RequestError } from "./request-error";
 
 const errorBodySchema = z.object({

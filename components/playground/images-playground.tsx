@@ -16,7 +16,7 @@ import { Select } from "@/components/ui/select";
 import { Spinner } from "@/components/ui/spinner";
 import { ModelPicker } from "./model-picker";
 import { firstAvailable, type PlaygroundModel } from "./playground-model";
-import { imagesCode, type ImagesRequestBody } from "./request-code";
+import { imagesCode, type ImagesRequestBody } from "@/components/code-samples/request-code";
 import { networkError, RequestErrorAlert } from "./request-error";
 import { usePlaygroundModels } from "./use-playground-models";
 import { ViewCodeButton } from "./view-code";

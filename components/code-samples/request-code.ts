@@ -1,6 +1,7 @@
-// "View code": the request the playground just made (or is about to make), written as curl, the
-// OpenAI Python SDK and the OpenAI JavaScript SDK against this deployment's /v1 API. The key is
-// read from the ECOLINK_API_KEY environment variable so that a copied snippet never holds a secret.
+// An API request written as curl, the OpenAI Python SDK and the OpenAI JavaScript SDK against this
+// deployment's /v1 API: the dashboard's quickstart, each model's card on the Models page, and the
+// playground's "View code" (the request it just made, or is about to). The key is read from the
+// ECOLINK_API_KEY environment variable so that a copied snippet never holds a secret.
 import type { CodeSample } from "@/components/ui/code-block";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -69,8 +70,8 @@ function javascriptClient(baseUrl: string, imports: string[] = []): string {
 export type ChatRequestBody = {
   model: string;
   messages: { role: "system" | "user" | "assistant"; content: string }[];
-  stream: true;
-  stream_options: { include_usage: true };
+  stream?: boolean;
+  stream_options?: { include_usage: true };
   temperature?: number;
   top_p?: number;
   max_tokens?: number;
@@ -79,11 +80,12 @@ export type ChatRequestBody = {
 
 export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
   const json = body as unknown as Record<string, Json>;
+  const stream = body.stream === true;
   return [
     {
       label: "curl",
       code: [
-        `curl -N ${baseUrl}/chat/completions \\`,
+        `curl${stream ? " -N" : ""} ${baseUrl}/chat/completions \\`,
         `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
         `  -H "Content-Type: application/json" \\`,
         `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
@@ -94,14 +96,18 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
       code: [
         pythonClient(baseUrl),
         "",
-        "stream = client.chat.completions.create(",
+        `${stream ? "stream" : "response"} = client.chat.completions.create(`,
         pythonKeywordArguments(json),
         ")",
-        "for chunk in stream:",
-        "    if chunk.choices and chunk.choices[0].delta.content:",
-        `        print(chunk.choices[0].delta.content, end="", flush=True)`,
-        "    if chunk.usage:",
-        `        print(f"\\n\\n{chunk.usage.prompt_tokens} tokens in, {chunk.usage.completion_tokens} tokens out")`,
+        ...(stream
+          ? [
+              "for chunk in stream:",
+              "    if chunk.choices and chunk.choices[0].delta.content:",
+              `        print(chunk.choices[0].delta.content, end="", flush=True)`,
+              "    if chunk.usage:",
+              `        print(f"\\n\\n{chunk.usage.prompt_tokens} tokens in, {chunk.usage.completion_tokens} tokens out")`,
+            ]
+          : ["print(response.choices[0].message.content)"]),
       ].join("\n"),
     },
     {
@@ -109,11 +115,15 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
       code: [
         javascriptClient(baseUrl),
         "",
-        `const stream = await client.chat.completions.create(${javascriptLiteral(json, "")});`,
-        "for await (const chunk of stream) {",
-        `  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");`,
-        "  if (chunk.usage) console.log(`\\n\\n${chunk.usage.prompt_tokens} tokens in, ${chunk.usage.completion_tokens} tokens out`);",
-        "}",
+        `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${javascriptLiteral(json, "")});`,
+        ...(stream
+          ? [
+              "for await (const chunk of stream) {",
+              `  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");`,
+              "  if (chunk.usage) console.log(`\\n\\n${chunk.usage.prompt_tokens} tokens in, ${chunk.usage.completion_tokens} tokens out`);",
+              "}",
+            ]
+          : ["console.log(response.choices[0].message.content);"]),
       ].join("\n"),
     },
   ];
@@ -121,7 +131,11 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
 
 export type ImagesRequestBody = { model: string; prompt: string; n: number; size: string; response_format: "b64_json" };
 
-export function imagesCode(baseUrl: string, body: ImagesRequestBody): CodeSample[] {
+/**
+ * `curlSavesImage`: the curl sample pipes the first image through jq into image-1.png; otherwise it
+ * prints the JSON answer, which needs nothing but curl.
+ */
+export function imagesCode(baseUrl: string, body: ImagesRequestBody, { curlSavesImage = true } = {}): CodeSample[] {
   const json = body as unknown as Record<string, Json>;
   return [
     {
@@ -130,8 +144,8 @@ export function imagesCode(baseUrl: string, body: ImagesRequestBody): CodeSample
         `curl ${baseUrl}/images/generations \\`,
         `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
         `  -H "Content-Type: application/json" \\`,
-        `  -d ${shellQuote(JSON.stringify(body, null, 2))} \\`,
-        `  | jq -r '.data[0].b64_json' | base64 --decode > image-1.png`,
+        `  -d ${shellQuote(JSON.stringify(body, null, 2))}${curlSavesImage ? " \\" : ""}`,
+        ...(curlSavesImage ? [`  | jq -r '.data[0].b64_json' | base64 --decode > image-1.png`] : []),
       ].join("\n"),
     },
     {
@@ -163,15 +177,20 @@ export function imagesCode(baseUrl: string, body: ImagesRequestBody): CodeSample
 
 export interface TranscriptionRequest {
   model: string;
-  /** ISO-639-1, or empty for automatic detection. */
-  language: string;
-  response_format: string;
+  /** ISO-639-1; empty or absent for automatic detection. */
+  language?: string;
+  /** Absent: the API's default, json. */
+  response_format?: string;
   fileName: string;
 }
 
 export function transcriptionCode(baseUrl: string, request: TranscriptionRequest): CodeSample[] {
-  const fields: Record<string, string> = { model: request.model, ...(request.language ? { language: request.language } : {}), response_format: request.response_format };
-  const structured = request.response_format === "json" || request.response_format === "verbose_json";
+  const fields: Record<string, string> = {
+    model: request.model,
+    ...(request.language ? { language: request.language } : {}),
+    ...(request.response_format ? { response_format: request.response_format } : {}),
+  };
+  const structured = !request.response_format || request.response_format === "json" || request.response_format === "verbose_json";
   return [
     {
       label: "curl",
