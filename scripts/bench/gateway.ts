@@ -20,7 +20,7 @@ import { createUser } from "../../test/support/factories";
 import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1-fixtures";
 import type { LoadJob, LoadResult } from "./load-process";
 
-/** Requests per second shared by the paced clients: about a third of what the gateway sustains here. */
+/** Requests per second shared by the paced clients: under a quarter of what the gateway sustains here (~900). */
 const PACED_RATE = 200;
 
 interface Scenario {
