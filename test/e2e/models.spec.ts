@@ -22,7 +22,7 @@ test("the Models page shows each model's price, availability and a code sample t
   await tinyChat.getByText("Code sample").click();
   const sample = tinyChat.locator("pre").first();
   await expect(sample).toContainText(`${baseURL}/v1/chat/completions`);
-  await expect(sample).toContainText('"model":"ecolink/tiny-chat"');
+  await expect(sample).toContainText('"model": "ecolink/tiny-chat"');
 });
 
 test("the Models page fits a phone screen", async ({ page }) => {
