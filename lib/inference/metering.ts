@@ -2,6 +2,7 @@
 // held with reserveCredit before a provider is called and settled here exactly once; a request
 // whose charge leaves the balance under the owner's auto-recharge threshold triggers a recharge,
 // which never delays or fails it.
+import { followAbort } from "@/lib/abort";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
   newRequestId,
@@ -143,8 +144,7 @@ export async function settleUndelivered(userId: string, requestId: string, error
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */
 function linkedController(signal: AbortSignal | undefined): AbortController {
   const controller = new AbortController();
-  if (signal?.aborted) controller.abort();
-  else signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  followAbort(signal, controller);
   return controller;
 }
 

@@ -7,6 +7,7 @@
 // within UPSTREAM_TIMEOUT_MS (for streams: no chunk for that long) → 504, a 5xx or a garbled
 // answer → 502, a 4xx about the input (e.g. prompt longer than the context) → 400 with the
 // server's own explanation. The core settles every one of them at no cost.
+import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { estimatePromptTokens } from "@/lib/inference/pricing";
@@ -36,19 +37,18 @@ function upstreamOf(model: RegisteredModel): ResolvedUpstream {
 
 /**
  * The caller's signal plus a timer that fires after UPSTREAM_TIMEOUT_MS without progress, as one
- * signal. Linked by listeners, which clear() removes, rather than AbortSignal.any, whose weak
+ * signal. Linked by a listener, which clear() removes, rather than AbortSignal.any, whose weak
  * references keep every request's objects alive past the young generation's collections.
  */
 class Deadline {
   private readonly controller = new AbortController();
-  private readonly onCallerAbort = () => this.controller.abort();
+  private readonly stopFollowingCaller: () => void;
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
   readonly signal = this.controller.signal;
 
   constructor(private readonly caller: AbortSignal) {
-    if (caller.aborted) this.controller.abort();
-    else caller.addEventListener("abort", this.onCallerAbort, { once: true });
+    this.stopFollowingCaller = followAbort(caller, this.controller);
     this.extend();
   }
 
@@ -63,7 +63,7 @@ class Deadline {
 
   clear(): void {
     clearTimeout(this.timer);
-    this.caller.removeEventListener("abort", this.onCallerAbort);
+    this.stopFollowingCaller();
   }
 
   /** What a thrown error means, given which signal (if any) fired. */
