@@ -9,10 +9,10 @@ import { proxyRequest } from "@/lib/http/reverse-proxy";
 
 const servers: Server[] = [];
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port = 0): Promise<number> {
   const server = http.createServer(handler);
   servers.push(server);
-  server.listen(0, "127.0.0.1");
+  server.listen(port, "127.0.0.1");
   await once(server, "listening");
   return (server.address() as AddressInfo).port;
 }
@@ -110,10 +110,7 @@ describe("proxyRequest", () => {
     expect(refused.status).toBe(502);
     expect(refused.body).toMatch(/not reachable right now/);
 
-    const again = http.createServer((_req, res) => res.end("back"));
-    servers.push(again);
-    again.listen(target, "127.0.0.1");
-    await once(again, "listening");
+    await listen((_req, res) => res.end("back"), target);
     expect((await send(front)).body).toBe("back");
   });
 
