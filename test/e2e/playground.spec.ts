@@ -84,8 +84,8 @@ async function registerLoopbackChatModel(tokenDelayMs: number): Promise<{ id: st
 async function openChatWith(page: Page, model: string) {
   await expect(async () => {
     await page.goto("/playground/chat");
-    await page.getByLabel("Model").selectOption(model, { timeout: 1_000 });
-  }).toPass({ timeout: 30_000 });
+    await page.getByLabel("Model").selectOption(model, { timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
 }
 
 test("chat with the demo model: a reply shows its tokens, cost and speed, the header balance follows, and regenerate, edit-and-resend, view code and clear work", async ({ page }) => {
