@@ -257,7 +257,7 @@ export async function renewInstanceLease(instanceId: string): Promise<void> {
 
 /** Gives a lease up: the process has settled everything it served and is exiting. */
 export async function endInstanceLease(instanceId: string): Promise<void> {
-  await db.gatewayInstance.deleteMany({ where: { id: instanceId } });
+  await db.$executeRaw`DELETE FROM "GatewayInstance" WHERE "id" = ${instanceId}`;
 }
 
 // Requests logged before instances had leases carry no instance id; they keep the old rule (no

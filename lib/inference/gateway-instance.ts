@@ -42,7 +42,9 @@ export function endedByShutdown(signal: AbortSignal): boolean {
  * Starts renewing this process's lease (at once, then every fifth of the lease) and running
  * `sweep` every third of it, the first time it is called; returns the instance id that RESERVE
  * logs each request with. A renewal that fails (the database is down) is simply tried again at
- * the next tick: the lease is long enough to ride out a few.
+ * the next tick: the lease is long enough to ride out a few. Each sweep renews first and is
+ * skipped if it can't: after an outage longer than the lease, an instance must not take its own
+ * live requests for lost before its lease is renewed.
  */
 export function ensureInstanceLease(sweep: () => Promise<void>): string {
   const gateway = gatewayProcess();
@@ -50,16 +52,18 @@ export function ensureInstanceLease(sweep: () => Promise<void>): string {
     const leaseMs = env().INSTANCE_LEASE_MS;
     let renewing = false;
     let renewalFailing = false;
-    const renew = async () => {
-      if (renewing) return;
+    const renew = async (): Promise<boolean> => {
+      if (renewing) return false;
       renewing = true;
       try {
         await renewInstanceLease(gateway.instanceId);
         if (renewalFailing) console.error(`Gateway instance ${gateway.instanceId}: lease renewed again.`);
         renewalFailing = false;
+        return true;
       } catch (error) {
-        if (!renewalFailing) console.error(`Gateway instance ${gateway.instanceId}: could not renew its lease (${(error as Error).message}); retrying.`);
+        if (!renewalFailing) console.error(`Gateway instance ${gateway.instanceId}: could not renew its lease (${lastLine(error)}); retrying.`);
         renewalFailing = true;
+        return false;
       } finally {
         renewing = false;
       }
@@ -68,15 +72,25 @@ export function ensureInstanceLease(sweep: () => Promise<void>): string {
     const runSweep = async () => {
       if (sweeping) return;
       sweeping = true;
-      await sweep()
-        .catch((error: unknown) => console.error("Could not settle the requests of lost gateway instances:", (error as Error).message))
-        .finally(() => (sweeping = false));
+      try {
+        if (await renew()) await sweep();
+      } catch (error) {
+        console.error(`Could not settle the requests of lost gateway instances: ${lastLine(error)}`);
+      } finally {
+        sweeping = false;
+      }
     };
     void renew();
     gateway.timers.push(setInterval(() => void renew(), Math.max(200, Math.floor(leaseMs / 5))).unref());
     gateway.timers.push(setInterval(() => void runSweep(), Math.max(300, Math.floor(leaseMs / 3))).unref());
   }
   return gateway.instanceId;
+}
+
+/** Prisma's errors span several lines; the last non-empty one says what happened. */
+function lastLine(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error)).split("\n").filter((line) => line.trim());
+  return lines.at(-1)?.trim() ?? "unknown error";
 }
 
 /** Refuses new requests once the server is draining: they belong on an instance that stays. */
