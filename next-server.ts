@@ -18,7 +18,19 @@ async function main() {
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => void handle(req, res));
   server.listen(0, "127.0.0.1", () => send({ port: (server.address() as AddressInfo).port }));
-  process.once("SIGTERM", () => server.close(() => void app.close().finally(() => process.exit(0))));
+  // Drains like the front server: the playground's requests finish (or are ended after the grace
+  // period and billed for what they delivered) and settle before the process exits.
+  process.once("SIGTERM", () => {
+    server.close();
+    void (async () => {
+      const { env } = await import("@/lib/env");
+      const { drainRequests, releaseInstanceLease } = await import("@/lib/inference/gateway-instance");
+      const unsettled = await drainRequests(env().SHUTDOWN_GRACE_MS);
+      await releaseInstanceLease();
+      await app.close();
+      process.exit(unsettled.length ? 1 : 0);
+    })();
+  });
   // Ctrl-C reaches the whole process group; the front server decides when we stop (SIGTERM), after
   // the requests it is still serving and settling are done.
   process.on("SIGINT", () => undefined);

@@ -4,7 +4,12 @@
 // and tens at the tail) than the gateway's whole budget (`npm run bench`). Everything else, and any
 // /v1 request that isn't one of these exact routes and methods (a trailing slash, an unknown path,
 // a 405), is passed to Next.js's own server, which runs in a child process (next-server.ts) so that
-// its heap and hooks stay out of the API's; behaviour at the edges stays Next's.
+// its heap and hooks stay out of the API's; behaviour at the edges stays Next's. If that child
+// dies it is started again, while the API keeps serving.
+//
+// close() drains: it stops accepting connections, lets the requests in progress finish for
+// SHUTDOWN_GRACE_MS, then ends the rest (each stream billed for what it delivered), waits for
+// their settlements to land and stops the child.
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -16,8 +21,10 @@ import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
 import * as models from "@/app/v1/models/route";
 import { sendWebResponse, toWebRequest } from "@/lib/http/node-web-bridge";
-import { proxyRequest } from "@/lib/http/reverse-proxy";
-import { backgroundSettlementsLanded } from "@/lib/inference/metering";
+import { answerConsoleUnreachable, proxyRequest } from "@/lib/http/reverse-proxy";
+import { env } from "@/lib/env";
+import { drainRequests, releaseInstanceLease } from "@/lib/inference/gateway-instance";
+import { startGatewayInstance } from "@/lib/inference/metering";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";
 
 type RouteHandler = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
@@ -70,36 +77,109 @@ async function serveV1(req: IncomingMessage, res: ServerResponse, handler: Route
 }
 
 interface NextProcess {
-  port: number;
+  /** The child's port, or null while it is down (being started again). */
+  port(): number | null;
+  /** Resolves once the child is up again, or after `withinMs`, with its port (null: still down). */
+  whenUp(withinMs: number): Promise<number | null>;
   stop(): Promise<void>;
 }
 
+/** How long a console request waits for a restarting child before it is told the console is down. */
+const CONSOLE_RESTART_WAIT_MS = 5_000;
+const RESTART_BACKOFF_MS = { first: 500, max: 30_000 };
+/** A child that has run this long is healthy again: the next restart starts from the first backoff. */
+const HEALTHY_AFTER_MS = 60_000;
+
 /** Starts next-server.ts (with this process's loader flags, so under tsx too) and waits for its port. */
-async function startNextProcess(publicPort: number): Promise<NextProcess> {
+async function forkNextServer(publicPort: number): Promise<{ child: ChildProcess; port: number; exited: Promise<[number | null, NodeJS.Signals | null]> }> {
   const child: ChildProcess = fork(path.join(__dirname, "next-server.ts"), [], { env: { ...process.env, PORT: String(publicPort) }, stdio: "inherit" });
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const failed = exited.then(([code, signal]): never => {
     throw new Error(`Next.js's server exited during start (${signal ?? `code ${code}`})`);
   });
   const [{ port }] = await Promise.race([once(child, "message") as Promise<[{ port: number }]>, failed]);
+  return { child, port, exited };
+}
+
+/**
+ * Runs Next.js's server as a child and starts it again whenever it dies (after a backoff that
+ * grows while it keeps dying), so that the console comes back by itself and the API, served here,
+ * never stops.
+ */
+async function startNextProcess(publicPort: number): Promise<NextProcess> {
+  let current = await forkNextServer(publicPort);
+  let up = true;
   let stopping = false;
-  void exited.then(([code, signal]) => {
-    if (stopping) return;
-    // The console is gone; end the whole service rather than answer half of it, so that whatever
-    // supervises it starts it again.
-    console.error(`Next.js's server exited unexpectedly (${signal ?? `code ${code}`}); stopping.`);
-    process.exit(1);
-  });
+  let backoffMs = RESTART_BACKOFF_MS.first;
+  let upAgain: (() => void)[] = [];
+
+  const supervise = (running: typeof current) => {
+    const startedAt = Date.now();
+    void running.exited.then(async ([code, signal]) => {
+      if (stopping) return;
+      up = false;
+      if (Date.now() - startedAt > HEALTHY_AFTER_MS) backoffMs = RESTART_BACKOFF_MS.first;
+      for (;;) {
+        console.error(`Next.js's server exited unexpectedly (${signal ?? `code ${code}`}); starting it again in ${backoffMs} ms. The API keeps serving.`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, RESTART_BACKOFF_MS.max);
+        if (stopping) return;
+        try {
+          current = await forkNextServer(publicPort);
+          break;
+        } catch (error) {
+          console.error((error as Error).message);
+        }
+      }
+      if (stopping) {
+        current.child.kill("SIGTERM");
+        return;
+      }
+      up = true;
+      for (const wake of upAgain.splice(0)) wake();
+      supervise(current);
+    });
+  };
+  supervise(current);
+
   return {
-    port,
+    port: () => (up ? current.port : null),
+    whenUp: async (withinMs) => {
+      if (!up) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, withinMs);
+          upAgain.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      return up ? current.port : null;
+    },
     stop: async () => {
       stopping = true;
-      if (child.exitCode === null && child.signalCode === null) {
+      upAgain = [];
+      const { child, exited } = current;
+      if (up && child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
         await exited;
       }
     },
   };
+}
+
+/** Passes a console request to Next.js, waiting a moment for it while it is being started again. */
+function serveConsole(req: IncomingMessage, res: ServerResponse, nextProcess: NextProcess): void {
+  const port = nextProcess.port();
+  if (port !== null) {
+    proxyRequest(req, res, port);
+    return;
+  }
+  void nextProcess.whenUp(CONSOLE_RESTART_WAIT_MS).then((restarted) => {
+    if (res.destroyed) return;
+    if (restarted === null) answerConsoleUnreachable(res);
+    else proxyRequest(req, res, restarted);
+  });
 }
 
 export interface AppServer {
@@ -109,11 +189,13 @@ export interface AppServer {
 
 /** Listens on `port` on every interface, like `next start`. */
 export async function startAppServer(options: { port: number }): Promise<AppServer> {
+  // The lease first: this instance sweeps the requests of lost ones from the start.
+  startGatewayInstance();
   const nextProcess = await startNextProcess(options.port);
   const server = createServer((req, res) => {
     const v1 = v1Handler(req);
     if (v1) void serveV1(req, res, v1.handler, v1.params);
-    else proxyRequest(req, res, nextProcess.port);
+    else serveConsole(req, res, nextProcess);
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -126,11 +208,27 @@ export async function startAppServer(options: { port: number }): Promise<AppServ
   }
   return {
     url: `http://localhost:${options.port}`,
-    /** Stops accepting connections, lets the requests in progress finish, and settles them. */
+    /**
+     * Stops accepting connections, lets the requests in progress finish (for SHUTDOWN_GRACE_MS,
+     * then ends them), waits for their settlements to land, and stops Next.js's server, which
+     * drains its own requests likewise. Rejects if some request could not be settled in time.
+     */
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await backgroundSettlementsLanded();
-      await nextProcess.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections that fall idle while we drain are closed as they do.
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 200);
+      try {
+        const childStopped = nextProcess.stop();
+        const unsettled = await drainRequests(env().SHUTDOWN_GRACE_MS);
+        // Every response is complete or ended by now; give their last bytes a moment to leave.
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+        server.closeAllConnections();
+        await childStopped;
+        await releaseInstanceLease();
+        if (unsettled.length) throw new Error(`${unsettled.length} requests could not be settled before shutdown; the other instances settle them from their checkpoints.`);
+      } finally {
+        clearInterval(closeIdle);
+      }
     },
   };
 }

@@ -10,6 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration files share one database and app server; each test makes its own users.
     fileParallelism: false,
-    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/faults/**/*.test.ts"],
   },
 });

@@ -11,7 +11,8 @@ import { env } from "@/lib/env";
 const globalForDb = globalThis as unknown as { pgPool?: pg.Pool; prisma?: PrismaClient };
 
 function pool(): pg.Pool {
-  globalForDb.pgPool ??= new pg.Pool({
+  if (globalForDb.pgPool) return globalForDb.pgPool;
+  globalForDb.pgPool = new pg.Pool({
     connectionString: env().DATABASE_URL,
     max: 20,
     // Connections are kept once opened: by default an idle one closes after 10 s, and the next
@@ -24,6 +25,9 @@ function pool(): pg.Pool {
     // whatever the server's TimeZone setting is.
     options: "-c TimeZone=UTC",
   });
+  // An idle connection dropped by the server (a restart, a failover) is replaced on next use; an
+  // 'error' event without a listener would end the process instead.
+  globalForDb.pgPool.on("error", (error) => console.error(`A database connection was lost: ${error.message}`));
   return globalForDb.pgPool;
 }
 

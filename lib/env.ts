@@ -24,6 +24,11 @@ const envSchema = z.object({
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(600),
   SIGNUP_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("1.00"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // How long a gateway process's heartbeat stays valid: the PENDING requests of a process silent
+  // for longer are settled from their last checkpoint by the others (lib/inference/gateway-instance.ts).
+  INSTANCE_LEASE_MS: z.coerce.number().int().min(1_000, "INSTANCE_LEASE_MS must be at least 1000").default(45_000),
+  // On SIGTERM, how long requests in progress may run before they are ended (and billed for what they delivered).
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
   // Where each upstream-served model runs, by public model id, overriding prisma/models.json:
   // {"meta-llama/Llama-3.1-8B-Instruct": "http://vllm:8000/v1"} or {"<id>": {"baseUrl": "…", "apiKey": "…"}}.
   MODEL_UPSTREAMS: z

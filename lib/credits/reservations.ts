@@ -1,6 +1,9 @@
 // Reserve-then-settle: before a provider is called, the most a request can cost is held against the
 // user's balance (and the key's spend limit) by a conditional UPDATE, so no number of concurrent
 // requests can overspend; when the request ends it is settled to its real cost and the rest released.
+// A request is logged with the gateway process serving it; a stream checkpoints what it has
+// delivered on its row before delivering it, so that a request whose process died is settled by
+// another from that checkpoint (settleRequestsOfLostInstances) instead of for free.
 import { randomUUID } from "node:crypto";
 import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
@@ -16,6 +19,11 @@ export interface ReservationRequest {
   /** The most this request can cost, in nano-dollars. */
   amount: bigint;
   requestId?: string;
+  /**
+   * The gateway process serving the request (GatewayInstance.id), whose lease covers it. The
+   * gateway always names it; without one a PENDING request is only swept after hours.
+   */
+  instanceId?: string;
 }
 
 export interface Reservation {
@@ -62,7 +70,8 @@ export function newRequestId(): string {
  */
 const RESERVE: PreparedStatement = {
   name: "reserve_credit",
-  // $1 api key id (or null), $2 amount, $3 user id, $4 request id, $5 model id, $6 endpoint, $7 source
+  // $1 api key id (or null), $2 amount, $3 user id, $4 request id, $5 model id, $6 endpoint, $7 source,
+  // $8 gateway instance id
   text: `
     WITH api_key AS (
       SELECT "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now()) AS "live",
@@ -78,8 +87,8 @@ const RESERVE: PreparedStatement = {
       UPDATE "ApiKey" SET "held" = "held" + $2::bigint
       WHERE "id" = $1 AND EXISTS (SELECT 1 FROM credit)
     ), logged AS (
-      INSERT INTO "RequestLog" ("id", "userId", "apiKeyId", "modelId", "endpoint", "source", "status", "reserved", "createdAt")
-      SELECT $4, $3, $1, $5, $6, $7::"RequestSource", 'PENDING', $2::bigint, now()
+      INSERT INTO "RequestLog" ("id", "userId", "apiKeyId", "modelId", "endpoint", "source", "status", "reserved", "createdAt", "instanceId")
+      SELECT $4, $3, $1, $5, $6, $7::"RequestSource", 'PENDING', $2::bigint, now(), $8
       WHERE EXISTS (SELECT 1 FROM credit)
     )
     SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld",
@@ -102,6 +111,7 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
     request.modelId,
     request.endpoint,
     request.source,
+    request.instanceId ?? null,
   ]);
   if (outcome && !outcome.keyLive) throw new DomainError("unauthenticated", "This API key has been revoked or has expired.");
   if (outcome && !outcome.keyWithinLimit) {
@@ -124,13 +134,15 @@ const SETTLE: PreparedStatement = {
   // $1 request id, $2 status, $3 charged, $4 input tokens, $5 output tokens, $6 images,
   // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference
   // The ledger entry is the one applyMovement would write; it is inlined to keep settle one statement.
+  // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
+  // takes, so a checkpoint can't land between reading it and settling.
   text: `
     WITH request AS (
       UPDATE "RequestLog" SET
         "status" = $2::"RequestStatus",
-        "cost" = LEAST($3::bigint, "reserved"),
-        "inputTokens" = $4::integer,
-        "outputTokens" = $5::integer,
+        "cost" = LEAST(COALESCE($3::bigint, "checkpointCost", 0), "reserved"),
+        "inputTokens" = COALESCE($4::integer, "checkpointInputTokens", 0),
+        "outputTokens" = COALESCE($5::integer, "checkpointOutputTokens", 0),
         "images" = $6::integer,
         "audioSeconds" = $7::double precision,
         "latencyMs" = $8::integer,
@@ -169,12 +181,25 @@ const SETTLE: PreparedStatement = {
  */
 export async function settleRequest(requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
   const charged = outcome.status === "FAILED" || outcome.cost < 0n ? 0n : outcome.cost;
+  return runSettle(requestId, outcome, [charged.toString(), outcome.inputTokens ?? 0, outcome.outputTokens ?? 0]);
+}
+
+/** What a request whose process was lost is settled with: its last checkpoint (nothing if none). */
+export type CheckpointOutcome = Omit<RequestOutcome, "cost" | "inputTokens" | "outputTokens">;
+
+/**
+ * Settles a request for what its last checkpoint recorded as delivered (nothing, if it has none),
+ * exactly once, like settleRequest.
+ */
+export async function settleFromCheckpoint(requestId: string, outcome: CheckpointOutcome): Promise<Settlement | null> {
+  return runSettle(requestId, { ...outcome, cost: 0n }, [null, null, null]);
+}
+
+async function runSettle(requestId: string, outcome: RequestOutcome, usage: [string | null, number | null, number | null]): Promise<Settlement | null> {
   const [settled] = await runPrepared<{ cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [
     requestId,
     outcome.status,
-    charged.toString(),
-    outcome.inputTokens ?? 0,
-    outcome.outputTokens ?? 0,
+    ...usage,
     outcome.images ?? 0,
     outcome.audioSeconds ?? 0,
     outcome.latencyMs ?? null,
@@ -186,17 +211,78 @@ export async function settleRequest(requestId: string, outcome: RequestOutcome):
   return settled ? { cost: BigInt(settled.cost), balanceAfter: BigInt(settled.balanceAfter), autoRechargeDue: settled.autoRechargeDue } : null;
 }
 
+export interface DeliveryCheckpoint {
+  requestId: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Nano-dollars the delivered usage costs; capped at the reservation like a settlement. */
+  cost: bigint;
+}
+
+const CHECKPOINT: PreparedStatement = {
+  name: "checkpoint_requests",
+  // $1 request ids, $2 input tokens, $3 output tokens, $4 costs: one row per request, in one statement
+  // for every stream of the process with something to deliver.
+  text: `
+    UPDATE "RequestLog" AS r SET
+      "checkpointInputTokens" = c."inputTokens",
+      "checkpointOutputTokens" = c."outputTokens",
+      "checkpointCost" = LEAST(c."cost", r."reserved"),
+      "checkpointAt" = now()
+    FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
+    WHERE r."id" = c."id" AND r."status" = 'PENDING'
+    RETURNING r."id"`,
+};
+
 /**
- * Releases reservations of requests that never settled (the process handling them died). They
- * are marked FAILED and cost nothing.
+ * Records what each request has delivered so far on its PENDING log row. Returns the ids written:
+ * a request missing from it was settled already (by a sweep, once its process's lease ran out).
  */
-export async function releaseAbandonedReservations(olderThanMs: number): Promise<number> {
-  const stale = await db.requestLog.findMany({
-    where: { status: "PENDING", createdAt: { lt: new Date(Date.now() - olderThanMs) } },
-    select: { id: true },
-  });
-  for (const { id } of stale) {
-    await settleRequest(id, { status: "FAILED", cost: 0n, errorCode: "abandoned" });
-  }
-  return stale.length;
+export async function checkpointRequests(checkpoints: readonly DeliveryCheckpoint[]): Promise<Set<string>> {
+  const rows = await runPrepared<{ id: string }>(CHECKPOINT, [
+    checkpoints.map((c) => c.requestId),
+    checkpoints.map((c) => c.inputTokens),
+    checkpoints.map((c) => c.outputTokens),
+    checkpoints.map((c) => c.cost.toString()),
+  ]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Renews (or takes) the lease of a gateway process. */
+export async function renewInstanceLease(instanceId: string): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO "GatewayInstance" ("id", "startedAt", "heartbeatAt") VALUES (${instanceId}, now(), now())
+    ON CONFLICT ("id") DO UPDATE SET "heartbeatAt" = now()`;
+}
+
+/** Gives a lease up: the process has settled everything it served and is exiting. */
+export async function endInstanceLease(instanceId: string): Promise<void> {
+  await db.$executeRaw`DELETE FROM "GatewayInstance" WHERE "id" = ${instanceId}`;
+}
+
+// Requests logged before instances had leases carry no instance id; they keep the old rule (no
+// request runs for hours), so that an instance of the previous version mid-deploy keeps its own.
+const UNLEASED_ABANDONED_AFTER = "6 hours";
+
+/**
+ * The PENDING requests whose gateway process's lease has run out (no heartbeat for `leaseMs`, or
+ * no lease row at all), at most `limit`. A request younger than the lease is never among them, so
+ * one reserved just before its process's first heartbeat is safe.
+ */
+export async function requestsOfLostInstances(leaseMs: number, limit = 500): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT r."id" FROM "RequestLog" AS r
+    WHERE r."status" = 'PENDING'
+      AND r."createdAt" < now() - ${leaseMs}::integer * interval '1 millisecond'
+      AND (r."instanceId" IS NOT NULL OR r."createdAt" < now() - ${UNLEASED_ABANDONED_AFTER}::interval)
+      AND NOT EXISTS (SELECT 1 FROM "GatewayInstance" AS g
+                      WHERE g."id" = r."instanceId" AND g."heartbeatAt" >= now() - ${leaseMs}::integer * interval '1 millisecond')
+    ORDER BY r."createdAt"
+    LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}
+
+/** Forgets the leases of processes silent for a long while (their requests are settled by then). */
+export async function forgetExpiredInstances(olderThanMs: number): Promise<void> {
+  await db.$executeRaw`DELETE FROM "GatewayInstance" WHERE "heartbeatAt" < now() - ${olderThanMs}::integer * interval '1 millisecond'`;
 }

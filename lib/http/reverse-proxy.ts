@@ -43,12 +43,17 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
       res.destroy();
       return;
     }
-    res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
-    res.end("The EcoLink console is not reachable right now. Please try again in a moment.\n");
+    answerConsoleUnreachable(res);
   });
   // A client that leaves stops the work it asked for.
   res.once("close", () => {
     if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
+}
+
+/** The answer when the console can't be reached (its process is down or being started again). */
+export function answerConsoleUnreachable(res: ServerResponse): void {
+  res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
+  res.end("The EcoLink console is not reachable right now. Please try again in a moment.\n");
 }

@@ -7,22 +7,28 @@
 // that, a provider failure ends the stream with an OpenAI error event and costs nothing; a caller
 // who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
 // provider call and pays for the prompt and the tokens generated so far.
+//
+// Nothing reaches the caller before it is recorded: a plain answer is settled before it is
+// returned, and a stream's tokens are released only once a checkpoint covering them has committed
+// (lib/inference/checkpoints.ts) — the last ones once the request has settled. If the process
+// dies, the request is billed from its last checkpoint: what was delivered.
 import { randomUUID } from "node:crypto";
 import { nanosToUsdNumber } from "@/lib/credits/money";
 import { DomainError } from "@/lib/errors";
 import { parseChatCompletionRequest, type ChatCompletionRequest } from "@/lib/inference/chat-request";
 import {
-  CLIENT_CLOSED_REQUEST,
+  cancelledOutcome,
   elapsedMs,
   failedOutcome,
   openRequest,
   settle,
-  settleInBackground,
   settleUndelivered,
   type InferenceOptions,
   type InferencePrincipal,
 } from "@/lib/inference/metering";
 import type { RequestOutcome } from "@/lib/credits/reservations";
+import { checkpointDelivery, type CheckpointResult } from "@/lib/inference/checkpoints";
+import { endedByShutdown } from "@/lib/inference/gateway-instance";
 import { toOpenAIError, type OpenAIErrorBody } from "@/lib/inference/openai-errors";
 import { chatCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
@@ -69,14 +75,6 @@ export type ChatCompletionResult =
   | { requestId: string; stream: false; response: ChatCompletionResponse }
   | { requestId: string; stream: true; events: ChatCompletionStream };
 
-export interface ChatCompletionOptions extends InferenceOptions {
-  /**
-   * Answer before the request is settled (settleInBackground): the API's choice, where latency
-   * is the product. The playground settles first, so that the balance it shows next is final.
-   */
-  settleAfterAnswer?: boolean;
-}
-
 export function isStreamError(event: ChatStreamEvent): event is OpenAIErrorBody {
   return "error" in event;
 }
@@ -102,7 +100,6 @@ interface Call {
   controller: AbortController;
   /** Nano-dollars held for the request: the most it can be charged. */
   reserved: bigint;
-  settleAfterAnswer: boolean;
 }
 
 function outputCap(request: ChatCompletionRequest, model: RegisteredModel, body: unknown): number {
@@ -115,7 +112,7 @@ function outputCap(request: ChatCompletionRequest, model: RegisteredModel, body:
   return asked ?? context ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
-export async function createChatCompletion(principal: InferencePrincipal, body: unknown, options: ChatCompletionOptions = {}): Promise<ChatCompletionResult> {
+export async function createChatCompletion(principal: InferencePrincipal, body: unknown, options: InferenceOptions = {}): Promise<ChatCompletionResult> {
   const startedAt = performance.now();
   const request = parseChatCompletionRequest(body);
   const model = await requireModel(request.model, "CHAT");
@@ -138,7 +135,6 @@ export async function createChatCompletion(principal: InferencePrincipal, body: 
     startedAt,
     controller,
     reserved,
-    settleAfterAnswer: options.settleAfterAnswer ?? false,
   };
   return request.stream ? startStream(call) : complete(call);
 }
@@ -149,9 +145,9 @@ function estimatedUsage(call: Call, deltas: number): TokenUsage {
 }
 
 /**
- * Settles a request that delivered its whole answer, before answering or just after
- * (settleAfterAnswer), and returns what it is charged: the usage's price capped at the hold, as
- * settleRequest debits it. `ttftMs` is null for an answer sent in one piece.
+ * Settles a request whose whole answer is ready, before it is delivered, and returns what it is
+ * charged: the usage's price capped at the hold, as settleRequest debits it. `ttftMs` is null for
+ * an answer sent in one piece.
  */
 async function settleSucceeded(call: Call, usage: TokenUsage, ttftMs: number | null): Promise<bigint> {
   const price = chatCost(call.model.prices, usage);
@@ -166,8 +162,7 @@ async function settleSucceeded(call: Call, usage: TokenUsage, ttftMs: number | n
     ttftMs: ttftMs ?? latencyMs,
     httpStatus: 200,
   };
-  if (call.settleAfterAnswer) settleInBackground(call.principal.userId, call.requestId, outcome);
-  else await settle(call.principal.userId, call.requestId, outcome);
+  await settle(call.principal.userId, call.requestId, outcome);
   return cost;
 }
 
@@ -226,6 +221,16 @@ async function startStream(call: Call): Promise<ChatCompletionResult> {
   return { requestId: call.requestId, stream: true, events: iterator };
 }
 
+/** Tokens read from the provider ahead of the checkpoint that releases them, at most. */
+const READ_AHEAD_TOKENS = 64;
+
+type ProviderStep = { kind: "token"; text: string } | { kind: "end"; end: ChatStreamEnd } | { kind: "error"; error: unknown };
+type CheckpointStep = { kind: "checkpoint"; result: CheckpointResult } | { kind: "checkpoint_failed"; error: unknown };
+
+function providerStep(step: IteratorResult<string, ChatStreamEnd>): ProviderStep {
+  return step.done ? { kind: "end", end: step.value } : { kind: "token", text: step.value };
+}
+
 async function* streamEvents(
   call: Call,
   upstream: AsyncGenerator<string, ChatStreamEnd, undefined>,
@@ -242,57 +247,121 @@ async function* streamEvents(
     ...withUsageField,
   });
   const ttftMs = first.done ? null : elapsedMs(call.startedAt);
-  let deltas = 0;
+  // What a checkpoint bills until the provider reports real usage at the end.
+  const promptEstimate = call.provider.countPromptTokens(model, request.params.messages, "estimate");
+  const usageOf = (completionTokens: number): TokenUsage => ({ promptTokens: promptEstimate, completionTokens });
+  let received = 0;
+  let released = 0;
+  const unreleased: string[] = [];
   let settled = false;
 
-  const settleCancelled = async (usage: TokenUsage | null) => {
+  const settleCancelled = async (usage: TokenUsage) => {
     settled = true;
-    const billed = usage ?? estimatedUsage(call, deltas);
     await settle(call.principal.userId, call.requestId, {
-      status: "CANCELLED",
-      cost: chatCost(model.prices, billed),
-      inputTokens: billed.promptTokens,
-      outputTokens: billed.completionTokens,
+      ...cancelledOutcome(call.controller.signal),
+      cost: chatCost(model.prices, usage),
+      inputTokens: usage.promptTokens,
+      outputTokens: usage.completionTokens,
       latencyMs: elapsedMs(call.startedAt),
       ttftMs,
-      httpStatus: CLIENT_CLOSED_REQUEST,
-      errorCode: "client_closed",
     });
   };
+  const endedError = (message: string) => toOpenAIError(new DomainError("upstream_unavailable", message)).body;
 
   try {
     yield chunk({ role: "assistant", content: "" }, null);
-    let step = first;
-    let end: ChatStreamEnd;
-    try {
-      while (!step.done) {
-        deltas += 1;
-        yield chunk({ content: step.value }, null);
-        step = await upstream.next();
+    // Reading the provider and checkpointing run side by side: tokens that arrive while a
+    // checkpoint is being written wait for the next one, which covers them all.
+    // Assigned in the closures below too, which TypeScript's narrowing doesn't follow.
+    let terminal = null as Exclude<ProviderStep, { kind: "token" }> | null;
+    let reading = null as Promise<ProviderStep> | null;
+    let checkpointing: Promise<CheckpointStep> | null = null;
+    let covering = 0;
+    const take = (step: ProviderStep) => {
+      if (step.kind !== "token") terminal = step;
+      else {
+        unreleased.push(step.text);
+        received += 1;
       }
-      end = step.value;
-    } catch (error) {
+    };
+    const readAhead = () => {
+      if (!reading && !terminal && unreleased.length < READ_AHEAD_TOKENS) {
+        reading = upstream.next().then(providerStep, (error: unknown): ProviderStep => ({ kind: "error", error }));
+      }
+    };
+    take(providerStep(first));
+    readAhead();
+    while (!terminal) {
+      if (!checkpointing && unreleased.length > 0) {
+        covering = received;
+        checkpointing = checkpointDelivery({ requestId: call.requestId, inputTokens: promptEstimate, outputTokens: covering, cost: chatCost(model.prices, usageOf(covering)) }).then(
+          (result): CheckpointStep => ({ kind: "checkpoint", result }),
+          (error: unknown): CheckpointStep => ({ kind: "checkpoint_failed", error }),
+        );
+      }
+      const step: ProviderStep | CheckpointStep = await Promise.race([reading, checkpointing].filter((p) => p !== null));
+      if (step.kind === "token" || step.kind === "end" || step.kind === "error") {
+        reading = null;
+        take(step);
+        readAhead();
+        continue;
+      }
+      checkpointing = null;
+      if (step.kind === "checkpoint_failed" || step.result === "settled") {
+        // Settled meanwhile by another instance (this one lost its lease), or the database refuses
+        // the checkpoint: nothing more can be delivered on the record.
+        call.controller.abort();
+        if (step.kind === "checkpoint_failed") {
+          console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
+          await settleCancelled(usageOf(released));
+        } else settled = true;
+        yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
+        return;
+      }
+      for (const text of unreleased.splice(0, covering - released)) yield chunk({ content: text }, null);
+      released = covering;
+      readAhead();
+    }
+
+    const ending: Exclude<ProviderStep, { kind: "token" }> = terminal;
+    if (ending.kind === "error") {
+      const { error } = ending;
+      if (endedByShutdown(call.controller.signal)) {
+        // Ended by our shutdown: the caller pays for what it was sent, and is told why it stopped.
+        await settleCancelled(usageOf(released));
+        yield endedError("The server is restarting; this stream was ended early and billed for what it delivered. Please retry for the rest.");
+        return;
+      }
       if (call.controller.signal.aborted) {
-        await settleCancelled(error instanceof InferenceAbortedError ? error.usage : null);
+        await settleCancelled(error instanceof InferenceAbortedError && error.usage ? error.usage : estimatedUsage(call, received));
         return;
       }
       settled = true;
       await settle(call.principal.userId, call.requestId, failedOutcome(error, elapsedMs(call.startedAt)));
+      // A failed request costs nothing, so what the provider sent before failing is free to send.
+      for (const text of unreleased.splice(0)) yield chunk({ content: text }, null);
       yield toOpenAIError(error).body;
       return;
     }
 
-    const usage = end.usage ?? estimatedUsage(call, deltas);
+    const usage = ending.end.usage ?? estimatedUsage(call, received);
     settled = true;
-    const cost = await settleSucceeded(call, usage, ttftMs);
-    yield chunk({}, end.finishReason);
+    let cost: bigint;
+    try {
+      cost = await settleSucceeded(call, usage, ttftMs);
+    } catch (error) {
+      yield toOpenAIError(error).body;
+      return;
+    }
+    for (const text of unreleased.splice(0)) yield chunk({ content: text }, null);
+    yield chunk({}, ending.end.finishReason);
     if (request.includeUsage) yield { ...chunk({}, null), choices: [], usage: usageBody(usage, cost) };
   } finally {
     // Reached without settling only when our consumer stopped iterating at a yield.
     if (!settled) {
       call.controller.abort();
       await upstream.return(undefined as never).catch(() => undefined);
-      await settleCancelled(null);
+      await settleCancelled(estimatedUsage(call, received));
     }
   }
 }

@@ -1,19 +1,29 @@
 // The gateway's side of the money: what every endpoint records when a request ends. Credit is
-// held with reserveCredit before a provider is called and settled here exactly once; a request
-// whose charge leaves the balance under the owner's auto-recharge threshold triggers a recharge,
-// which never delays or fails it.
+// held with reserveCredit before a provider is called and settled here exactly once, before the
+// answer is sent: a settlement that can't be written (the database is unreachable) is retried
+// until it lands, and the answer waits for it, so nothing is delivered unrecorded. Streams record
+// what they deliver as they go (lib/inference/checkpoints.ts); a request whose process died is
+// settled by another process from its last checkpoint once that process's lease has run out. A
+// request whose charge leaves the balance under the owner's auto-recharge threshold triggers a
+// recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
+  forgetExpiredInstances,
   newRequestId,
-  releaseAbandonedReservations,
+  requestsOfLostInstances,
   reserveCredit,
+  settleFromCheckpoint,
   settleRequest,
   type RequestOutcome,
   type Settlement,
 } from "@/lib/credits/reservations";
-import { isDomainError } from "@/lib/errors";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { DomainError, isDomainError } from "@/lib/errors";
+import { endedByShutdown, ensureInstanceLease, isDraining, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
 import { toOpenAIError } from "@/lib/inference/openai-errors";
+import { untilWritten } from "@/lib/inference/until-written";
 
 /** Who a request is billed to and where it came from; the playground passes apiKeyId null. */
 export interface InferencePrincipal {
@@ -32,19 +42,36 @@ export interface InferenceOptions {
 /** nginx's "client closed request": what the log says about a request whose caller left. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-// A request whose process died never settles and would hold its credit forever. Each process
-// looks for such requests at most once a minute and releases them at no cost; "abandoned" means
-// far older than any request runs (settling twice is impossible, so a sweep racing a live
-// settlement or another process's sweep is harmless).
-const ABANDONED_AFTER_MS = 6 * 60 * 60 * 1000;
-const SWEEP_EVERY_MS = 60_000;
-let lastSweepAt = 0;
+/** The errorCode of a request settled from its checkpoint because its process's lease ran out. */
+export const INSTANCE_LOST = "instance_lost";
 
-function sweepAbandonedReservations(): void {
-  if (Date.now() - lastSweepAt < SWEEP_EVERY_MS) return;
-  lastSweepAt = Date.now();
-  releaseAbandonedReservations(ABANDONED_AFTER_MS).catch((error: unknown) => {
-    console.error("Could not release abandoned reservations:", error);
+// Instance leases expired this long ago are deleted; their requests were settled long before.
+const FORGET_INSTANCES_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Settles the PENDING requests of gateway processes whose lease has run out, each from its last
+ * checkpoint (what it had delivered; nothing for a request that delivered nothing), as CANCELLED
+ * with errorCode instance_lost. Every instance runs it; settling is once-only, so racing is harmless.
+ */
+export async function settleRequestsOfLostInstances(leaseMs = env().INSTANCE_LEASE_MS): Promise<number> {
+  const lost = await requestsOfLostInstances(leaseMs);
+  let settled = 0;
+  for (const requestId of lost) {
+    const settlement = await settleFromCheckpoint(requestId, { status: "CANCELLED", errorCode: INSTANCE_LOST });
+    if (!settlement) continue;
+    settled += 1;
+    const { userId } = await db.requestLog.findUniqueOrThrow({ where: { id: requestId }, select: { userId: true } });
+    afterSettlement(userId, requestId, settlement);
+  }
+  if (lost.length) console.error(`Settled ${settled} request${settled === 1 ? "" : "s"} of lost gateway instances from their last checkpoints.`);
+  await forgetExpiredInstances(FORGET_INSTANCES_AFTER_MS);
+  return settled;
+}
+
+/** This process's lease, started on first use (server.ts starts it at once, to sweep from the start). */
+export function startGatewayInstance(): string {
+  return ensureInstanceLease(async () => {
+    await settleRequestsOfLostInstances();
   });
 }
 
@@ -59,61 +86,58 @@ export async function openRequest(
   amount: bigint,
   options: InferenceOptions,
 ): Promise<{ requestId: string; controller: AbortController }> {
+  if (isDraining()) throw new DomainError("upstream_unavailable", "This server is restarting and takes no new requests; please retry.");
   const requestId = options.requestId ?? newRequestId();
-  sweepAbandonedReservations();
-  const reservation = { userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId };
-  try {
-    await reserveCredit(reservation);
-  } catch (error) {
-    // The holds of this user's requests that have answered but not yet settled may be all that
-    // stands in the way: a client asking again the moment it has its answer must not be refused.
-    const pending = settlementsInFlight.get(principal.userId);
-    if (!pending || !isDomainError(error) || (error.code !== "insufficient_quota" && error.code !== "key_limit_reached")) throw error;
-    await Promise.all(pending);
-    await reserveCredit(reservation);
-  }
-  return { requestId, controller: linkedController(options.signal) };
+  const instanceId = startGatewayInstance();
+  await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId, instanceId });
+  const controller = linkedController(options.signal);
+  trackOpenRequest(requestId, controller);
+  return { requestId, controller };
 }
 
+/**
+ * Settles a request, retrying while the database is unreachable, and returns what it was charged;
+ * null when it was settled already. A request that delivered its answer (SUCCEEDED) and finds
+ * itself settled by the lost-instance sweep (this process lost its lease meanwhile) must not be
+ * answered: that throws upstream_unavailable.
+ */
 export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
-  const settlement = await settleRequest(requestId, outcome);
-  if (settlement && settlement.cost > 0n && settlement.autoRechargeDue) {
+  let attempts = 0;
+  try {
+    const settlement = await untilWritten(`Settlement of request ${requestId}`, () => {
+      attempts += 1;
+      return settleRequest(requestId, outcome);
+    });
+    if (settlement) {
+      afterSettlement(userId, requestId, settlement);
+      return settlement;
+    }
+    return await alreadySettled(requestId, outcome, attempts);
+  } finally {
+    untrackOpenRequest(requestId);
+  }
+}
+
+/** After a settle that changed nothing: ours if an earlier attempt committed, else someone else's. */
+async function alreadySettled(requestId: string, outcome: RequestOutcome, attempts: number): Promise<Settlement | null> {
+  const row = await db.requestLog.findUnique({ where: { id: requestId }, select: { errorCode: true, cost: true, userId: true } });
+  if (row?.errorCode === INSTANCE_LOST) {
+    if (outcome.status === "SUCCEEDED") {
+      throw new DomainError("upstream_unavailable", "This request was interrupted by a gateway restart before its answer could be recorded; it was not charged for the answer. Please retry.");
+    }
+    return null;
+  }
+  if (!row || attempts === 1) return null;
+  const account = await db.creditAccount.findUniqueOrThrow({ where: { userId: row.userId }, select: { balance: true } });
+  return { cost: row.cost, balanceAfter: account.balance, autoRechargeDue: false };
+}
+
+function afterSettlement(userId: string, requestId: string, settlement: Settlement): void {
+  if (settlement.cost > 0n && settlement.autoRechargeDue) {
     maybeAutoRecharge(userId, settlement.balanceAfter).catch((error: unknown) => {
       console.error(`Auto-recharge check failed for user ${userId} after request ${requestId}:`, error);
     });
   }
-  return settlement;
-}
-
-// Settlements started by settleInBackground and not yet landed, by user.
-const settlementsInFlight = new Map<string, Set<Promise<void>>>();
-
-/**
- * Settles without keeping the caller waiting: the API's chat completions answer first and settle a
- * moment later, which takes a database round trip off every request's latency. The hold already
- * bounds what the request can cost, so nothing can overspend meanwhile; until the settlement
- * lands the request still counts as in flight (its hold shows on /v1/me for that moment), and a
- * request of the same user that its hold would refuse waits for it (openRequest).
- */
-export function settleInBackground(userId: string, requestId: string, outcome: RequestOutcome): void {
-  const pending = settlementsInFlight.get(userId) ?? new Set<Promise<void>>();
-  settlementsInFlight.set(userId, pending);
-  const settling: Promise<void> = settle(userId, requestId, outcome)
-    .then(
-      () => undefined,
-      // The hold stays until the abandoned-reservation sweep releases it at no cost.
-      (error: unknown) => console.error(`Could not settle request ${requestId}:`, error),
-    )
-    .finally(() => {
-      pending.delete(settling);
-      if (pending.size === 0 && settlementsInFlight.get(userId) === pending) settlementsInFlight.delete(userId);
-    });
-  pending.add(settling);
-}
-
-/** Resolves once every settlement started in the background so far has landed: for a clean shutdown. */
-export async function backgroundSettlementsLanded(): Promise<void> {
-  await Promise.all([...settlementsInFlight.values()].flatMap((pending) => [...pending]));
 }
 
 /** The log fields of a request that failed: it costs nothing. */
@@ -128,17 +152,21 @@ export function failedOutcome(error: unknown, latencyMs: number): RequestOutcome
   };
 }
 
+/** The log fields of a request ended early, by its caller hanging up or by this server shutting down. */
+export function cancelledOutcome(signal: AbortSignal): Pick<RequestOutcome, "status" | "httpStatus" | "errorCode"> {
+  return endedByShutdown(signal)
+    ? { status: "CANCELLED", httpStatus: 503, errorCode: "shutdown" }
+    : { status: "CANCELLED", httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed" };
+}
+
 /**
  * Settles a request that produced nothing for its caller: FAILED when the provider failed, or
- * CANCELLED when the caller hung up first (`signal` aborted). Either way it costs nothing.
+ * CANCELLED when the caller hung up first or the server ended it (`signal` aborted). Either way it
+ * costs nothing.
  */
 export async function settleUndelivered(userId: string, requestId: string, error: unknown, signal: AbortSignal, startedAt: number): Promise<void> {
   const latencyMs = elapsedMs(startedAt);
-  await settle(
-    userId,
-    requestId,
-    signal.aborted ? { status: "CANCELLED", cost: 0n, latencyMs, httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed" } : failedOutcome(error, latencyMs),
-  );
+  await settle(userId, requestId, signal.aborted ? { ...cancelledOutcome(signal), cost: 0n, latencyMs } : failedOutcome(error, latencyMs));
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */

@@ -1,62 +1,75 @@
-// The gateway's metering against the real database: a request settled in the background (the API
-// answers first) still holds its credit until the settlement lands, and the same user's next
-// request, which only that hold stands in the way of, waits for it instead of being refused.
-import pg from "pg";
+// The gateway's metering against the real database: delivery checkpoints land on the request row,
+// and the requests of a gateway process whose lease has run out are settled from their last
+// checkpoint — once, whoever sweeps — while those of live processes are left alone. (The same,
+// with real processes killed, is test/faults/settlement.test.ts.)
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
+import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
-import { backgroundSettlementsLanded, openRequest, settleInBackground, type InferencePrincipal } from "@/lib/inference/metering";
+import { checkpointDelivery } from "@/lib/inference/checkpoints";
+import { INSTANCE_LOST, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
 import { fundedUser } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
+const LEASE_MS = 10_000;
 
-async function userWithBalance(amount: bigint): Promise<InferencePrincipal> {
-  const user = await fundedUser(amount, "metering");
-  return { userId: user.id, apiKeyId: null, source: "API" };
+async function reserveUnder(instanceId: string, userId: string) {
+  return reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "test", source: "API", amount: HOLD, instanceId });
 }
 
-/** Holds a row lock on a request's log row, which its settlement must take first, until released. */
-async function blockSettlementOf(requestId: string): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query(`SELECT 1 FROM "RequestLog" WHERE "id" = $1 FOR UPDATE`, [requestId]);
-  return {
-    release: async () => {
-      await client.query("COMMIT");
-      await client.end();
-    },
-  };
+/** Makes a request (and its instance's last heartbeat) look `ageMs` old. */
+async function age(requestId: string, instanceId: string, ageMs: number): Promise<void> {
+  const then = new Date(Date.now() - ageMs);
+  await db.requestLog.update({ where: { id: requestId }, data: { createdAt: then } });
+  await db.gatewayInstance.updateMany({ where: { id: instanceId }, data: { heartbeatAt: then } });
 }
 
-describe("settling in the background", () => {
-  it("lets the same user's next request wait for a landing settlement rather than refusing it", async () => {
-    const principal = await userWithBalance(HOLD + HOLD / 2n);
-    const first = await openRequest(principal, "test-model", "test", HOLD, {});
-    const blocked = await blockSettlementOf(first.requestId);
+describe("requests of a lost gateway instance", () => {
+  it("are settled from their last checkpoint, once, and a live instance's are left alone", async () => {
+    const user = await fundedUser(10n * HOLD, "metering");
+    const lost = `gw_test_${randomUUID()}`;
+    const live = `gw_test_${randomUUID()}`;
+    await renewInstanceLease(lost);
+    await renewInstanceLease(live);
+    const streamed = await reserveUnder(lost, user.id);
+    const silent = await reserveUnder(lost, user.id);
+    const alive = await reserveUnder(live, user.id);
+    expect(await checkpointDelivery({ requestId: streamed.requestId, inputTokens: 12, outputTokens: 7, cost: 4_321n })).toBe("committed");
+    await age(streamed.requestId, lost, 2 * LEASE_MS);
+    await age(silent.requestId, lost, 2 * LEASE_MS);
+    await db.requestLog.update({ where: { id: alive.requestId }, data: { createdAt: new Date(Date.now() - 2 * LEASE_MS) } });
 
-    settleInBackground(principal.userId, first.requestId, { status: "SUCCEEDED", cost: HOLD / 100n });
-    const second = openRequest(principal, "test-model", "test", HOLD, {});
-    // The first request's hold is still there, so the second can only be waiting for it.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await getBalance(principal.userId)).toMatchObject({ held: HOLD });
-    await blocked.release();
+    // Two instances sweeping at once settle each request once.
+    await Promise.all([settleRequestsOfLostInstances(LEASE_MS), settleRequestsOfLostInstances(LEASE_MS)]);
 
-    const { requestId } = await second;
-    expect(await db.requestLog.findUniqueOrThrow({ where: { id: requestId } })).toMatchObject({ status: "PENDING", reserved: HOLD });
-    expect(await db.requestLog.findUniqueOrThrow({ where: { id: first.requestId } })).toMatchObject({ status: "SUCCEEDED", cost: HOLD / 100n });
-    expect(await getBalance(principal.userId)).toEqual({ balance: HOLD + HOLD / 2n - HOLD / 100n, held: HOLD, available: HOLD / 2n - HOLD / 100n });
-    expect(await ledgerTotal(principal.userId)).toBe(HOLD + HOLD / 2n - HOLD / 100n);
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: streamed.requestId } })).toMatchObject({
+      status: "CANCELLED",
+      errorCode: INSTANCE_LOST,
+      cost: 4_321n,
+      inputTokens: 12,
+      outputTokens: 7,
+    });
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: silent.requestId } })).toMatchObject({ status: "CANCELLED", errorCode: INSTANCE_LOST, cost: 0n, outputTokens: 0 });
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: alive.requestId } })).toMatchObject({ status: "PENDING" });
+    expect(await db.ledgerEntry.count({ where: { reference: `request:${streamed.requestId}` } })).toBe(1);
+    expect(await getBalance(user.id)).toEqual({ balance: 10n * HOLD - 4_321n, held: HOLD, available: 9n * HOLD - 4_321n });
+    expect(await ledgerTotal(user.id)).toBe(10n * HOLD - 4_321n);
+
+    // The stream that is still running somewhere learns it must stop, and its answer is refused.
+    expect(await checkpointDelivery({ requestId: streamed.requestId, inputTokens: 12, outputTokens: 8, cost: 5_000n })).toBe("settled");
+    await expect(settle(user.id, streamed.requestId, { status: "SUCCEEDED", cost: 9_999n })).rejects.toMatchObject({ code: "upstream_unavailable" });
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: streamed.requestId } })).toMatchObject({ cost: 4_321n });
   });
 
-  it("still refuses a request that the balance cannot cover once every settlement has landed", async () => {
-    const principal = await userWithBalance(HOLD + HOLD / 2n);
-    const first = await openRequest(principal, "test-model", "test", HOLD, {});
+  it("are not swept while younger than the lease, even before their instance's first heartbeat", async () => {
+    const user = await fundedUser(10n * HOLD, "metering");
+    const reservation = await reserveUnder(`gw_test_${randomUUID()}`, user.id);
 
-    settleInBackground(principal.userId, first.requestId, { status: "SUCCEEDED", cost: HOLD });
+    await settleRequestsOfLostInstances(LEASE_MS);
 
-    await expect(openRequest(principal, "test-model", "test", HOLD, {})).rejects.toMatchObject({ code: "insufficient_quota" });
-    await backgroundSettlementsLanded();
-    expect(await getBalance(principal.userId)).toEqual({ balance: HOLD / 2n, held: 0n, available: HOLD / 2n });
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: reservation.requestId } })).toMatchObject({ status: "PENDING" });
+    await settle(user.id, reservation.requestId, { status: "SUCCEEDED", cost: 100n });
+    expect(await getBalance(user.id)).toEqual({ balance: 10n * HOLD - 100n, held: 0n, available: 10n * HOLD - 100n });
   });
 });

@@ -90,7 +90,7 @@ describe("concurrent requests", () => {
     expect(await expectSettledBooks(user.id)).toBe(0n);
   });
 
-  it("lets clients that ask again the moment they have their answer spend what is left, though the API settles just after answering", async () => {
+  it("lets clients that ask again the moment they have their answer spend what is left: the answer comes once its hold is released", async () => {
     // The hold (one token per prompt byte, the most a prompt can be) is 100 times the real cost,
     // and each balance covers one and a half holds: only a released hold makes room for the next.
     const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 1_000_000_000n, outputPrice: 0n });

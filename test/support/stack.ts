@@ -40,6 +40,16 @@ export interface AppInstance {
   stop(): Promise<void>;
 }
 
+/** An app server process, for tests that signal it themselves (test/faults). */
+export interface AppProcess extends AppInstance {
+  /** The server's own process (node running scripts/start.ts, no wrapper in between). */
+  pid: number;
+  /** Resolves once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it has printed so far. */
+  output(): string;
+}
+
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret";
 export const TEST_STRIPE_SECRET_KEY = "sk_test_ecolink_fake_stripe";
 export const TEST_STRIPE_WEBHOOK_SECRET = "whsec_test_ecolink_fake_stripe";
@@ -71,18 +81,23 @@ export async function startAppInstance(extraEnv: Record<string, string> = {}): P
   return startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, extraEnv), port);
 }
 
-async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppInstance> {
-  // Production is `npm start` itself (migrations already applied are a no-op); dev is `next dev`.
+/**
+ * Starts the app server with `env` listening on `port` and waits until it answers. Production is
+ * `npm start`'s script itself (migrations already applied are a no-op), run by node with tsx's
+ * loader so that the process signalled is the server, not a wrapper; dev is `next dev`.
+ */
+export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppProcess> {
   const command =
     process.env.TEST_APP_MODE === "dev"
       ? [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"]
-      : [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts")];
+      : ["--import", "tsx", path.join(root, "scripts/start.ts")];
   const child: ChildProcess = spawn(process.execPath, command, {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     if (process.env.TEST_APP_LOG) process.stderr.write(chunk);
@@ -104,9 +119,11 @@ async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<App
   }
   return {
     url,
+    pid: child.pid!,
+    exited,
+    output: () => output,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       await exited;
     },

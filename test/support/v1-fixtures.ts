@@ -101,8 +101,8 @@ export function parseEventStream(text: string): { events: Record<string, unknown
 const SETTLEMENT_WAIT_MS = 5_000;
 
 /**
- * The request log row of a request, by the id in its x-request-id header, once settled: the API
- * answers a chat completion first and settles it a moment later.
+ * The request log row of a request, by the id in its x-request-id header, once settled: an answer
+ * is settled before it is sent, but a request whose client hung up settles a moment after.
  */
 export async function requestLog(requestId: string | null) {
   if (!requestId) throw new Error("The response had no x-request-id header");
@@ -132,7 +132,7 @@ export async function expectSettledBooks(userId: string): Promise<bigint> {
   return balance.balance;
 }
 
-/** Polls until `check` passes (settlement happens after the answer, or after the client has gone). */
+/** Polls until `check` passes (e.g. a settlement that happens after the client has gone). */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

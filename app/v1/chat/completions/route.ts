@@ -3,6 +3,6 @@ import { chatEventStreamResponse } from "@/lib/inference/sse";
 import { readJsonBody, v1Route } from "@/lib/inference/v1-handler";
 
 export const POST = v1Route(async ({ request, requestId, principal }) => {
-  const result = await createChatCompletion(principal, await readJsonBody(request), { signal: request.signal, requestId, settleAfterAnswer: true });
+  const result = await createChatCompletion(principal, await readJsonBody(request), { signal: request.signal, requestId });
   return result.stream ? chatEventStreamResponse(result.events) : Response.json(result.response);
 }, { reservesCredit: true });

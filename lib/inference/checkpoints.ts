@@ -1,0 +1,73 @@
+// Delivery checkpoints of streams: a stream's tokens are sent to its client only once a checkpoint
+// covering them is committed on its request row, so that if the process dies before the request
+// settles, it is billed from that checkpoint (lib/inference/gateway-instance.ts) — never less
+// than was delivered. Checkpoints of every stream of the process are written together: one UPDATE
+// per flush, started as soon as a stream waits and no flush is running, so a flush carries every
+// stream that got a token meanwhile rather than one write per stream per token. While the
+// database is unreachable the flush retries and the streams wait.
+import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
+import { untilWritten } from "@/lib/inference/until-written";
+
+/** committed: the usage (or more) is on the row; settled: the row is no longer PENDING — stop. */
+export type CheckpointResult = "committed" | "settled";
+
+interface Waiting {
+  checkpoint: DeliveryCheckpoint;
+  waiters: { resolve: (result: CheckpointResult) => void; reject: (error: unknown) => void }[];
+}
+
+interface Checkpointer {
+  waiting: Map<string, Waiting>;
+  flushing: boolean;
+}
+
+const key = Symbol.for("ecolink.checkpointer");
+const globalForCheckpoints = globalThis as unknown as { [key]?: Checkpointer };
+
+function checkpointer(): Checkpointer {
+  globalForCheckpoints[key] ??= { waiting: new Map(), flushing: false };
+  return globalForCheckpoints[key];
+}
+
+/**
+ * Resolves once a checkpoint of at least this usage is committed on the request's row. Usage only
+ * grows, so a newer call for the same request supersedes an older one not yet written.
+ */
+export function checkpointDelivery(checkpoint: DeliveryCheckpoint): Promise<CheckpointResult> {
+  const state = checkpointer();
+  return new Promise((resolve, reject) => {
+    const entry = state.waiting.get(checkpoint.requestId) ?? { checkpoint, waiters: [] };
+    entry.checkpoint = checkpoint;
+    entry.waiters.push({ resolve, reject });
+    state.waiting.set(checkpoint.requestId, entry);
+    if (!state.flushing) {
+      state.flushing = true;
+      // Streams whose tokens arrived in the same turn of the event loop join this flush.
+      setImmediate(() => void flush(state));
+    }
+  });
+}
+
+async function flush(state: Checkpointer): Promise<void> {
+  const batch = new Map<string, Waiting>();
+  // Each attempt takes in what arrived while the previous one failed: after an outage, one write.
+  const takeWaiting = () => {
+    for (const [requestId, entry] of state.waiting) {
+      const earlier = batch.get(requestId);
+      batch.set(requestId, earlier ? { checkpoint: entry.checkpoint, waiters: [...earlier.waiters, ...entry.waiters] } : entry);
+    }
+    state.waiting.clear();
+    return [...batch.values()].map((entry) => entry.checkpoint);
+  };
+  try {
+    const written = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
+    for (const [requestId, entry] of batch) {
+      for (const waiter of entry.waiters) waiter.resolve(written.has(requestId) ? "committed" : "settled");
+    }
+  } catch (error) {
+    for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
+  } finally {
+    if (state.waiting.size > 0) setImmediate(() => void flush(state));
+    else state.flushing = false;
+  }
+}

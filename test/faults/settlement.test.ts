@@ -1,0 +1,310 @@
+// Settlement under faults, with real processes: the production server (scripts/start.ts, two
+// instances on one PostgreSQL) is killed with SIGKILL mid-stream, loses its database for five
+// seconds, loses its Next.js child, and is sent SIGTERM mid-stream. After each, every token a
+// client received is billed exactly once (killed streams from their last checkpoint: at most the
+// tokens the kill itself cut off more), no hold outlives the lease, and balance = ledger.
+//
+// The suite runs its own embedded PostgreSQL (stopped and started again in one test, which must
+// not disturb the shared stack) and a loopback upstream that streams a token every 80 ms. Leases,
+// sweeps and the shutdown grace are shortened through the environment.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
+import { perMillion } from "@/lib/credits/money";
+import { db } from "@/lib/db";
+import { seedDatabase } from "../../prisma/seed";
+import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/embedded-postgres";
+import { applyMigrations } from "../../scripts/lib/migrations";
+import { startAppServer, TEST_AUTH_SECRET, type AppProcess } from "../support/stack";
+import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
+import { eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
+
+const LEASE_MS = 4_000;
+/** The sweep runs every third of the lease. */
+const SWEEP_EVERY_MS = LEASE_MS / 3;
+const GRACE_MS = 4_000;
+const TOKEN_DELAY_MS = 80;
+const INPUT_PRICE = 1_000_000_000n;
+const OUTPUT_PRICE = 10_000_000_000n;
+const PROMPT = "Tell me a long story about a lighthouse";
+
+let tmp: string;
+let postgres: RunningPostgres;
+let postgresPort: number;
+let databaseUrl: string;
+let upstream: UpstreamServer;
+let model: TestModel;
+const servers: AppProcess[] = [];
+
+async function startPostgres(): Promise<RunningPostgres> {
+  // Persistent: stopping it must keep the data for the start that follows.
+  return startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: postgresPort, persistent: true, quiet: true });
+}
+
+async function startServer(): Promise<AppProcess> {
+  const port = await freePort();
+  const server = await startAppServer(
+    {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      AUTH_URL: `http://localhost:${port}`,
+      AUTH_TRUST_HOST: "true",
+      PORT: String(port),
+      INSTANCE_LEASE_MS: String(LEASE_MS),
+      SHUTDOWN_GRACE_MS: String(GRACE_MS),
+    },
+    port,
+  );
+  servers.push(server);
+  return server;
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "ecolink-faults-"));
+  postgresPort = await freePort();
+  postgres = await startPostgres();
+  await postgres.createDatabase("ecolink_faults");
+  databaseUrl = postgres.url("ecolink_faults");
+  // This file's own database: set before lib/db first connects, so the fixtures below write there.
+  process.env.DATABASE_URL = databaseUrl;
+  await applyMigrations(databaseUrl);
+  await seedDatabase(databaseUrl);
+  const [connected] = await db.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+  expect(connected?.name).toBe("ecolink_faults");
+  upstream = await startUpstreamServer();
+  model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: INPUT_PRICE, outputPrice: OUTPUT_PRICE });
+  upstream.behave(model.upstreamModel, { tokenDelayMs: TOKEN_DELAY_MS });
+}, 240_000);
+
+afterAll(async () => {
+  for (const server of servers) {
+    if (!(await exitedYet(server))) process.kill(server.pid, "SIGKILL");
+  }
+  await upstream?.close();
+  await db.$disconnect();
+  await postgres?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+}, 60_000);
+
+interface WatchedStream {
+  requestId: string;
+  /** When each content token arrived. */
+  tokens: number[];
+  /** Resolves when the stream ends: with [DONE], with an error event, or cut off. */
+  ended: Promise<{ done: boolean; error: string | null; cut: boolean }>;
+}
+
+/** Opens a streamed chat completion and notes each token as it arrives. */
+async function openStream(origin: string, secret: string, maxTokens: number): Promise<WatchedStream> {
+  const response = await fetch(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: PROMPT }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),
+  });
+  expect(response.status).toBe(200);
+  const tokens: number[] = [];
+  const reader = response.body!.getReader();
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    let text = "";
+    let counted = 0;
+    let cut = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        const complete = text.split("\n\n").slice(0, -1);
+        for (const event of parseEventStream(complete.slice(counted).join("\n\n")).events) {
+          if ((event as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content) tokens.push(Date.now());
+        }
+        counted = complete.length;
+      }
+    } catch {
+      cut = true;
+    }
+    const { events, done } = parseEventStream(text.slice(0, text.lastIndexOf("\n\n") + 2));
+    const error = events.map((event) => (event as { error?: { message: string } }).error?.message).find(Boolean) ?? null;
+    return { done, error, cut };
+  })();
+  return { requestId: response.headers.get("x-request-id")!, tokens, ended };
+}
+
+/** A plain (non-streamed) chat completion of `maxTokens` tokens; resolves with its status and body. */
+async function plainRequest(origin: string, secret: string, maxTokens: number) {
+  const response = await fetch(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: PROMPT }], max_tokens: maxTokens }),
+  });
+  const body = (await response.json()) as { usage?: { completion_tokens: number; prompt_tokens: number } };
+  return { status: response.status, requestId: response.headers.get("x-request-id")!, body, receivedAt: Date.now() };
+}
+
+async function tokensReceived(streams: WatchedStream[], atLeast: number): Promise<void> {
+  await eventually(async () => expect(Math.min(...streams.map((s) => s.tokens.length))).toBeGreaterThanOrEqual(atLeast), 15_000);
+}
+
+function cost(inputTokens: number, outputTokens: number): bigint {
+  return perMillion(inputTokens, INPUT_PRICE) + perMillion(outputTokens, OUTPUT_PRICE);
+}
+
+/** A request that ran to its end is billed for exactly the tokens its client received. */
+async function expectBilledExactly(requestId: string, received: number) {
+  const row = await db.requestLog.findUniqueOrThrow({ where: { id: requestId } });
+  expect(row).toMatchObject({ status: "SUCCEEDED", outputTokens: received, inputTokens: upstreamPromptTokens([{ content: PROMPT }]) });
+  expect(row.cost).toBe(cost(row.inputTokens, row.outputTokens));
+  return row;
+}
+
+/** Nothing pending or held, balance = ledger, and the logged costs = the ledger's charges. */
+async function expectBooksBalanced(userId: string): Promise<void> {
+  expect(await db.requestLog.count({ where: { userId, status: "PENDING" } })).toBe(0);
+  const balance = await getBalance(userId);
+  expect(balance.held).toBe(0n);
+  expect(await ledgerTotal(userId)).toBe(balance.balance);
+  const costs = await db.requestLog.aggregate({ where: { userId }, _sum: { cost: true } });
+  const charges = await db.ledgerEntry.aggregate({ where: { userId, kind: "REQUEST_CHARGE" }, _sum: { amount: true } });
+  expect(-(charges._sum.amount ?? 0n)).toBe(costs._sum.cost ?? 0n);
+}
+
+async function customer() {
+  const user = await fundedUser("5.00", "faults");
+  return { user, key: await newApiKey(user.id) };
+}
+
+function exitedYet(server: AppProcess): Promise<boolean> {
+  return Promise.race([server.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 0))]);
+}
+
+describe("settlement under faults", () => {
+  // The scenarios share two server instances and run in order: the first instance is killed in
+  // the first; the second outlives its database's outage and its Next.js child, then is stopped.
+  let first: AppProcess;
+  let second: AppProcess;
+
+  beforeAll(async () => {
+    first = await startServer();
+    second = await startServer();
+  }, 240_000);
+
+  it("bills streams cut by SIGKILL from their last checkpoint, settled by the surviving instance within the lease", async () => {
+    const { user, key } = await customer();
+    const streams = await Promise.all(Array.from({ length: 4 }, () => openStream(first.url, key.secret, 200)));
+    const plain = plainRequest(first.url, key.secret, 200).catch((error: unknown) => error);
+    await tokensReceived(streams, 5);
+
+    process.kill(first.pid, "SIGKILL");
+    const killedAt = Date.now();
+    await first.exited;
+    const ends = await Promise.all(streams.map((s) => s.ended));
+    expect(ends.every((end) => !end.done)).toBe(true);
+    expect(await plain).toBeInstanceOf(Error);
+
+    // The survivor's sweep settles them once the lease has run out, and the holds go with them.
+    await eventually(async () => expect((await getBalance(user.id)).held).toBe(0n), LEASE_MS + 3 * SWEEP_EVERY_MS + 5_000);
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE_MS + 2 * SWEEP_EVERY_MS + 3_000);
+
+    const rows = await db.requestLog.findMany({ where: { userId: user.id } });
+    expect(rows).toHaveLength(5);
+    for (const stream of streams) {
+      const row = rows.find((r) => r.id === stream.requestId)!;
+      expect(row).toMatchObject({ status: "CANCELLED", errorCode: "instance_lost" });
+      // Every token received is billed; beyond that, only what the kill cut off in flight.
+      expect(row.outputTokens).toBeGreaterThanOrEqual(stream.tokens.length);
+      expect(row.outputTokens).toBeLessThanOrEqual(stream.tokens.length + 2);
+      expect(row.inputTokens).toBeGreaterThan(0);
+      expect(row.cost).toBe(cost(row.inputTokens, row.outputTokens));
+    }
+    // The plain request delivered nothing and costs nothing.
+    const unanswered = rows.find((r) => !streams.some((s) => s.requestId === r.id))!;
+    expect(unanswered).toMatchObject({ status: "CANCELLED", errorCode: "instance_lost", cost: 0n, outputTokens: 0 });
+    await expectBooksBalanced(user.id);
+  }, 120_000);
+
+  it("holds answers and streams while PostgreSQL is down for 5 s, then completes and settles every request exactly", async () => {
+    const { user, key } = await customer();
+    const streams = await Promise.all(Array.from({ length: 3 }, () => openStream(second.url, key.secret, 50)));
+    const plains = Array.from({ length: 3 }, () => plainRequest(second.url, key.secret, 20));
+    await tokensReceived(streams, 3);
+
+    await postgres.stop();
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const upAt = Date.now();
+    postgres = await startPostgres();
+
+    const answers = await Promise.all(plains);
+    const ends = await Promise.all(streams.map((s) => s.ended));
+    expect(await exitedYet(second)).toBe(false);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      // Not answered before its settlement could be written.
+      expect(answer.receivedAt).toBeGreaterThanOrEqual(upAt);
+      await expectBilledExactly(answer.requestId, answer.body.usage!.completion_tokens);
+    }
+    for (const [i, stream] of streams.entries()) {
+      expect(ends[i]).toEqual({ done: true, error: null, cut: false });
+      expect(stream.tokens).toHaveLength(50);
+      // Nothing was released while no checkpoint could be written.
+      expect(stream.tokens.filter((at) => at > downAt + 500 && at < upAt)).toEqual([]);
+      await expectBilledExactly(stream.requestId, stream.tokens.length);
+    }
+    await expectBooksBalanced(user.id);
+  }, 120_000);
+
+  it("keeps API streams going when the Next.js child is killed, and the console answers again once it is restarted", async () => {
+    const { user, key } = await customer();
+    const streams = await Promise.all(Array.from({ length: 2 }, () => openStream(second.url, key.secret, 30)));
+    await tokensReceived(streams, 3);
+    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(second.pid)], { encoding: "utf8" }).split("\n").map(Number).filter(Boolean);
+    expect(children).toHaveLength(1);
+
+    process.kill(children[0]!, "SIGKILL");
+
+    const ends = await Promise.all(streams.map((s) => s.ended));
+    for (const [i, stream] of streams.entries()) {
+      expect(ends[i]).toEqual({ done: true, error: null, cut: false });
+      expect(stream.tokens).toHaveLength(30);
+      await expectBilledExactly(stream.requestId, stream.tokens.length);
+    }
+    await expectBooksBalanced(user.id);
+    expect(await exitedYet(second)).toBe(false);
+    await eventually(async () => expect((await fetch(`${second.url}/api/health`)).status).toBe(200), 90_000);
+  }, 150_000);
+
+  it("drains on SIGTERM: short streams finish, a longer one is ended and billed for what it delivered, then exits 0", async () => {
+    const { user, key } = await customer();
+    const short = await Promise.all(Array.from({ length: 2 }, () => openStream(second.url, key.secret, 20)));
+    const long = await openStream(second.url, key.secret, 400);
+    await tokensReceived([...short, long], 2);
+
+    process.kill(second.pid, "SIGTERM");
+    const signalledAt = Date.now();
+    await eventually(async () => expect(fetch(`${second.url}/v1/models`)).rejects.toThrow(), 5_000);
+
+    const shortEnds = await Promise.all(short.map((s) => s.ended));
+    for (const [i, stream] of short.entries()) {
+      expect(shortEnds[i]).toEqual({ done: true, error: null, cut: false });
+      await expectBilledExactly(stream.requestId, 20);
+    }
+    const longEnd = await long.ended;
+    expect(longEnd).toMatchObject({ done: false, cut: false });
+    expect(longEnd.error).toMatch(/restarting/);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(GRACE_MS - 500);
+
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    // Exited only once everything had settled: nothing pending, nothing held.
+    const row = await db.requestLog.findUniqueOrThrow({ where: { id: long.requestId } });
+    expect(row).toMatchObject({ status: "CANCELLED", errorCode: "shutdown", outputTokens: long.tokens.length });
+    expect(long.tokens.length).toBeLessThan(400);
+    expect(row.cost).toBe(cost(row.inputTokens, row.outputTokens));
+    await expectBooksBalanced(user.id);
+  }, 120_000);
+});
