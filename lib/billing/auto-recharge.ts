@@ -229,7 +229,7 @@ export async function reconcileStaleAutoRecharge(userId: string): Promise<void> 
     const intent = intentId ? paymentIntentSchema.parse(await stripeClient().paymentIntents.retrieve(intentId, { expand: ["latest_charge"] })) : null;
     await settleStaleTopUp(userId, topUp.id, intent);
   }
-  // No stale top-up left PENDING (or none existed: a claim whose top-up was settled elsewhere).
+  // Frees the slot unless a top-up is still PENDING (one Stripe is still processing keeps it).
   await db.$transaction((tx) => releaseAutoRechargeSlot(tx, userId));
 }
 
