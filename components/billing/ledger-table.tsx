@@ -13,6 +13,7 @@ const KINDS: Record<LedgerKind, { label: string; variant: BadgeVariant }> = {
   REQUEST_CHARGE: { label: "Requests", variant: "neutral" },
   REFUND: { label: "Refund", variant: "warning" },
   ADJUSTMENT: { label: "Adjustment", variant: "neutral" },
+  DISPUTE: { label: "Dispute", variant: "danger" },
 };
 
 /** Every credit movement with the balance after it; a day's request charges are one line. */

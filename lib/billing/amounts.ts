@@ -23,18 +23,26 @@ export function formatCents(cents: number): string {
   return formatUsd(centsToNanos(cents));
 }
 
+/** Dollars with an optional dot and one or two digits of cents; commas only between groups of three. */
+const UNAMBIGUOUS_DOLLARS = /^(\d{1,7}|\d{1,3}(,\d{3}){1,2})(\.\d{1,2})?$/;
+
 /**
  * A dollar amount typed by a person ("25", "25.50", "$1,000") as whole cents, between `min` and
- * `max` cents.
+ * `max` cents. A comma is read only as a thousands separator in its usual place: "5,00" or "12,5"
+ * (a decimal comma in much of the world) is refused with a hint, not read as $500 or $125.
  */
 export function dollarAmountSchema({ min, max, label }: { min: number; max: number; label: string }) {
   return z
     .string({ message: `Enter ${label}.` })
     .trim()
-    .transform((text) => text.replace(/^\$/, "").replace(/,/g, ""))
-    .pipe(z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, `Enter ${label} in dollars, like 25 or 25.50.`))
+    .transform((text) => text.replace(/^\$/, ""))
+    .superRefine((text, context) => {
+      if (UNAMBIGUOUS_DOLLARS.test(text)) return;
+      const message = text.includes(",") ? "Use a dot for cents, e.g. 5.00." : `Enter ${label} in dollars, like 25 or 25.50.`;
+      context.addIssue({ code: "custom", message, fatal: true });
+    })
     .transform((text) => {
-      const [whole = "0", fraction = ""] = text.split(".");
+      const [whole = "0", fraction = ""] = text.replace(/,/g, "").split(".");
       return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
     })
     .pipe(z.number().min(min, `The smallest amount is ${formatCents(min)}.`).max(max, `The largest amount is ${formatCents(max)}.`));

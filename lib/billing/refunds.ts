@@ -1,16 +1,12 @@
 // Refunds made in Stripe (from the dashboard, or by a dispute team) take the refunded credit back.
 //
 // Each refund is one REFUND ledger row, keyed by the refund's id, so a redelivered or repeated
-// `charge.refunded` takes it back once. The ledger never lets the balance drop below what is held
-// for in-flight requests (nor below zero: the database checks 0 <= held <= balance), so when the
-// credit was already spent or is held, we take back what is available and the row says how much of
-// the refund could not be recovered. We don't carry a debt into later top-ups: the refund has
-// returned the customer's money either way, and the unrecovered part is visible in the ledger for
-// whoever decided to refund.
-import { applyMovement, type Tx } from "@/lib/credits/ledger";
+// `charge.refunded` takes it back once, and never more than is available (lib/billing/take-back.ts).
+import type { Tx } from "@/lib/credits/ledger";
 import { formatUsd } from "@/lib/credits/money";
 import { centsToNanos } from "./amounts";
 import type { ChargePayload, RefundPayload } from "./stripe-events";
+import { takeBackCredit } from "./take-back";
 
 /** Refunds that return money: a pending refund is committed; failed and canceled ones are not. */
 const RETURNED_STATUSES = new Set(["succeeded", "pending"]);
@@ -27,18 +23,8 @@ export async function applyChargeRefunds(tx: Tx, charge: ChargePayload, refunds:
   for (const refund of refunds) {
     if (refund.currency !== "usd" || !RETURNED_STATUSES.has(refund.status ?? "")) continue;
     const amount = centsToNanos(refund.amount);
-    // Locked so that no reservation can take the available credit between reading and debiting it.
-    const accounts = await tx.$queryRaw<{ balance: bigint; held: bigint }[]>`
-      SELECT "balance", "held" FROM "CreditAccount" WHERE "userId" = ${topUp.userId} FOR UPDATE`;
-    const account = accounts[0] ?? { balance: 0n, held: 0n };
-    const available = account.balance - account.held;
-    const recovered = amount <= available ? amount : available;
-    const description =
-      recovered === amount
-        ? `Refund of ${formatUsd(amount)} to card`
-        : `Refund of ${formatUsd(amount)} to card; ${formatUsd(recovered)} taken back, ${formatUsd(amount - recovered)} was already spent or in use`;
-    const applied = await applyMovement(tx, { userId: topUp.userId, kind: "REFUND", amount: -recovered, reference: `stripe-refund:${refund.id}`, description });
-    if (applied) refunded += amount;
+    const taken = await takeBackCredit(tx, { userId: topUp.userId, kind: "REFUND", amount, reference: `stripe-refund:${refund.id}`, description: `Refund of ${formatUsd(amount)} to card` });
+    if (taken !== null) refunded += amount;
   }
   if (refunded !== topUp.refunded) {
     await tx.topUp.update({ where: { id: topUp.id }, data: { refunded, ...(refunded >= topUp.amount ? { status: "REFUNDED" as const } : {}) } });

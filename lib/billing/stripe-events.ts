@@ -68,6 +68,21 @@ export const refundSchema = z.object({
 });
 export type RefundPayload = z.infer<typeof refundSchema>;
 
+// Dispute ids are "du_…" (older ones "dp_…"). Statuses: warning_* while it is an inquiry (no money
+// withdrawn yet), needs_response / under_review once it is a chargeback, then won, lost or
+// warning_closed (an inquiry that went no further) — or prevented.
+export const disputeSchema = z.object({
+  id: z.string().regex(/^(du|dp)_/),
+  object: z.literal("dispute"),
+  amount: z.number().int().nonnegative(),
+  currency: z.string(),
+  charge: reference("ch_"),
+  payment_intent: reference("pi_").nullish(),
+  status: z.string(),
+  reason: z.string().nullish(),
+});
+export type DisputePayload = z.infer<typeof disputeSchema>;
+
 /** Metadata EcoLink puts on the Checkout Sessions and payment intents it creates. */
 export const topUpMetadataSchema = z.object({
   user_id: z.string().min(1),

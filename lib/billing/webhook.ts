@@ -2,8 +2,9 @@
 // event exactly once. The event id is inserted into StripeEvent in the same transaction that moves
 // the money, so a replayed, duplicated or concurrent delivery finds it there (or waits on it) and
 // changes nothing; the ledger's unique references ("stripe-session:…", "stripe-payment-intent:…",
-// "stripe-refund:…") make a second, different event about the same payment a no-op as well.
-// What must be read from Stripe (receipt URLs, the saved card, refunds) is read before the
+// "stripe-refund:…", "stripe-dispute:…") make a second, different event about the same payment a
+// no-op as well.
+// What must be read from Stripe (receipt URLs, the saved card, refunds, disputes) is read before the
 // transaction, so that it stays short; if Stripe can't be reached we answer 500 and Stripe retries.
 import Stripe from "stripe";
 import type { z } from "zod";
@@ -12,11 +13,13 @@ import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { creditAutoRecharge, failAutoRecharge } from "./auto-recharge";
 import { creditCheckoutSession, type CheckoutPayment } from "./checkout";
+import { applyDispute } from "./disputes";
 import { applyChargeRefunds } from "./refunds";
 import { stripeClient, webhookSecret } from "./stripe-client";
 import {
   chargeSchema,
   checkoutSessionSchema,
+  disputeSchema,
   paymentIntentSchema,
   refundSchema,
   stripeEventSchema,
@@ -28,7 +31,16 @@ import { closeUnpaidTopUp } from "./top-ups";
 
 export type WebhookOutcome = "processed" | "duplicate" | "ignored";
 
-/** The event in a webhook delivery, if Stripe signed this exact body recently (default tolerance: 5 minutes). */
+/** Stripe events are a few kilobytes; anything past this is not from Stripe. */
+export const STRIPE_WEBHOOK_MAX_BYTES = 1024 * 1024;
+/** How far in the future a signature's timestamp may be (our clock may lag Stripe's a little). */
+const FUTURE_TOLERANCE_SECONDS = 60;
+
+/**
+ * The event in a webhook delivery, if Stripe signed this exact body recently: at most 5 minutes ago
+ * (the SDK's default tolerance) and not more than a minute ahead of our clock (the SDK only refuses
+ * old timestamps; a future-dated one would stay replayable for as long as it is in the future).
+ */
 export function verifyStripeEvent(payload: string, signature: string | null): StripeEventEnvelope {
   if (!signature) throw new DomainError("invalid_request", "Missing the Stripe-Signature header.");
   let event: unknown;
@@ -38,11 +50,22 @@ export function verifyStripeEvent(payload: string, signature: string | null): St
     if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
       throw new DomainError("invalid_request", "The Stripe signature does not match this payload, or it is too old.");
     }
+    // The SDK parses the body only once the signature matched.
+    if (error instanceof SyntaxError) throw new DomainError("invalid_request", "The payload is signed but is not JSON, so it is not a Stripe event.");
     throw error;
+  }
+  if (signedAt(signature) > Date.now() / 1000 + FUTURE_TOLERANCE_SECONDS) {
+    throw new DomainError("invalid_request", "The Stripe signature is dated in the future; check this server's clock.");
   }
   const parsed = stripeEventSchema.safeParse(event);
   if (!parsed.success) throw new DomainError("invalid_request", "The payload is not a Stripe event.");
   return parsed.data;
+}
+
+/** The `t=` timestamp of a Stripe-Signature header (`t=1700000000,v1=…`) the SDK has verified. */
+function signedAt(signature: string): number {
+  const timestamp = signature.split(",").find((part) => part.startsWith("t="));
+  return Number(timestamp?.slice(2));
 }
 
 /** Applies a verified event once; unknown types are acknowledged and ignored. */
@@ -115,6 +138,15 @@ function planFor(type: string): Plan | null {
         const charge = parseObject(chargeSchema, object);
         const refunds = await listRefunds(charge.id);
         return (tx) => applyChargeRefunds(tx, charge, refunds);
+      };
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return async (object) => {
+        // Acted on as it stands now, so that a late `created` can't undo a `closed` already applied.
+        const { id } = parseObject(disputeSchema, object);
+        const dispute = parseObject(disputeSchema, await stripeClient().disputes.retrieve(id));
+        const paymentIntentId = dispute.payment_intent ?? parseObject(chargeSchema, await stripeClient().charges.retrieve(dispute.charge)).payment_intent;
+        return (tx) => applyDispute(tx, dispute, paymentIntentId);
       };
     default:
       return null;

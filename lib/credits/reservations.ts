@@ -50,7 +50,7 @@ export interface RequestOutcome {
 export interface Settlement {
   cost: bigint;
   balanceAfter: bigint;
-  /** The balance left is under the owner's auto-recharge threshold and no recharge is running. */
+  /** The balance left is under the owner's auto-recharge threshold (lib/billing/auto-recharge decides whether one is already running). */
   autoRechargeDue: boolean;
 }
 
@@ -169,7 +169,7 @@ const SETTLE: PreparedStatement = {
     )
     SELECT r."cost"::text, a."balance"::text AS "balanceAfter",
            EXISTS (SELECT 1 FROM "BillingProfile" AS bp
-                   WHERE bp."userId" = r."userId" AND bp."autoRechargeEnabled" AND NOT bp."autoRechargeInFlight"
+                   WHERE bp."userId" = r."userId" AND bp."autoRechargeEnabled"
                      AND a."balance" < bp."autoRechargeThreshold") AS "autoRechargeDue"
     FROM request AS r, account AS a`,
 };

@@ -6,14 +6,13 @@ import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal }
 import { newRequestId } from "@/lib/credits/reservations";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { readBodyBytes } from "@/lib/http/read-body";
 import type { InferencePrincipal } from "@/lib/inference/metering";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";
 import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rate-limit";
 
 /** JSON bodies: room for a long conversation with a 128k-token model, refusing anything absurd. */
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
-/** Past this we stop reading an oversized body and let the connection drop. */
-const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
 export interface V1Call {
   request: Request;
@@ -58,33 +57,6 @@ export function v1Route<Params = Record<string, never>>(
       return openAIErrorResponse(keyError ?? error, headers);
     }
   };
-}
-
-function tooLarge(limitBytes: number): DomainError {
-  return new DomainError("payload_too_large", `The request body is larger than the ${Math.round(limitBytes / (1024 * 1024))} MB this endpoint accepts.`);
-}
-
-/** The body's bytes, refusing more than `limitBytes`. An oversized body is read to its end (up to a
- * bound) before we answer, so that the client gets its 413 rather than a reset connection. */
-async function readBodyBytes(request: Request, limitBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > MAX_DRAINED_BYTES) throw tooLarge(limitBytes);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_DRAINED_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-    if (total <= limitBytes) chunks.push(value);
-  }
-  if (total > limitBytes) throw tooLarge(limitBytes);
-  return Buffer.concat(chunks);
 }
 
 function mediaType(request: Request): string {

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { deliverStripeWebhook, stripeEvent, stripeFake } from "../support/stripe-fake";
+import { deliverStripeWebhook, stripeEvent, stripeFake, testStripeClient } from "../support/stripe-fake";
+import { startTopUpCheckout } from "@/lib/billing/checkout";
 import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { createApiKey } from "@/lib/keys/api-keys";
@@ -65,6 +66,31 @@ test("a user adds $10 through Stripe Checkout and sees it credited once the webh
     ["adjustment", "Test credit", "1.000000000", "1.000000000"],
     ["top_up", "Top-up", "10.000000000", "11.000000000"],
   ]);
+});
+
+test("a chargeback shows in the ledger as a dispute taking the credit back, and its return when the dispute is won", async ({ page }) => {
+  const user = await createSignedInUser(page, { label: "dispute", credit: "0" });
+  const { topUpId } = await startTopUpCheckout({ user, amountCents: 1_000, origin: process.env.APP_URL! });
+  const session = await fake.completeCheckoutSession((await db.topUp.findUniqueOrThrow({ where: { id: topUpId } })).stripeSessionId!);
+  expect((await deliverStripeWebhook(stripeEvent("checkout.session.completed", session).payload)).status).toBe(200);
+  const intent = await testStripeClient().paymentIntents.retrieve(String(session.payment_intent));
+
+  const dispute = await fake.openDispute(String(intent.latest_charge));
+  expect((await deliverStripeWebhook(stripeEvent("charge.dispute.created", dispute).payload)).status).toBe(200);
+
+  await page.goto("/billing");
+  await expect(page.getByTestId("billing-balance")).toHaveText("$0.00");
+  const chargeback = page.getByRole("row", { name: /Chargeback/ });
+  await expect(chargeback).toContainText("Dispute");
+  await expect(chargeback).toContainText("Chargeback: the $10.00 card payment is disputed with the bank");
+  await expect(chargeback).toContainText("-$10.00");
+
+  expect((await deliverStripeWebhook(stripeEvent("charge.dispute.closed", await fake.closeDispute(dispute.id, "won")).payload)).status).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId("billing-balance")).toHaveText("$10.00");
+  const returned = page.getByRole("row", { name: /Dispute resolved/ });
+  await expect(returned).toContainText("the $10.00 taken back is returned");
+  await expect(returned).toContainText("+$10.00");
 });
 
 test("usage starts with how to make a first call, then shows totals, charts and a filterable log that exports as CSV", async ({ page }) => {

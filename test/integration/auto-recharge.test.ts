@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maybeAutoRecharge, saveAutoRechargeSettings } from "@/lib/billing/auto-recharge";
 import { startTopUpCheckout } from "@/lib/billing/checkout";
@@ -46,6 +48,46 @@ async function twentyConcurrentRequests(userId: string) {
   expect(due.map((s) => s.balanceAfter).every((balance) => balance < usdToNanos("9"))).toBe(true);
   expect(due).toHaveLength(17);
   await Promise.all(due.map((s) => maybeAutoRecharge(userId, s.balanceAfter)));
+}
+
+/** One request of `usd` settled, as the gateway settles it; returns the balance it left. */
+async function spend(userId: string, usd: string): Promise<bigint> {
+  const { requestId } = await reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos(usd) });
+  const settlement = (await settleRequest(requestId, { status: "SUCCEEDED", cost: usdToNanos(usd) }))!;
+  expect(settlement.autoRechargeDue).toBe(true);
+  return settlement.balanceAfter;
+}
+
+/**
+ * Starts the user's auto-recharge in a process of its own, with the Stripe fake stalling the
+ * payment intent creation ("before" it is made, or "after": made, never answered), and kills that
+ * process with SIGKILL while it waits for Stripe: the claim is taken and nothing recorded the
+ * payment intent, exactly as a crash leaves it.
+ */
+async function rechargeInAProcessThatDies(userId: string, balanceAfter: bigint, stall: "before" | "after") {
+  const { stripeCustomerId } = await db.billingProfile.findUniqueOrThrow({ where: { userId } });
+  await fake.stallNextPaymentIntent(stripeCustomerId!, stall);
+  const root = path.resolve(__dirname, "../..");
+  const script = `import { maybeAutoRecharge } from "@/lib/billing/auto-recharge"; void maybeAutoRecharge(${JSON.stringify(userId)}, ${balanceAfter}n);`;
+  const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--eval", script], { cwd: root, env: process.env, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    // A fresh process compiles and loads the app's modules first, which takes a while on a busy machine.
+    await eventually(async () => expect(await paymentIntentsCreatedFor(userId)).toHaveLength(1), 150_000);
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
+  const topUp = await db.topUp.findFirstOrThrow({ where: { userId, automatic: true } });
+  expect(topUp).toMatchObject({ status: "PENDING", paymentIntentId: null });
+  expect(await db.billingProfile.findUniqueOrThrow({ where: { userId } })).toMatchObject({ autoRechargeInFlight: true });
+  return topUp;
+}
+
+/** Time passes: the dead process's claim (and its top-up) become older than the claim's expiry. */
+async function claimGrowsStale(userId: string) {
+  await db.$executeRaw`UPDATE "BillingProfile" SET "autoRechargeClaimedAt" = now() - interval '10 minutes' WHERE "userId" = ${userId}`;
+  await db.$executeRaw`UPDATE "TopUp" SET "createdAt" = "createdAt" - interval '10 minutes' WHERE "userId" = ${userId} AND "automatic"`;
 }
 
 async function paymentIntentsCreatedFor(userId: string) {
@@ -143,4 +185,59 @@ describe("auto-recharge", () => {
     expect(charge).toMatchObject({ params: { amount: "2000", metadata: { user_id: user.id, purpose: "auto_recharge" } } });
     expect(await expectSettledBooks(user.id)).toBe(usdToNanos("8.25"));
   });
+
+  it("recovers from a process killed before its charge reached Stripe: the claim expires, turning it off and on frees it, and the next settlement charges once", async () => {
+    const user = await userWithAutoRecharge();
+    const crashed = await rechargeInAProcessThatDies(user.id, await spend(user.id, "2"), "before");
+
+    // While the claim is fresh, the dead process might still be charging: nothing new starts.
+    await maybeAutoRecharge(user.id, await spend(user.id, "1"));
+    expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(1);
+
+    await claimGrowsStale(user.id);
+    await saveAutoRechargeSettings(user.id, { enabled: false });
+    await saveAutoRechargeSettings(user.id, { enabled: true, thresholdCents: 900, amountCents: 2_000 });
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({ status: "EXPIRED", failureMessage: "This automatic top-up was interrupted before the card was charged." });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, autoRechargeInFlight: false, autoRechargeClaimedAt: null });
+
+    const balances = await Promise.all(Array.from({ length: 10 }, () => spend(user.id, "0.10")));
+    await Promise.all(balances.map((balance) => maybeAutoRecharge(user.id, balance)));
+
+    const charges = await paymentIntentsCreatedFor(user.id);
+    expect(charges).toHaveLength(2);
+    const recharge = await db.topUp.findFirstOrThrow({ where: { userId: user.id, automatic: true, id: { not: crashed.id } } });
+    expect(charges[1]).toMatchObject({ idempotencyKey: `auto-recharge:${recharge.id}` });
+    const intent = await testStripeClient().paymentIntents.retrieve(recharge.paymentIntentId!);
+    const succeeded = stripeEvent("payment_intent.succeeded", intent).payload;
+    expect((await Promise.all([deliverStripeWebhook(succeeded), deliverStripeWebhook(succeeded)])).map((r) => r.status)).toEqual([200, 200]);
+
+    // $10 − $2 − $1 − 10 × $0.10 + $20.
+    expect(await expectSettledBooks(user.id)).toBe(usdToNanos("26"));
+    expect(await db.ledgerEntry.count({ where: { userId: user.id, kind: "TOP_UP" } })).toBe(2);
+  }, 240_000);
+
+  it("credits exactly once, and charges no second time, when the killed process's payment did succeed at Stripe", async () => {
+    const user = await userWithAutoRecharge();
+    const crashed = await rechargeInAProcessThatDies(user.id, await spend(user.id, "2"), "after");
+    const [intent, ...others] = (await testStripeClient().paymentIntents.list({ customer: (await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).stripeCustomerId! })).data.filter(
+      (pi) => pi.metadata.topup_id === crashed.id,
+    );
+    expect(others).toHaveLength(0);
+    expect(intent).toMatchObject({ status: "succeeded", amount: 2_000 });
+
+    await claimGrowsStale(user.id);
+    // Settlements crossing the threshold at once: the first to look reconciles with Stripe and credits.
+    const balances = await Promise.all(Array.from({ length: 10 }, () => spend(user.id, "0.10")));
+    await Promise.all(balances.map((balance) => maybeAutoRecharge(user.id, balance)));
+
+    expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(1);
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({ status: "CREDITED", paymentIntentId: intent!.id, receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//) });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, autoRechargeInFlight: false });
+
+    // Stripe's own event for the payment arrives late and changes nothing.
+    expect((await deliverStripeWebhook(stripeEvent("payment_intent.succeeded", intent!).payload)).status).toBe(200);
+    expect(await db.ledgerEntry.count({ where: { userId: user.id, reference: `stripe-payment-intent:${intent!.id}` } })).toBe(1);
+    // $10 − $2 − 10 × $0.10 + $20.
+    expect(await expectSettledBooks(user.id)).toBe(usdToNanos("27"));
+  }, 240_000);
 });

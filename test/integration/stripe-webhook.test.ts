@@ -1,3 +1,5 @@
+import { readFile, readdir } from "node:fs/promises";
+import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { startTopUpCheckout } from "@/lib/billing/checkout";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
@@ -16,6 +18,14 @@ async function paidCheckout(cents: number) {
   const topUp = await db.topUp.findUniqueOrThrow({ where: { id: topUpId } });
   const session = await fake.completeCheckoutSession(topUp.stripeSessionId!);
   return { user, topUpId, session };
+}
+
+/** A paid, credited Checkout top-up of `cents` and the charge that paid it. */
+async function creditedTopUp(cents: number) {
+  const paid = await paidCheckout(cents);
+  expect((await deliverStripeWebhook(stripeEvent("checkout.session.completed", paid.session).payload)).status).toBe(200);
+  const intent = await testStripeClient().paymentIntents.retrieve(String(paid.session.payment_intent));
+  return { ...paid, chargeId: String(intent.latest_charge) };
 }
 
 async function accountState(userId: string) {
@@ -134,5 +144,166 @@ describe("the Stripe webhook", () => {
     expect(balance).toEqual({ balance: usdToNanos("12"), held: usdToNanos("12"), available: 0n });
     expect(await ledgerTotal(user.id)).toBe(balance.balance);
     expect(await db.topUp.findUniqueOrThrow({ where: { id: topUpId } })).toMatchObject({ status: "REFUNDED", refunded: usdToNanos("25") });
+  });
+
+  it("refuses a correctly signed body that is not JSON with 400, not a 500", async () => {
+    const response = await deliverStripeWebhook("this is not { json");
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "The payload is signed but is not JSON, so it is not a Stripe event." });
+  });
+
+  it("refuses a signature dated in the future, and accepts one a few seconds ahead (clock skew)", async () => {
+    const { user, session } = await paidCheckout(1_000);
+    const completed = stripeEvent("checkout.session.completed", session);
+    const now = Math.floor(Date.now() / 1000);
+
+    const future = await deliverStripeWebhook(completed.payload, { timestamp: now + 3_600 });
+    expect(future.status).toBe(400);
+    expect(await future.json()).toEqual({ error: "The Stripe signature is dated in the future; check this server's clock." });
+    expect((await getBalance(user.id)).balance).toBe(0n);
+    expect(await db.stripeEvent.count({ where: { id: completed.id } })).toBe(0);
+
+    expect((await deliverStripeWebhook(completed.payload, { timestamp: now + 5 })).status).toBe(200);
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("10"));
+  });
+});
+
+describe("disputes (chargebacks)", () => {
+  it("take the disputed credit back once however often the event comes, and return it once when the dispute is won", async () => {
+    const { user, chargeId } = await creditedTopUp(2_500);
+    const dispute = await fake.openDispute(chargeId);
+    expect(dispute).toMatchObject({ object: "dispute", amount: 2_500, status: "needs_response", payment_intent: expect.stringMatching(/^pi_/) });
+
+    const created = stripeEvent("charge.dispute.created", dispute);
+    const deliveries = await Promise.all([deliverStripeWebhook(created.payload), deliverStripeWebhook(created.payload)]);
+    expect(deliveries.map((r) => r.status)).toEqual([200, 200]);
+    // A different event about the same dispute (Stripe may send more than one) changes nothing either.
+    expect((await deliverStripeWebhook(stripeEvent("charge.dispute.created", dispute).payload)).status).toBe(200);
+
+    expect((await getBalance(user.id)).balance).toBe(0n);
+    expect(await ledgerTotal(user.id)).toBe(0n);
+    const opened = await db.ledgerEntry.findMany({ where: { userId: user.id, kind: "DISPUTE" } });
+    expect(opened).toMatchObject([{ amount: -usdToNanos("25"), reference: `stripe-dispute:${dispute.id}`, description: "Chargeback: the $25.00 card payment is disputed with the bank" }]);
+
+    const won = stripeEvent("charge.dispute.closed", await fake.closeDispute(dispute.id, "won"));
+    expect((await deliverStripeWebhook(won.payload)).status).toBe(200);
+    expect((await deliverStripeWebhook(won.payload)).status).toBe(200);
+    expect((await deliverStripeWebhook(stripeEvent("charge.dispute.closed", await testStripeClient().disputes.retrieve(dispute.id)).payload)).status).toBe(200);
+
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("25"));
+    expect(await ledgerTotal(user.id)).toBe(usdToNanos("25"));
+    const movements = await db.ledgerEntry.findMany({ where: { userId: user.id, kind: "DISPUTE" }, orderBy: { id: "asc" } });
+    expect(movements.map((m) => [m.amount, m.reference])).toEqual([
+      [-usdToNanos("25"), `stripe-dispute:${dispute.id}`],
+      [usdToNanos("25"), `stripe-dispute-returned:${dispute.id}`],
+    ]);
+    expect(movements[1]!.description).toBe("Dispute resolved: the $25.00 card payment stands, the $25.00 taken back is returned");
+  });
+
+  it("take back only what is available (the rest is recorded as a shortfall), keep it when lost, and apply a late 'created' after 'closed' once", async () => {
+    const { user, chargeId } = await creditedTopUp(2_500);
+    // $12 of the $25 is held by an in-flight request when the chargeback arrives.
+    await reserveCredit({ userId: user.id, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("12") });
+    const dispute = await fake.openDispute(chargeId);
+    const lost = await fake.closeDispute(dispute.id, "lost");
+
+    // Stripe doesn't promise order: the closing event is delivered first, the opening one after it.
+    expect((await deliverStripeWebhook(stripeEvent("charge.dispute.closed", lost).payload)).status).toBe(200);
+    expect((await deliverStripeWebhook(stripeEvent("charge.dispute.created", dispute).payload)).status).toBe(200);
+
+    const movements = await db.ledgerEntry.findMany({ where: { userId: user.id, kind: "DISPUTE" } });
+    expect(movements).toMatchObject([
+      { amount: -usdToNanos("13"), description: "Chargeback: the $25.00 card payment is disputed with the bank; $13.00 taken back, $12.00 was already spent or in use" },
+    ]);
+    const balance = await getBalance(user.id);
+    expect(balance).toEqual({ balance: usdToNanos("12"), held: usdToNanos("12"), available: 0n });
+    expect(await ledgerTotal(user.id)).toBe(balance.balance);
+  });
+});
+
+/** Where the Next.js child of the app at APP_URL runs: server.ts forks next-server.ts with PORT set to the app's port. */
+async function nextChildPid(): Promise<number> {
+  const port = new URL(process.env.APP_URL!).port;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmdline.includes("next-server")) continue;
+      const environ = (await readFile(`/proc/${entry}/environ`, "utf8")).split("\0");
+      if (environ.includes(`PORT=${port}`)) return Number(entry);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  throw new Error(`No Next.js child process found for the app on port ${port}`);
+}
+
+async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+/**
+ * Streams up to `totalBytes` of body (1 MB chunks, made on the fly, with backpressure) to the
+ * webhook until an answer comes; returns the answer's status and how much had been sent by then.
+ */
+function streamToWebhook(totalBytes: number): Promise<{ status: number; sentBeforeAnswer: number }> {
+  const chunk = Buffer.alloc(1024 * 1024, "x");
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const request = http.request(`${process.env.APP_URL}/api/stripe/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=00" },
+    });
+    request.on("response", (response) => {
+      answered = true;
+      resolve({ status: response.statusCode ?? 0, sentBeforeAnswer: sent });
+      response.resume();
+      request.destroy();
+    });
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    const write = () => {
+      while (!answered && sent < totalBytes) {
+        sent += chunk.length;
+        if (!request.write(chunk)) {
+          request.once("drain", write);
+          return;
+        }
+      }
+      if (!answered) request.end();
+    };
+    write();
+  });
+}
+
+describe("the webhook's body limit", () => {
+  it("answers 413 to a body far over 1 MB as soon as it passes the limit, without holding it in memory", async () => {
+    const pid = await nextChildPid();
+    const before = await residentBytes(pid);
+    let peak = before;
+    const sampler = setInterval(() => {
+      residentBytes(pid).then((rss) => (peak = Math.max(peak, rss)), () => undefined);
+    }, 20);
+    const total = 100 * 1024 * 1024;
+
+    const { status, sentBeforeAnswer } = await streamToWebhook(total).finally(() => clearInterval(sampler));
+
+    expect(status).toBe(413);
+    expect(sentBeforeAnswer).toBeLessThan(total / 2);
+    expect(peak - before).toBeLessThan(total / 4);
+    // A real event still goes through afterwards.
+    const { user, session } = await paidCheckout(1_000);
+    expect((await deliverStripeWebhook(stripeEvent("checkout.session.completed", session).payload)).status).toBe(200);
+    expect((await getBalance(user.id)).balance).toBe(usdToNanos("10"));
+  });
+
+  it("refuses a declared Content-Length over the limit before reading the body", async () => {
+    const response = await deliverStripeWebhook(JSON.stringify({ padding: "x".repeat(2 * 1024 * 1024) }));
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: "The request body is larger than the 1 MB this endpoint accepts." });
   });
 });

@@ -4,6 +4,9 @@
 // answers in Stripe's object shapes, honours Idempotency-Key like Stripe (same key and parameters →
 // the first response replayed; other parameters → 400), declines Stripe's declining test payment
 // methods (`pm_card_chargeDeclined`) and cards a test makes decline, and records every /v1 request.
+// Tests can also open and close disputes on a charge (as a cardholder's bank would), and make the
+// next payment intent creation stall — lost before Stripe acts on it, or answered never after it
+// did — to play a process that dies while waiting for Stripe.
 //
 // Tests talk to it over HTTP (it runs in the stack's process): `stripeFake()` reads what the app
 // sent and plays the customer's side (completing a Checkout), and `signedStripeWebhook()` builds a
@@ -133,6 +136,10 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
   const paymentIntents = new Map<string, StripeObject>();
   const charges = new Map<string, StripeObject>();
   const refunds = new Map<string, StripeObject>();
+  const disputes = new Map<string, StripeObject>();
+  // How the next payment intent creation for a customer stalls: "before" never creates it, "after"
+  // creates (and confirms) it but never answers.
+  const paymentIntentStalls = new Map<string, "before" | "after">();
   // Stripe's declining test cards, plus saved cards a test has made start declining.
   const decliningPaymentMethods = new Set(STRIPE_DECLINING_PAYMENT_METHODS);
   // What each Checkout Session will apply to the payment intent Checkout creates when it is paid.
@@ -341,6 +348,30 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
     },
     {
       method: "GET",
+      pattern: /^\/v1\/payment_intents$/,
+      handle: (params) => {
+        // Newest first, filtered by customer and `created` range, paged by `starting_after`, as Stripe lists.
+        const customer = str(params, "customer");
+        const created = obj(params, "created");
+        const bound = (key: string) => (str(created, key) === undefined ? undefined : Number(str(created, key)));
+        const [gt, gte, lt, lte] = [bound("gt"), bound("gte"), bound("lt"), bound("lte")];
+        const matching = [...paymentIntents.values()]
+          .filter((pi) => (!customer || pi.customer === customer) && (gt === undefined || (pi.created as number) > gt) && (gte === undefined || (pi.created as number) >= gte) && (lt === undefined || (pi.created as number) < lt) && (lte === undefined || (pi.created as number) <= lte))
+          .reverse();
+        const after = str(params, "starting_after");
+        const start = after ? matching.findIndex((pi) => pi.id === after) + 1 : 0;
+        const limit = Math.min(100, Number(str(params, "limit") ?? 10));
+        const data = matching.slice(start, start + limit);
+        return { object: "list", data, has_more: start + limit < matching.length, url: "/v1/payment_intents" };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/v1\/disputes\/([^/]+)$/,
+      handle: (_params, match) => find(disputes, "dispute", match[1]!),
+    },
+    {
+      method: "GET",
       pattern: /^\/v1\/payment_intents\/([^/]+)$/,
       handle: (params, match) => withExpansions(find(paymentIntents, "payment_intent", match[1]!), params),
     },
@@ -414,6 +445,32 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
     return session;
   }
 
+  /** The cardholder's bank disputes a charge (https://docs.stripe.com/api/disputes/object). */
+  function openDispute(chargeId: string, fields: { amount?: number; status?: string }): StripeObject {
+    const charge = find(charges, "charge", chargeId);
+    const evidenceFields = ["access_activity_log", "billing_address", "cancellation_policy", "customer_communication", "customer_email_address", "customer_name", "product_description", "receipt", "refund_policy", "service_date", "uncategorized_text"];
+    const dispute: StripeObject = {
+      id: id("du"),
+      object: "dispute",
+      amount: fields.amount ?? charge.amount,
+      balance_transactions: [],
+      charge: charge.id,
+      created: now(),
+      currency: charge.currency,
+      evidence: Object.fromEntries(evidenceFields.map((field) => [field, null])),
+      evidence_details: { due_by: now() + 14 * 24 * 3600, has_evidence: false, past_due: false, submission_count: 0 },
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: charge.payment_intent ?? null,
+      reason: "fraudulent",
+      status: fields.status ?? "needs_response",
+    };
+    disputes.set(dispute.id, dispute);
+    charge.disputed = true;
+    return dispute;
+  }
+
   async function readBody(request: http.IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -448,6 +505,11 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
         return;
       }
     }
+    const stalledCustomer = method === "POST" && url.pathname === "/v1/payment_intents" ? str(params, "customer") : undefined;
+    const stall = stalledCustomer ? paymentIntentStalls.get(stalledCustomer) : undefined;
+    if (stalledCustomer) paymentIntentStalls.delete(stalledCustomer);
+    // Lost on its way: nothing is created and no answer comes; the client's connection stays open.
+    if (stall === "before") return;
     const route = routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     let status = 200;
     let result: unknown;
@@ -460,6 +522,8 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
       result = { error: error.body };
     }
     if (method === "POST" && idempotencyKey && status < 500) idempotent.set(idempotencyKey, { fingerprint, status, body: result });
+    // Done at Stripe, but the answer never arrives.
+    if (stall === "after") return;
     send(response, status, result);
   }
 
@@ -483,6 +547,35 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
     if (request.method === "POST" && decline) {
       decliningPaymentMethods.add(decline[1]!);
       send(response, 200, { id: decline[1], declining: true });
+      return;
+    }
+    const stall = /^\/__fake\/customers\/([^/]+)\/stall_next_payment_intent$/.exec(url.pathname);
+    if (request.method === "POST" && stall) {
+      const { when } = JSON.parse((await readBody(request)) || "{}") as { when?: "before" | "after" };
+      if (when !== "before" && when !== "after") {
+        send(response, 400, { error: { message: `Stall "before" or "after" the payment intent is created, not ${String(when)}.` } });
+        return;
+      }
+      paymentIntentStalls.set(stall[1]!, when);
+      send(response, 200, { customer: stall[1], when });
+      return;
+    }
+    const dispute = /^\/__fake\/charges\/([^/]+)\/dispute$/.exec(url.pathname);
+    const closeDispute = /^\/__fake\/disputes\/([^/]+)\/close$/.exec(url.pathname);
+    if (request.method === "POST" && (dispute || closeDispute)) {
+      const body = JSON.parse((await readBody(request)) || "{}") as { amount?: number; status?: string };
+      try {
+        if (dispute) {
+          send(response, 200, openDispute(dispute[1]!, body));
+        } else {
+          const closed = find(disputes, "dispute", closeDispute![1]!);
+          closed.status = body.status ?? "lost";
+          send(response, 200, closed);
+        }
+      } catch (error) {
+        if (!(error instanceof StripeApiError)) throw error;
+        send(response, error.status, { error: error.body });
+      }
       return;
     }
     send(response, 404, { error: { message: `No fake control route ${request.method} ${url.pathname}` } });
@@ -521,6 +614,26 @@ export function stripeFake(url = process.env.STRIPE_FAKE_URL) {
       const response = await fetch(`${url}/__fake/checkout/sessions/${sessionId}/complete`, { method: "POST", body: JSON.stringify({ paymentMethod }) });
       if (!response.ok) throw new Error(`Completing ${sessionId} failed: ${await response.text()}`);
       return (await response.json()) as Stripe.Checkout.Session;
+    },
+    /**
+     * Makes the customer's next payment intent creation stall: "before" Stripe acts on it (nothing
+     * is created) or "after" (created and confirmed, but the answer never comes).
+     */
+    async stallNextPaymentIntent(customer: string, when: "before" | "after"): Promise<void> {
+      const response = await fetch(`${url}/__fake/customers/${customer}/stall_next_payment_intent`, { method: "POST", body: JSON.stringify({ when }) });
+      if (!response.ok) throw new Error(`Could not stall the next payment intent: ${await response.text()}`);
+    },
+    /** The cardholder's bank disputes a charge (by default its whole amount, status needs_response); returns the dispute. */
+    async openDispute(chargeId: string, fields: { amount?: number; status?: string } = {}): Promise<Stripe.Dispute> {
+      const response = await fetch(`${url}/__fake/charges/${chargeId}/dispute`, { method: "POST", body: JSON.stringify(fields) });
+      if (!response.ok) throw new Error(`Disputing ${chargeId} failed: ${await response.text()}`);
+      return (await response.json()) as Stripe.Dispute;
+    },
+    /** The bank decides a dispute ("won", "lost", or "warning_closed" for an inquiry); returns the dispute. */
+    async closeDispute(disputeId: string, status: string): Promise<Stripe.Dispute> {
+      const response = await fetch(`${url}/__fake/disputes/${disputeId}/close`, { method: "POST", body: JSON.stringify({ status }) });
+      if (!response.ok) throw new Error(`Closing ${disputeId} failed: ${await response.text()}`);
+      return (await response.json()) as Stripe.Dispute;
     },
     /** Makes a saved card decline from now on, like a card that ran out of funds after it was saved. */
     async startDeclining(paymentMethod: string): Promise<void> {
