@@ -13,7 +13,12 @@ export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 /** Records a new session for the user and returns its id, to be put in the JWT. */
 export async function startSession(userId: string): Promise<string> {
   const sessionToken = randomBytes(32).toString("base64url");
-  await db.session.create({ data: { sessionToken, userId, expires: new Date(Date.now() + SESSION_LIFETIME_MS) } });
+  const now = Date.now();
+  await db.$transaction([
+    // The user's sessions that ran out without a sign-out are forgotten here, so rows don't pile up.
+    db.session.deleteMany({ where: { userId, expires: { lte: new Date(now) } } }),
+    db.session.create({ data: { sessionToken, userId, expires: new Date(now + SESSION_LIFETIME_MS) } }),
+  ]);
   return sessionToken;
 }
 

@@ -10,10 +10,12 @@ const WINDOW_MS = 60 * 60 * 1000;
 /** Records the attempt, then throws rate_limited if it is past the IP's hourly limit. */
 export async function recordSignUpAttempt(ip: string): Promise<void> {
   const limit = env().SIGNUPS_PER_IP_PER_HOUR;
-  // Recording first and counting after means concurrent attempts can't all slip under the limit.
-  await db.signUpAttempt.create({ data: { ip } });
+  const windowStart = new Date(Date.now() - WINDOW_MS);
+  // Recording first and counting after means concurrent attempts can't all slip under the limit;
+  // the IP's attempts that left the window are forgotten on the way.
+  await db.$transaction([db.signUpAttempt.deleteMany({ where: { ip, createdAt: { lt: windowStart } } }), db.signUpAttempt.create({ data: { ip } })]);
   const recent = await db.signUpAttempt.findMany({
-    where: { ip, createdAt: { gte: new Date(Date.now() - WINDOW_MS) } },
+    where: { ip, createdAt: { gte: windowStart } },
     orderBy: { createdAt: "desc" },
     take: limit + 1,
     select: { createdAt: true },
