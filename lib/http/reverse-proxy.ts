@@ -107,6 +107,8 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
       refuseTooLarge(res, limit);
       return;
     }
+    // The console's side already broke off (its error is answered above): the rest is discarded.
+    if (upstream.destroyed) return;
     if (!upstream.write(chunk)) {
       req.pause();
       upstream.once("drain", () => req.resume());
