@@ -10,11 +10,29 @@ const optionalUrl = z
   .transform((v) => (v ? v : undefined))
   .pipe(z.url().optional());
 
+// How many proxies in front of the front server are trusted to tell the client's address (the
+// X-Forwarded-For entries they append) and the public host: unset or "false" = none, the socket's
+// address is the client; "true" = one (a load balancer); a number = that many hops.
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v || v === "false") return 0;
+    if (v === "true") return 1;
+    if (/^\d+$/.test(v)) return Number(v);
+    ctx.addIssue({ code: "custom", message: "TRUST_PROXY must be false, true or a number of proxy hops" });
+    return z.NEVER;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.url({ message: "DATABASE_URL is required: a postgresql:// connection URL" }),
   AUTH_SECRET: z.string({ message: "AUTH_SECRET is required (e.g. `openssl rand -base64 32`)" }).min(16, "AUTH_SECRET must be at least 16 characters"),
+  // The console's public URL: emailed links and shown API addresses are built from it, never from
+  // request headers (a forged Host would otherwise put an attacker's host in a reset link).
   AUTH_URL: optionalUrl,
+  TRUST_PROXY: trustProxy,
   SMTP_URL: optionalUrl,
   EMAIL_FROM: z.string().default("EcoLink <no-reply@ecolink.local>"),
   STRIPE_SECRET_KEY: z.string().optional(),
@@ -22,6 +40,8 @@ const envSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   REDIS_URL: optionalUrl,
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(600),
+  // Sign-ups allowed from one IP per hour (across instances: counted in the database).
+  SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(5),
   SIGNUP_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("1.00"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   // How long a gateway process's heartbeat stays valid: the PENDING requests of a process silent
@@ -49,6 +69,10 @@ const envSchema = z.object({
         z.union([z.url().transform((baseUrl) => ({ baseUrl, apiKey: undefined })), z.object({ baseUrl: z.url(), apiKey: z.string().optional() })]),
       ),
     ),
+}).superRefine((config, ctx) => {
+  if (config.NODE_ENV === "production" && !config.AUTH_URL) {
+    ctx.addIssue({ code: "custom", path: ["AUTH_URL"], message: "AUTH_URL is required in production: the console's public URL, e.g. https://console.example.com" });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -59,10 +83,9 @@ export function env(): Env {
   if (cached) return cached;
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`)
-      .join("\n");
-    throw new Error(`Invalid environment configuration:\n${problems}`);
+    // One line, so that `npm start` names what to set in a single readable message.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid environment configuration: ${problems}`);
   }
   cached = parsed.data;
   return cached;

@@ -9,8 +9,10 @@ declare module "next-auth" {
 }
 
 export const authConfig = {
-  // Behind a proxy or on any host name: the origin comes from AUTH_URL or the forwarded headers.
-  trustHost: true,
+  // trustHost is left to Auth.js's default, which follows our rule (lib/auth/public-origin.ts):
+  // trusted when AUTH_URL is set (required in production, and then Auth.js builds every URL from
+  // it, not from the request), or outside production. X-Forwarded-Host reaches it only through a
+  // trusted proxy: the front server drops it otherwise (lib/http/reverse-proxy.ts).
   // Credentials sign-in requires JWT sessions (there is no database session to look up).
   session: { strategy: "jwt" },
   pages: { signIn: "/sign-in" },

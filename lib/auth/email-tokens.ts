@@ -18,7 +18,11 @@ export function hashEmailToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Creates a token for the user and returns it (the only time it is seen in clear). */
+/**
+ * Creates a token for the user and returns it (the only time it is seen in clear). Older unused
+ * tokens of the same purpose stop working: only the newest link mailed is good, so a link left
+ * in an old email (or a mailbox someone once read) can't be used once a new one was asked for.
+ */
 export async function issueEmailToken(userId: string, purpose: EmailTokenPurpose): Promise<string> {
   const latest = await db.emailToken.findFirst({ where: { userId, purpose }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
   const wait = latest ? latest.createdAt.getTime() + RESEND_COOLDOWN_MS - Date.now() : 0;
@@ -27,7 +31,11 @@ export async function issueEmailToken(userId: string, purpose: EmailTokenPurpose
     throw new DomainError("rate_limited", `We just sent you an email. You can ask for another one in ${seconds} seconds.`, { retryAfterSeconds: seconds });
   }
   const token = randomBytes(32).toString("base64url");
-  await db.emailToken.create({ data: { userId, purpose, tokenHash: hashEmailToken(token), expires: new Date(Date.now() + LIFETIME_MS[purpose]) } });
+  const now = new Date();
+  await db.$transaction([
+    db.emailToken.updateMany({ where: { userId, purpose, usedAt: null }, data: { usedAt: now } }),
+    db.emailToken.create({ data: { userId, purpose, tokenHash: hashEmailToken(token), expires: new Date(now.getTime() + LIFETIME_MS[purpose]) } }),
+  ]);
   return token;
 }
 

@@ -10,6 +10,20 @@ import { authConfig } from "./config";
 import { clientIp } from "./client-ip";
 import { authenticateWithPassword } from "./credentials";
 import { credentialsSchema } from "./schemas";
+import { endSession, startSession } from "./sessions";
+
+declare module "next-auth" {
+  interface Session {
+    /** The Session row this sign-in made (lib/auth/sessions.ts); gone once revoked. */
+    sessionId?: string;
+  }
+}
+
+declare module "@auth/core/jwt" {
+  interface JWT {
+    sid?: string;
+  }
+}
 
 /**
  * A refused password sign-in. Auth.js rethrows it to the server action that called signIn(), which
@@ -42,6 +56,24 @@ export const { auth, signIn, signOut, handlers } = NextAuth({
       },
     }),
   ],
+  callbacks: {
+    ...authConfig.callbacks,
+    // `user` is only given at sign-in: that is when the session's row is made.
+    async jwt({ token, user }) {
+      if (user?.id) token.sid = await startSession(user.id);
+      return token;
+    },
+    session(params) {
+      const session = authConfig.callbacks.session(params);
+      if ("token" in params && params.token.sid) session.sessionId = params.token.sid;
+      return session;
+    },
+  },
+  events: {
+    async signOut(message) {
+      if ("token" in message && message.token?.sid) await endSession(message.token.sid);
+    },
+  },
   logger: {
     // A wrong password is the user's mistake, not a server error worth a stack trace.
     error(error) {

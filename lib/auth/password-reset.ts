@@ -1,11 +1,14 @@
-// Password reset by emailed link. Asking for a link never reveals whether an account exists.
+// Password reset by emailed link. Asking for a link never reveals whether an account exists: the
+// answer is the same, and the mail is queued rather than sent while the visitor waits (its SMTP
+// round trip would otherwise time the answer). A reset ends every session of the account.
 import { db } from "@/lib/db";
 import { DomainError, isDomainError } from "@/lib/errors";
-import { sendEmail } from "@/lib/email/send-email";
+import { queueEmail } from "@/lib/email/queue";
 import { passwordResetEmail } from "@/lib/email/messages";
 import { claimEmailToken, issueEmailToken } from "./email-tokens";
 import { deploymentOrigin } from "./origin";
 import { hashPassword } from "./password";
+import { endAllSessions } from "./sessions";
 import { clearSignInFailures } from "./throttle";
 
 /** Emails a reset link if the account exists; silently does nothing otherwise (or if one was just sent). */
@@ -15,7 +18,7 @@ export async function requestPasswordReset(email: string): Promise<void> {
   try {
     const token = await issueEmailToken(user.id, "RESET_PASSWORD");
     const link = `${await deploymentOrigin()}/reset-password?token=${encodeURIComponent(token)}`;
-    await sendEmail(passwordResetEmail(user.email, link));
+    queueEmail(passwordResetEmail(user.email, link));
   } catch (error) {
     // A second request within the cooldown: the first email is on its way.
     if (isDomainError(error) && error.code === "rate_limited") return;
@@ -23,7 +26,10 @@ export async function requestPasswordReset(email: string): Promise<void> {
   }
 }
 
-/** Sets a new password with a reset token; the token and any other outstanding reset links stop working. */
+/**
+ * Sets a new password with a reset token; the token and any other outstanding reset links stop
+ * working, and so does every session: whoever knew the old password is signed out.
+ */
 export async function resetPassword(token: string, password: string): Promise<{ email: string }> {
   const passwordHash = await hashPassword(password);
   const email = await db.$transaction(async (tx) => {
@@ -31,6 +37,7 @@ export async function resetPassword(token: string, password: string): Promise<{ 
     if (claim.status !== "claimed") return null;
     await tx.emailToken.updateMany({ where: { userId: claim.userId, purpose: "RESET_PASSWORD", usedAt: null }, data: { usedAt: new Date() } });
     const user = await tx.user.update({ where: { id: claim.userId }, data: { passwordHash }, select: { email: true } });
+    await endAllSessions(claim.userId, tx);
     return user.email;
   });
   if (!email) throw new DomainError("invalid_request", "This reset link has expired or was already used. Ask for a new one.");

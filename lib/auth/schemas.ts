@@ -27,8 +27,26 @@ export const credentialsSchema = z.object({
 
 export const signUpSchema = z.object({ email: emailSchema, password: newPasswordSchema });
 
-/** Only same-site paths ("/usage?days=7"), never "//evil.example" or absolute URLs: an open redirect otherwise. */
+// Any origin that can't be ours: a value that resolves elsewhere against it is refused.
+const PROBE_ORIGIN = "https://callback.invalid";
+
+/**
+ * Only same-site paths ("/usage?days=7"); anything else gives the fallback: absolute URLs, "//host",
+ * "/\\host", and values a browser would turn into those — it drops tabs and newlines and reads "\\"
+ * as "/", so "/\t/evil.example" leads to evil.example. The value is resolved against an origin as
+ * the browser would, and kept only if it stays there; control characters, spaces and non-ASCII are
+ * refused outright (they also have no place in a Location header).
+ */
 export function safeCallbackPath(value: unknown, fallback = "/dashboard"): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
-  return value;
+  if (typeof value !== "string" || !/^\/[\x21-\x7e]*$/.test(value) || value.startsWith("//") || value.includes("\\")) return fallback;
+  let resolved: URL;
+  try {
+    resolved = new URL(value, PROBE_ORIGIN);
+  } catch {
+    return fallback;
+  }
+  if (resolved.origin !== PROBE_ORIGIN) return fallback;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // The path as given must be the path as resolved, or something in it was read differently.
+  return path === value && !path.startsWith("//") ? path : fallback;
 }

@@ -1,6 +1,7 @@
-// The signed-in user, for server components, server actions and route handlers. The JWT only
-// proves who the user is; email and verification state are read fresh from the database (they
-// change after sign-in), once per request thanks to React's cache().
+// The signed-in user, for server components, server actions and route handlers — every one of
+// them resolves the user here. The JWT only proves who signed in; whether that session still
+// stands (not signed out, no password reset since: lib/auth/sessions.ts) and the user's email and
+// verification state are read fresh from the database, once per request thanks to React's cache().
 import { cache } from "react";
 import { redirect } from "next/navigation";
 import { db } from "@/lib/db";
@@ -13,12 +14,18 @@ export interface SessionUser {
   emailVerified: Date | null;
 }
 
-/** The signed-in user, or null (no session, or the account no longer exists). */
+/** The signed-in user, or null (no session, a session that was ended, or the account no longer exists). */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   const session = await auth();
   const id = session?.user?.id;
-  if (!id) return null;
-  return db.user.findUnique({ where: { id }, select: { id: true, email: true, emailVerified: true } });
+  const sessionToken = session?.sessionId;
+  if (!id || !sessionToken) return null;
+  const row = await db.session.findUnique({
+    where: { sessionToken },
+    select: { userId: true, expires: true, user: { select: { id: true, email: true, emailVerified: true } } },
+  });
+  if (!row || row.userId !== id || row.expires <= new Date()) return null;
+  return row.user;
 });
 
 /** The signed-in user; redirects to /sign-in when there is none. */

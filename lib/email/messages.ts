@@ -39,3 +39,14 @@ export function passwordResetEmail(to: string, link: string): EmailMessage {
     "The link works once and expires in 1 hour. If you didn't ask for this, ignore this email: your password stays the same.",
   );
 }
+
+export function signUpAttemptEmail(to: string, signInLink: string, resetLink: string): EmailMessage {
+  const text = `Someone (hopefully you) tried to create an EcoLink account with this email address, which already has one.\n\nSign in here:\n\n${signInLink}\n\nForgot your password? Choose a new one here:\n\n${resetLink}\n\nIf it wasn't you, ignore this email: nothing changed on your account.\n\n— EcoLink\n`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#18181b;line-height:1.5">
+<p>Someone (hopefully you) tried to create an EcoLink account with this email address, which already has one.</p>
+<p><a href="${escapeHtml(signInLink)}">Sign in</a> · <a href="${escapeHtml(resetLink)}">Forgot your password?</a></p>
+<p style="color:#52525b;font-size:14px">If it wasn't you, ignore this email: nothing changed on your account.</p>
+<p>— EcoLink</p>
+</body></html>`;
+  return { to, subject: "You already have an EcoLink account", text, html };
+}

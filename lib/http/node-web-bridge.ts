@@ -6,6 +6,7 @@
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { DomainError } from "@/lib/errors";
 
 /** Node's raw header list ([name, value, name, value, …]) as Fetch Headers, repeats kept. */
 export function headersFromRaw(rawHeaders: readonly string[]): Headers {
@@ -14,7 +15,24 @@ export function headersFromRaw(rawHeaders: readonly string[]): Headers {
   return headers;
 }
 
+// A host name or IPv4 address, or a bracketed IPv6 address, with an optional port: RFC 9110's Host.
+const VALID_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * The request's URL. Its host comes from the Host header, which the client writes: one that can't
+ * be a host ("a b", "x/y", "[::1") is the client's mistake, answered as a 400 (an invalid_request
+ * DomainError), not a TypeError from the URL parser and a 500 with a stack trace.
+ */
+function requestUrl(req: IncomingMessage): string {
+  const host = req.headers.host ?? "localhost";
+  if (!VALID_HOST.test(host) || !URL.canParse(`http://${host}`)) {
+    throw new DomainError("invalid_request", "The request's Host header is not a valid host name.");
+  }
+  return `http://${host}${req.url ?? "/"}`;
+}
+
 export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
+  const url = requestUrl(req);
   const headers = headersFromRaw(req.rawHeaders);
   const controller = new AbortController();
   res.once("close", () => {
@@ -22,7 +40,7 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   });
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+  const request = new Request(url, {
     method,
     headers,
     ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),

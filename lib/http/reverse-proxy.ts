@@ -1,34 +1,80 @@
 // Hands a request to an HTTP server on loopback and its answer back, both streamed with
 // backpressure: how the front server (server.ts) passes everything but the /v1 API to Next.js.
-// The Host header goes through unchanged, and X-Forwarded-For is set to the client's address only
-// when the client sent none — what Next.js itself does when reached directly — so that the console
-// sees the client as it would without this hop (its public host for links and server actions'
-// origin check, its address for sign-in throttling).
+//
+// What the console learns about the client comes from here. The Host header goes through
+// unchanged (the console builds no links from it: lib/auth/public-origin.ts). X-Forwarded-For is
+// the client's address as the socket saw it — replacing whatever the client sent, unless
+// TRUST_PROXY says proxies of ours stand in front, whose entries are kept and ours appended — so
+// that sign-in throttling (lib/auth/client-ip.ts) can't be dodged by inventing addresses. The other
+// forwarded headers (host, proto) are dropped unless a proxy is trusted to have set them.
+//
+// Bodies are counted as they stream: past the route's limit the request is refused with 413 and no
+// more of it is read, so that no body, however large, is held in the console's memory.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { env } from "@/lib/env";
 
 const agent = new http.Agent({ keepAlive: true });
 
+/** Stripe's events are a few kilobytes; a megabyte is generous. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+/** next.config.ts's serverActions.bodySizeLimit ("26mb"): the playground uploads audio through server actions. */
+export const BODY_LIMIT_BYTES = 26 * 1024 * 1024;
+
 // Connection-level headers belong to each hop; Node frames both sides itself.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+// What only a proxy should say about the client; a client's own claims are dropped unless trusted.
+const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "forwarded", "x-real-ip"]);
 
-function endToEndHeaders(rawHeaders: readonly string[]): string[] {
+function endToEndHeaders(rawHeaders: readonly string[], drop: ReadonlySet<string> = new Set()): string[] {
   const kept: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (!HOP_BY_HOP.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!HOP_BY_HOP.has(name) && !drop.has(name)) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
   return kept;
 }
 
-function forwardedHeaders(req: IncomingMessage): string[] {
-  const headers = endToEndHeaders(req.rawHeaders);
-  const client = req.socket.remoteAddress;
-  if (req.headers["x-forwarded-for"] === undefined && client) headers.push("x-forwarded-for", client);
+/** The socket's peer, as a plain IPv4 address when it came over IPv4 to a dual-stack listener. */
+function socketAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "unknown";
+  return address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
+}
+
+export function forwardedHeaders(req: IncomingMessage, trustedProxyHops: number): string[] {
+  const client = socketAddress(req);
+  if (trustedProxyHops === 0) return [...endToEndHeaders(req.rawHeaders, FORWARDED), "x-forwarded-for", client];
+  const headers = endToEndHeaders(req.rawHeaders, new Set(["x-forwarded-for"]));
+  const chain = req.headers["x-forwarded-for"];
+  const previous = Array.isArray(chain) ? chain.join(", ") : chain;
+  headers.push("x-forwarded-for", previous ? `${previous}, ${client}` : client);
   return headers;
 }
 
-export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPort: number): void {
+export function bodyLimitFor(url: string): number {
+  const path = url.split("?", 1)[0];
+  return path === "/api/stripe/webhook" ? WEBHOOK_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES;
+}
+
+function refuseTooLarge(res: ServerResponse, limit: number): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // Connection: close — we stop reading this body, so the connection can't carry another request.
+  res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
+}
+
+export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPort: number, trustedProxyHops = env().TRUST_PROXY): void {
+  const limit = bodyLimitFor(req.url ?? "/");
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) {
+    refuseTooLarge(res, limit);
+    return;
+  }
+  let refused = false;
   const upstream = http.request(
-    { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req), agent },
+    { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req, trustedProxyHops), agent },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEndHeaders(answer.rawHeaders));
       answer.pipe(res);
@@ -39,6 +85,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
     },
   );
   upstream.once("error", () => {
+    if (refused) return;
     if (res.headersSent) {
       res.destroy();
       return;
@@ -49,7 +96,27 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
   res.once("close", () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  req.pipe(upstream);
+  let received = 0;
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limit) {
+      refused = true;
+      req.off("data", onData);
+      upstream.destroy();
+      refuseTooLarge(res, limit);
+      return;
+    }
+    // The console's side already broke off (its error is answered above): the rest is discarded.
+    if (upstream.destroyed) return;
+    if (!upstream.write(chunk)) {
+      req.pause();
+      upstream.once("drain", () => req.resume());
+    }
+  };
+  req.on("data", onData);
+  req.once("end", () => {
+    if (!refused) upstream.end();
+  });
 }
 
 /** The answer when the console can't be reached (its process is down or being started again). */

@@ -4,7 +4,7 @@
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
 import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
-import { env } from "@/lib/env";
+import { publicOriginFor } from "@/lib/auth/public-origin";
 import { DomainError } from "@/lib/errors";
 import { readBodyBytes } from "@/lib/http/read-body";
 import type { InferencePrincipal } from "@/lib/inference/metering";
@@ -94,7 +94,7 @@ export async function readMultipartBody(request: Request, limitBytes: number): P
   }
 }
 
-/** Where links we hand out should point: the configured public URL, else the request's own origin. */
+/** Where links we hand out should point: the configured public URL (lib/auth/public-origin.ts). */
 export function publicOrigin(request: Request): string {
-  return new URL(env().AUTH_URL ?? request.url).origin;
+  return publicOriginFor(request.headers);
 }

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { proxyRequest } from "@/lib/http/reverse-proxy";
+import { BODY_LIMIT_BYTES, proxyRequest, WEBHOOK_BODY_LIMIT_BYTES } from "@/lib/http/reverse-proxy";
 
 const servers: Server[] = [];
 
@@ -85,18 +85,40 @@ describe("proxyRequest", () => {
     expect(answer.body).toBe("see other");
   });
 
-  it("tells the target the client's address only when no proxy in front already did", async () => {
-    const forwardedFor: string[][] = [];
+  it("tells the target the socket's address, replacing what the client claimed, and drops its forwarded host", async () => {
+    const seen: string[][][] = [];
     const target = await listen((req, res) => {
-      forwardedFor.push(valuesOf(req.rawHeaders, "x-forwarded-for"));
+      seen.push(["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "forwarded"].map((name) => valuesOf(req.rawHeaders, name)));
       res.end();
     });
-    const front = await listen((req, res) => proxyRequest(req, res, target));
+    const front = await listen((req, res) => proxyRequest(req, res, target, 0));
 
     await send(front);
-    await send(front, { headers: ["Host", "localhost", "X-Forwarded-For", "203.0.113.7, 198.51.100.2"] });
+    await send(front, {
+      headers: ["Host", "localhost", "X-Forwarded-For", "203.0.113.7, 198.51.100.2", "X-Forwarded-Host", "attacker.example", "X-Forwarded-Proto", "https", "X-Real-IP", "203.0.113.9", "Forwarded", "for=203.0.113.8"],
+    });
 
-    expect(forwardedFor).toEqual([["127.0.0.1"], ["203.0.113.7, 198.51.100.2"]]);
+    expect(seen).toEqual([
+      [["127.0.0.1"], [], [], [], []],
+      [["127.0.0.1"], [], [], [], []],
+    ]);
+  });
+
+  it("appends the socket's address to the chain and keeps the forwarded host when proxies in front are trusted", async () => {
+    const seen: string[][][] = [];
+    const target = await listen((req, res) => {
+      seen.push(["x-forwarded-for", "x-forwarded-host"].map((name) => valuesOf(req.rawHeaders, name)));
+      res.end();
+    });
+    const front = await listen((req, res) => proxyRequest(req, res, target, 1));
+
+    await send(front);
+    await send(front, { headers: ["Host", "localhost", "X-Forwarded-For", "203.0.113.7", "X-Forwarded-Host", "console.example"] });
+
+    expect(seen).toEqual([
+      [["127.0.0.1"], []],
+      [["203.0.113.7, 127.0.0.1"], ["console.example"]],
+    ]);
   });
 
   it("answers 502 in words when the target is down, and keeps serving once it is back", async () => {
@@ -132,5 +154,81 @@ describe("proxyRequest", () => {
     request.destroy();
 
     await closed;
+  });
+});
+
+describe("proxyRequest's body limits", () => {
+  /** A target that counts what reaches it. */
+  async function countingTarget(): Promise<{ port: number; received: () => number }> {
+    let received = 0;
+    const port = await listen((req, res) => {
+      req.on("data", (chunk: Buffer) => (received += chunk.length));
+      req.once("end", () => res.end("ok"));
+    });
+    return { port, received: () => received };
+  }
+
+  /** Streams `total` bytes in 64 kB chunks without a Content-Length, and returns the answer. */
+  function streamBody(port: number, path: string, total: number): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const request = http.request({ host: "127.0.0.1", port, method: "POST", path, headers: { "transfer-encoding": "chunked" }, agent: false }, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.once("end", () => resolve({ status: response.statusCode!, rawHeaders: response.rawHeaders, body }));
+      });
+      // The server stops reading and closes once it has refused: writes after that fail, which is the point.
+      request.once("error", (error) => (request.writableEnded ? undefined : reject(error)));
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total && !request.destroyed) {
+          sent += chunk.length;
+          if (!request.write(chunk)) return void request.once("drain", pump);
+        }
+        if (!request.destroyed) request.end();
+      };
+      pump();
+    });
+  }
+
+  it("refuses a webhook body over 1 MB with 413 in words, before reading it when its length is declared", async () => {
+    const target = await countingTarget();
+    const front = await listen((req, res) => proxyRequest(req, res, target.port, 0));
+
+    const declared = await send(front, {
+      method: "POST",
+      path: "/api/stripe/webhook",
+      headers: ["Host", "localhost", "Content-Length", String(WEBHOOK_BODY_LIMIT_BYTES + 1), "Content-Type", "application/json"],
+      body: "x".repeat(WEBHOOK_BODY_LIMIT_BYTES + 1),
+    });
+    expect(declared.status).toBe(413);
+    expect(declared.body).toBe("This request's body is too large: the limit here is 1 MB.\n");
+    expect(target.received()).toBe(0);
+
+    const fits = await send(front, { method: "POST", path: "/api/stripe/webhook", headers: ["Host", "localhost", "Content-Type", "application/json"], body: "x".repeat(WEBHOOK_BODY_LIMIT_BYTES) });
+    expect(fits).toMatchObject({ status: 200, body: "ok" });
+  });
+
+  it("stops a streamed body as soon as it passes the limit: 413, and the target gets no more than the limit", async () => {
+    const target = await countingTarget();
+    const front = await listen((req, res) => proxyRequest(req, res, target.port, 0));
+
+    const webhook = await streamBody(front, "/api/stripe/webhook?x=1", 20 * 1024 * 1024);
+    expect(webhook.status).toBe(413);
+    expect(target.received()).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT_BYTES);
+
+    const upload = await streamBody(front, "/playground/audio", BODY_LIMIT_BYTES + 4 * 1024 * 1024);
+    expect(upload.status).toBe(413);
+    expect(upload.body).toBe("This request's body is too large: the limit here is 26 MB.\n");
+    expect(target.received()).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT_BYTES + BODY_LIMIT_BYTES);
+  });
+
+  it("passes a body up to the general limit through whole (a server action uploading audio)", async () => {
+    const target = await countingTarget();
+    const front = await listen((req, res) => proxyRequest(req, res, target.port, 0));
+    const answer = await streamBody(front, "/playground/audio", 25 * 1024 * 1024);
+    expect(answer).toMatchObject({ status: 200, body: "ok" });
+    expect(target.received()).toBe(25 * 1024 * 1024);
   });
 });

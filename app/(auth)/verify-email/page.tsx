@@ -4,7 +4,7 @@ import { ResendVerificationButton } from "@/components/auth/resend-verification-
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { getSessionUser } from "@/lib/auth/session";
-import { verifyEmail, type VerifyEmailResult } from "@/lib/auth/email-verification";
+import { signupCreditNanos, verifyEmail, type VerifyEmailResult } from "@/lib/auth/email-verification";
 import { formatUsd } from "@/lib/credits/money";
 import { AuthPanel } from "@/components/auth/auth-panel";
 import { resendVerificationEmail } from "./actions";
@@ -32,6 +32,13 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
         <Alert variant="success" title={title}>
           You&apos;re all set to create an API key and make your first request.
         </Alert>
+        {result.status === "verified" && result.credited === 0n && signupCreditNanos() > 0n ? (
+          <Alert variant="info" className="mt-4" title="No free credit on this account">
+            The {formatUsd(signupCreditNanos())} sign-up credit is given once per mailbox, and this one already received it with another
+            account (addresses that differ only by a +tag, or by dots for Gmail, share a mailbox). Your account works as usual: add credit on
+            the Billing page to make requests.
+          </Alert>
+        ) : null}
         <Link href={next.href} className={buttonClasses({ className: "mt-5 w-full" })}>
           {next.label}
         </Link>
