@@ -22,6 +22,11 @@ const envSchema = z.object({
   STRIPE_API_BASE: optionalUrl,
   REDIS_URL: optionalUrl,
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(600),
+  ACCOUNT_RATE_LIMIT_RPM: z.coerce.number().int().positive().default(3_000),
+  ACCOUNT_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().positive().default(32),
+  MAX_API_KEYS_PER_ACCOUNT: z.coerce.number().int().positive().default(50),
+  LOCAL_WORK_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  LOCAL_WORK_QUEUE_LENGTH: z.coerce.number().int().nonnegative().default(16),
   SIGNUP_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("1.00"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   // Where each upstream-served model runs, by public model id, overriding prisma/models.json:
