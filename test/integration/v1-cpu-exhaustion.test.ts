@@ -66,11 +66,12 @@ function silentWav(seconds: number, sampleRate: number): Buffer {
 
 /** Whether an ffmpeg (not ffprobe) is decoding an upload on this machine right now. */
 async function ffmpegDecodingAnUpload(): Promise<boolean> {
-  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-    const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.includes("ecolink-speech-"))) return true;
-  }
-  return false;
+  const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  const commandLines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
+  return commandLines.some((line) => {
+    const argv = line.split("\0");
+    return path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.includes("ecolink-speech-"));
+  });
 }
 
 /** Sends `audio` for transcription and reports whether ffmpeg decoded an upload meanwhile. */
@@ -94,12 +95,12 @@ async function transcribeWatchingFfmpeg(secret: string, model: string, audio: Bu
 }
 
 describe("audio is bounded by cheap facts before anything is decoded", () => {
-  it("answers a $0 account's 50-minute upload with a 402, never decoding it", async () => {
+  it("answers a $0 account's two-hour upload with a 402, never decoding it", async () => {
     const user = await fundedUser("0");
     const key = await newApiKey(user.id);
     const model = await registerUpstreamModel(upstream, "TRANSCRIPTION");
 
-    const { response, decoded } = await transcribeWatchingFfmpeg(key.secret, model.id, silentWav(3000, 8000), "long.wav");
+    const { response, decoded } = await transcribeWatchingFfmpeg(key.secret, model.id, silentWav(7000, 3400), "long.wav");
 
     const body = await response.json();
     expect(response.status, JSON.stringify(body)).toBe(402);
