@@ -42,6 +42,11 @@ const envSchema = z.object({
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(600),
   // Sign-ups allowed from one IP per hour (across instances: counted in the database).
   SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().positive().default(5),
+  ACCOUNT_RATE_LIMIT_RPM: z.coerce.number().int().positive().default(3_000),
+  ACCOUNT_MAX_CONCURRENT_REQUESTS: z.coerce.number().int().positive().default(32),
+  MAX_API_KEYS_PER_ACCOUNT: z.coerce.number().int().positive().default(50),
+  LOCAL_WORK_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  LOCAL_WORK_QUEUE_LENGTH: z.coerce.number().int().nonnegative().default(16),
   SIGNUP_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("1.00"),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   // How long a gateway process's heartbeat stays valid: the PENDING requests of a process silent

@@ -6,6 +6,7 @@
 // another from that checkpoint (settleRequestsOfLostInstances) instead of for free.
 import { randomUUID } from "node:crypto";
 import { db, runPrepared, type PreparedStatement } from "@/lib/db";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { RequestSource, RequestStatus } from "@/lib/generated/prisma/enums";
 import { formatUsd } from "@/lib/credits/money";
@@ -71,7 +72,7 @@ export function newRequestId(): string {
 const RESERVE: PreparedStatement = {
   name: "reserve_credit",
   // $1 api key id (or null), $2 amount, $3 user id, $4 request id, $5 model id, $6 endpoint, $7 source,
-  // $8 gateway instance id
+  // $8 gateway instance id, $9 the most requests the account may have in flight
   text: `
     WITH api_key AS (
       SELECT "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now()) AS "live",
@@ -81,6 +82,7 @@ const RESERVE: PreparedStatement = {
     ), credit AS (
       UPDATE "CreditAccount" SET "held" = "held" + $2::bigint, "updatedAt" = now()
       WHERE "userId" = $3 AND "balance" - "held" >= $2::bigint
+        AND "ecolink_requests_in_flight"($3) < $9::integer
         AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live" AND "withinLimit"))
       RETURNING "userId"
     ), key_hold AS (
@@ -112,6 +114,7 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
     request.endpoint,
     request.source,
     request.instanceId ?? null,
+    env().ACCOUNT_MAX_CONCURRENT_REQUESTS,
   ]);
   if (outcome && !outcome.keyLive) throw new DomainError("unauthenticated", "This API key has been revoked or has expired.");
   if (outcome && !outcome.keyWithinLimit) {
@@ -121,12 +124,25 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
     );
   }
   if (!outcome?.creditHeld) {
+    await refuseIfTooManyInFlight(request.userId);
     throw new DomainError(
       "insufficient_quota",
       `You don't have enough credit for this request (it may cost up to ${formatUsd(request.amount)}). Add credit on the Billing page.`,
     );
   }
   return { requestId, userId: request.userId, apiKeyId: request.apiKeyId, amount: request.amount };
+}
+
+/** Tells a refusal for too many requests in flight (429) from one for credit (402), after the fact. */
+async function refuseIfTooManyInFlight(userId: string): Promise<void> {
+  const limit = env().ACCOUNT_MAX_CONCURRENT_REQUESTS;
+  const [row] = await db.$queryRaw<{ inFlight: number }[]>`SELECT "ecolink_requests_in_flight"(${userId}) AS "inFlight"`;
+  if ((row?.inFlight ?? 0) < limit) return;
+  throw new DomainError(
+    "rate_limited",
+    `Too many requests in flight: your account may have at most ${limit} requests running at once, across all its API keys. Wait for one to finish, then try again.`,
+    { retryAfterSeconds: 1 },
+  );
 }
 
 const SETTLE: PreparedStatement = {

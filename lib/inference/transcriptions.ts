@@ -1,13 +1,14 @@
-// Speech to text, for POST /v1/audio/transcriptions and the playground: validate the upload,
-// measure the audio, reserve its price, transcribe, settle, and answer in the format asked for.
-// Audio is billed by its measured length, so what we hold is exactly what we charge.
+// Speech to text, for POST /v1/audio/transcriptions and the playground: validate the upload, bound
+// its length from its header or size, reserve that, then measure the audio (decoding no more than
+// the bound), transcribe, settle, and answer in the format asked for. Audio is billed by its
+// measured length; nothing is decoded before the credit is held.
 import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 import { nanosToUsdNumber } from "@/lib/credits/money";
 import { elapsedMs, openRequest, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
 import { audioCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
-import { measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
+import { declaredAudioSeconds, measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
 import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
 import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
@@ -15,6 +16,13 @@ import { requireModel } from "@/lib/inference/registry";
 
 export const TRANSCRIPTIONS_ENDPOINT = "/v1/audio/transcriptions";
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+/** The longest audio one request may hold; longer is refused before any decoding. */
+export const MAX_AUDIO_SECONDS = 2 * 60 * 60;
+/** Without a declared duration, a file is bounded by its size at this bitrate, below any speech codec's. */
+const MIN_AUDIO_BYTES_PER_SECOND = 500;
+/** Headers estimated from a bitrate (mp3 without a Xing header) may be a little short. */
+const DECLARED_DURATION_MARGIN = 1.1;
+const DECLARED_DURATION_SLACK_SECONDS = 2;
 /** OpenAI's list, in OpenAI's order. */
 export const AUDIO_EXTENSIONS = ["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"] as const;
 
@@ -97,16 +105,48 @@ async function audioOf(form: FormData): Promise<{ audio: Uint8Array; filename: s
   return { audio: new Uint8Array(await file.arrayBuffer()), filename: file.name };
 }
 
-async function measure(audio: Uint8Array, filename: string): Promise<number> {
+function undecodable(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  return new DomainError("invalid_request", "The audio file could not be decoded. Please check that it is a valid audio file in the format its name says.", { param: "file" });
+}
+
+/**
+ * The most seconds of audio the request can be billed, from cheap facts only — the duration its
+ * header declares (with a margin), else what a file of its size can hold — so that credit is held
+ * before any decoding. Absurd durations are refused here.
+ */
+async function audioSecondsBound(audio: Uint8Array, filename: string): Promise<number> {
+  const declared = await declaredAudioSeconds(audio, filename).catch((error: unknown) => {
+    throw undecodable(error);
+  });
+  if (declared !== null && declared > MAX_AUDIO_SECONDS) {
+    throw new DomainError(
+      "invalid_request",
+      `The audio is ${Math.round(declared / 60)} minutes long; one request can transcribe at most ${MAX_AUDIO_SECONDS / 60} minutes. Split it into shorter files.`,
+      { param: "file" },
+    );
+  }
+  const bound = declared === null ? audio.byteLength / MIN_AUDIO_BYTES_PER_SECOND : declared * DECLARED_DURATION_MARGIN + DECLARED_DURATION_SLACK_SECONDS;
+  return Math.round(Math.min(bound, MAX_AUDIO_SECONDS) * 1000) / 1000;
+}
+
+/** Decodes at most `bound` seconds; a file holding more than its bound said is refused. */
+async function measure(audio: Uint8Array, filename: string, bound: number, signal: AbortSignal): Promise<number> {
   let seconds: number;
   try {
-    seconds = await measureAudioSeconds(audio, filename);
+    seconds = await measureAudioSeconds(audio, filename, { maxSeconds: bound, signal });
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    throw new DomainError("invalid_request", "The audio file could not be decoded. Please check that it is a valid audio file in the format its name says.", { param: "file" });
+    throw undecodable(error);
   }
   if (!(seconds > 0)) throw new DomainError("invalid_request", "The audio file contains no audio.", { param: "file" });
-  return seconds;
+  if (seconds >= bound - 0.01) {
+    throw new DomainError(
+      "invalid_request",
+      "The file holds more audio than its header declares (or, with no duration in its header, than a file of its size should). Re-encode it, e.g. with `ffmpeg -i input.webm output.ogg`, and try again.",
+      { param: "file" },
+    );
+  }
+  return Math.round(seconds * 1000) / 1000;
 }
 
 /** Segments as OpenAI's verbose_json has them. Fields our engines do not report get neutral values. */
@@ -163,19 +203,22 @@ export async function createTranscription(
   const fields = parseRequest(fieldsSchema, fieldsOf(form));
   const { audio, filename } = await audioOf(form);
   const model = await requireModel(fields.model, "TRANSCRIPTION");
-  const seconds = Math.round((await measure(audio, filename)) * 1000) / 1000;
-  const cost = audioCost(model.prices, seconds);
+  const bound = await audioSecondsBound(audio, filename);
 
-  const { requestId, controller } = await openRequest(principal, model.id, TRANSCRIPTIONS_ENDPOINT, cost, options);
+  const { requestId, controller } = await openRequest(principal, model.id, TRANSCRIPTIONS_ENDPOINT, audioCost(model.prices, bound), options);
 
+  let seconds: number;
   let transcript: Transcript;
   try {
-    transcript = await providerFor(model).transcribe(model, { audio, filename, language: fields.language, prompt: fields.prompt }, controller.signal);
+    seconds = await measure(audio, filename, bound, controller.signal);
+    const params = { audio, filename, language: fields.language, prompt: fields.prompt, maxSeconds: bound };
+    transcript = await providerFor(model).transcribe(model, params, controller.signal);
   } catch (error) {
     await settleUndelivered(principal.userId, requestId, error, controller.signal, startedAt);
     throw error;
   }
   const latencyMs = elapsedMs(startedAt);
+  const cost = audioCost(model.prices, seconds);
   const settlement = await settle(principal.userId, requestId, {
     status: "SUCCEEDED",
     cost,

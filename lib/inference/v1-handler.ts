@@ -46,6 +46,11 @@ export function v1Route<Params = Record<string, never>>(
       const limit = await consumeRateLimit(`api-key:${apiKey.apiKeyId}`, apiKey.rateLimitRpm);
       Object.assign(headers, rateLimitHeaders(limit));
       if (!limit.allowed) throw rateLimitExceeded(limit);
+      // One account's keys together: more keys must not buy a higher rate. The headers describe
+      // whichever limit is closer to refusing.
+      const accountLimit = await consumeRateLimit(`account:${apiKey.userId}`, env().ACCOUNT_RATE_LIMIT_RPM);
+      if (!accountLimit.allowed || accountLimit.remaining < limit.remaining) Object.assign(headers, rateLimitHeaders(accountLimit));
+      if (!accountLimit.allowed) throw rateLimitExceeded(accountLimit, "account");
       const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API" };
       const response = await handler({ request, requestId, principal, apiKey }, await context.params);
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);

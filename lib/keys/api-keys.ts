@@ -3,6 +3,7 @@
 // client can only ever reach that user's own keys.
 import { z } from "zod";
 import { db } from "@/lib/db";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { usdToNanos } from "@/lib/credits/money";
@@ -99,21 +100,35 @@ function toSummary({ prefix, lastFour, ...key }: KeyRow, now = new Date()): ApiK
   return { ...key, display: displayApiKey(prefix, lastFour), status: apiKeyStatus(key, now) };
 }
 
+/**
+ * Creates a key, unless the user already has MAX_API_KEYS_PER_ACCOUNT active ones. The user's row is
+ * locked while counting, so concurrent creations are counted one after the other and none slips
+ * past the cap.
+ */
 export async function createApiKey(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
   const secret = generateApiKey();
-  const row = await db.apiKey.create({
-    data: {
-      userId,
-      name: input.name,
-      keyHash: secret.keyHash,
-      prefix: secret.prefix,
-      lastFour: secret.lastFour,
-      expiresAt: input.expiresAt,
-      spendLimit: input.spendLimit,
-      rateLimitRpm: input.rateLimitRpm,
-    },
-    select: summaryFields,
-  });
+  const maxKeys = env().MAX_API_KEYS_PER_ACCOUNT;
+  const row = await db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
+    const now = new Date();
+    const active = await tx.apiKey.count({ where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
+    if (active >= maxKeys) {
+      throw new DomainError("conflict", `You already have ${maxKeys} active API keys, the most an account can have. Revoke a key you no longer use, then create this one.`);
+    }
+    return tx.apiKey.create({
+      data: {
+        userId,
+        name: input.name,
+        keyHash: secret.keyHash,
+        prefix: secret.prefix,
+        lastFour: secret.lastFour,
+        expiresAt: input.expiresAt,
+        spendLimit: input.spendLimit,
+        rateLimitRpm: input.rateLimitRpm,
+      },
+      select: summaryFields,
+    });
+  }, { maxWait: 15_000, timeout: 15_000 });
   return { secret: secret.key, apiKey: toSummary(row) };
 }
 

@@ -1,7 +1,10 @@
-// Per-key request limits for /v1. With REDIS_URL set every app instance shares one count per key;
+// Request limits for /v1, per key and per account (across all its keys). With REDIS_URL set every app instance shares one count per key;
 // without it each process counts on its own, which is exact for the single-instance default.
 // If Redis cannot be reached, requests are limited per instance until it answers again rather
 // than refused outright: an outage of the limiter should not become an outage of the API.
+// Kept over rate-limiter-flexible (#15): it counts refused attempts and fixes the limit per limiter
+// instance, so our contract (refusals uncounted, a limit per key, a testable clock) would need as
+// much wrapper code as these ~190 lines.
 import { Redis } from "ioredis";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
@@ -71,10 +74,10 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
 }
 
 /** The 429 for a refused request, worded like OpenAI's. Send it with rateLimitHeaders(result). */
-export function rateLimitExceeded(result: RateLimitResult): DomainError {
+export function rateLimitExceeded(result: RateLimitResult, scope: "API key" | "account" = "API key"): DomainError {
   return new DomainError(
     "rate_limited",
-    `Rate limit reached for requests on this API key: Limit ${result.limit} / min. Please try again in ${formatResetDuration(Math.max(1, result.resetSeconds))}.`,
+    `Rate limit reached for requests on this ${scope}: Limit ${result.limit} / min. Please try again in ${formatResetDuration(Math.max(1, result.resetSeconds))}.`,
     { retryAfterSeconds: Math.max(1, result.resetSeconds) },
   );
 }

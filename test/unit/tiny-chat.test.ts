@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 
-import { encodeChatPrompt, renderChatPrompt } from "@/lib/inference/providers/local/tiny-chat/chat-template";
+import { encodeChatPrompt, encodeChatPromptTail, renderChatPrompt } from "@/lib/inference/providers/local/tiny-chat/chat-template";
 import {
   TINY_CHAT_CONTEXT_LENGTH,
   TinyChatAbortedError,
@@ -225,6 +225,39 @@ describe("tiny-chat generation", () => {
     const { result } = await collect({ messages: huge, maxTokens: 8, temperature: 0 });
     expect(result.promptTokens).toBe(TINY_CHAT_CONTEXT_LENGTH - 8);
     expect(result.completionTokens).toBeLessThanOrEqual(8);
+  });
+
+  it("tokenizes only the tail it keeps, giving exactly the last tokens of the whole prompt", () => {
+    const tokenizer = getTinyChatTokenizer();
+    const random = mulberry32(7);
+    const pieces = ["word ", "  ", "\n\n", "héllo", "1234567", "!!", " x", "a".repeat(600), " ".repeat(300), "\n".repeat(300), "日本語"];
+    const text = (length: number) => Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join("");
+    for (let round = 0; round < 40; round++) {
+      const messages = Array.from({ length: 1 + (round % 3) }, (_, i) => ({ role: i % 2 ? ("assistant" as const) : ("user" as const), content: text(round * 7) }));
+      const whole = encodeChatPrompt(messages, tokenizer);
+      for (const keep of [1, 2, 17, 128, 255]) expect(encodeChatPromptTail(messages, tokenizer, keep)).toEqual(whole.slice(-keep));
+    }
+    // Runs longer than a chunk, cut at a boundary the tail does not start from.
+    for (const content of ["b".repeat(70_000) + "c", "z!".repeat(40_000), " ".repeat(70_001) + "end"]) {
+      const messages = [{ role: "user" as const, content }];
+      expect(encodeChatPromptTail(messages, tokenizer, 200)).toEqual(encodeChatPrompt(messages, tokenizer).slice(-200));
+    }
+  });
+
+  it("spends on a prompt of megabytes about what it spends on its kept tail, not on the whole", async () => {
+    // Unique words, so that no tokenizer cache helps the whole-prompt tokenization it replaces.
+    const huge = [{ role: "user" as const, content: Array.from({ length: 400_000 }, (_, i) => `w${i.toString(36)}q`).join(" ") }];
+    const tokenizer = getTinyChatTokenizer();
+    const started = performance.now();
+    const whole = encodeChatPrompt(huge, tokenizer);
+    const wholeMs = performance.now() - started;
+    const tailStarted = performance.now();
+    const tail = encodeChatPromptTail(huge, tokenizer, TINY_CHAT_CONTEXT_LENGTH - 1);
+    const tailMs = performance.now() - tailStarted;
+    expect(tail).toEqual(whole.slice(-(TINY_CHAT_CONTEXT_LENGTH - 1)));
+    expect(tailMs).toBeLessThan(wholeMs / 20);
+    const { result } = await collect({ messages: huge, maxTokens: 1, temperature: 0 });
+    expect(result.promptTokens).toBe(TINY_CHAT_CONTEXT_LENGTH - 1);
   });
 
   it("stops promptly when aborted and reports what was generated", async () => {

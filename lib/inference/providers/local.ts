@@ -4,17 +4,20 @@
 // to the engine's module and translates its results and errors into the provider interface.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { LocalEngine } from "@/lib/inference/model-config";
 import type { Availability, RegisteredModel } from "@/lib/inference/registry";
-import { generatePatternPng } from "@/lib/inference/providers/local/pattern/generate-pattern";
+import { ModuleWorkerPool } from "@/lib/inference/providers/local/module-worker";
+import type { PatternOptions } from "@/lib/inference/providers/local/pattern/generate-pattern";
 import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 import {
   TINY_CHAT_CONTEXT_LENGTH,
   TinyChatAbortedError,
-  countChatPromptTokens,
   generateTinyChat,
+  tinyChatPromptTokenBound,
 } from "@/lib/inference/providers/local/tiny-chat/generate";
+import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 import { tinyChatModelDir } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
 import {
   InferenceAbortedError,
@@ -52,8 +55,12 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new InferenceAbortedError();
 }
 
+// Generations share tiny-chat's one worker token by token: more at once only makes each slower.
+const TINY_CHAT_CONCURRENT_GENERATIONS = 4;
+
 async function* streamChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): AsyncGenerator<string, ChatStreamEnd, undefined> {
   engineOf(model, "tiny-chat");
+  const release = await localWorkQueue("tiny-chat", TINY_CHAT_CONCURRENT_GENERATIONS).acquire(signal);
   // top_p 0 keeps only the single most likely token: greedy decoding.
   const greedy = params.topP === 0;
   const generation = generateTinyChat({
@@ -81,7 +88,7 @@ async function* streamChat(model: RegisteredModel, params: ChatParams, signal: A
     throw error;
   } finally {
     // Frees the engine's cache for this request when our consumer stops early.
-    await generation.return(undefined as never);
+    await generation.return(undefined as never).finally(release);
   }
 }
 
@@ -95,20 +102,31 @@ async function completeChat(model: RegisteredModel, params: ChatParams, signal: 
   }
 }
 
+let patternWorkers: ModuleWorkerPool<[PatternOptions], Uint8Array> | undefined;
+
+/** The pattern generator's pixel loops run in worker threads, one per turn of its queue. */
+function generatePatternInWorker(options: PatternOptions): Promise<Uint8Array> {
+  patternWorkers ??= new ModuleWorkerPool("lib/inference/providers/local/pattern/generate-pattern.ts", "generatePatternPng", env().LOCAL_WORK_CONCURRENCY);
+  return patternWorkers.call(options);
+}
+
 async function generateImages(model: RegisteredModel, params: ImageParams, signal: AbortSignal): Promise<Uint8Array[]> {
   engineOf(model, "pattern");
-  const images: Uint8Array[] = [];
-  // The seed is the image's index, so that n images of one prompt differ and each is reproducible.
-  for (let index = 0; index < params.n; index++) {
-    throwIfAborted(signal);
-    images.push(await generatePatternPng({ prompt: params.prompt, seed: index, width: params.width, height: params.height }));
-  }
-  return images;
+  return localWorkQueue("pattern").run(async () => {
+    const images: Uint8Array[] = [];
+    // The seed is the image's index, so that n images of one prompt differ and each is reproducible.
+    for (let index = 0; index < params.n; index++) {
+      throwIfAborted(signal);
+      images.push(await generatePatternInWorker({ prompt: params.prompt, seed: index, width: params.width, height: params.height }));
+    }
+    return images;
+  }, signal);
 }
 
 async function transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript> {
   engineOf(model, "pocketsphinx");
-  const result = await transcribeAudio(params.audio, { filename: params.filename, language: params.language, prompt: params.prompt, signal });
+  const { audio, filename, language, prompt, maxSeconds } = params;
+  const result = await transcribeAudio(audio, { filename, language, prompt, maxSeconds, signal });
   return {
     text: result.text,
     language: result.language,
@@ -119,10 +137,11 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
 }
 
 export const localProvider: InferenceProvider = {
-  // tiny-chat's own tokenizer counts the prompt exactly (before any truncation, so never too few).
+  // A bound from the prompt's length, not its tokens: the reserve comes before any tokenizing, so
+  // a prompt of megabytes from an account that cannot pay costs us nothing but its bytes.
   countPromptTokens: (model: RegisteredModel, messages: readonly ChatMessage[]) => {
     engineOf(model, "tiny-chat");
-    return countChatPromptTokens(messages);
+    return tinyChatPromptTokenBound(messages);
   },
   streamChat,
   completeChat,

@@ -90,6 +90,8 @@ export interface TranscriptionParams {
   filename: string;
   language?: string;
   prompt?: string;
+  /** The most audio the request holds credit for: a local engine decodes no more than this. */
+  maxSeconds?: number;
 }
 
 export interface InferenceProvider {

@@ -1,7 +1,8 @@
 // Uploads in, 16 kHz mono 16-bit PCM out, with Debian's ffmpeg. The upload is written to a fresh
 // directory under os.tmpdir() (mp4/m4a need a seekable file, not a pipe) that is always removed.
-// Durations come from counting decoded samples, never from container headers: MediaRecorder's
-// webm has none, and a header can claim anything.
+// What we bill comes from counting decoded samples, never from container headers: MediaRecorder's
+// webm has none, and a header can claim anything. The header's claim only bounds the work: it is
+// read (probeDeclaredSeconds) before any credit is held, and decoding then stops at `maxSeconds`.
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ export const SPEECH_SAMPLE_RATE = 16_000;
 const BYTES_PER_SECOND = SPEECH_SAMPLE_RATE * 2;
 const WAV_HEADER_BYTES = 44;
 const FFMPEG_TIMEOUT_MS = 120_000;
+const FFPROBE_TIMEOUT_MS = 10_000;
 /** OpenAI rejects shorter audio with the same sentence. */
 const MIN_AUDIO_SECONDS = 0.1;
 
@@ -54,24 +56,50 @@ export async function withUploadInTempDir<T>(
   }
 }
 
-/** Decodes the file at `inputPath` and returns its length in seconds at 16 kHz mono. */
-export async function measureDecodedSeconds(inputPath: string, signal?: AbortSignal): Promise<number> {
+/**
+ * The duration the container's header declares, in seconds, or null when it declares none. ffprobe
+ * reads the header (and, for Ogg, the last page), never decodes the audio.
+ */
+export async function probeDeclaredSeconds(inputPath: string, signal?: AbortSignal): Promise<number | null> {
+  let stdout: Buffer;
+  try {
+    stdout = await runProcess(
+      "ffprobe",
+      ["-hide_banner", "-loglevel", "error", ...INPUT_GUARDS, "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", inputPath],
+      { timeoutMs: FFPROBE_TIMEOUT_MS, signal },
+    );
+  } catch (error) {
+    if (!(error instanceof ProcessFailedError)) throw error;
+    throw new DomainError("invalid_request", `The audio file could not be decoded. Supported formats: ${ACCEPTED_AUDIO_FORMATS}.`, { param: "file" });
+  }
+  const seconds = Number.parseFloat(stdout.toString("utf8").trim());
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/** `-t`: decode no more than `maxSeconds` of audio, whatever the file holds. */
+function durationCap(maxSeconds: number | undefined): string[] {
+  return maxSeconds === undefined ? [] : ["-t", maxSeconds.toFixed(3)];
+}
+
+/** Decodes the file at `inputPath` (at most `maxSeconds` of it) and returns its length in seconds at 16 kHz mono. */
+export async function measureDecodedSeconds(inputPath: string, signal?: AbortSignal, maxSeconds?: number): Promise<number> {
   let bytes = 0;
   await runFfmpeg(
-    [...inputArgs(inputPath), "-map", "0:a:0", "-ac", "1", "-ar", String(SPEECH_SAMPLE_RATE), "-f", "s16le", "pipe:1"],
+    [...inputArgs(inputPath), "-map", "0:a:0", ...durationCap(maxSeconds), "-ac", "1", "-ar", String(SPEECH_SAMPLE_RATE), "-f", "s16le", "pipe:1"],
     signal,
     (chunk) => (bytes += chunk.length),
   );
   return checkedSeconds(bytes);
 }
 
-/** Converts the file at `inputPath` to the WAV pocketsphinx reads; returns its length in seconds. */
-export async function convertToSpeechWav(inputPath: string, wavPath: string, signal?: AbortSignal): Promise<number> {
+/** Converts the file at `inputPath` (at most `maxSeconds` of it) to the WAV pocketsphinx reads; returns its length in seconds. */
+export async function convertToSpeechWav(inputPath: string, wavPath: string, signal?: AbortSignal, maxSeconds?: number): Promise<number> {
   await runFfmpeg(
     [
       ...inputArgs(inputPath),
       "-filter_complex",
       NOISE_FLOOR_FILTER,
+      ...durationCap(maxSeconds),
       "-c:a",
       "pcm_s16le",
       // No LIST/INFO chunk: pocketsphinx_continuous assumes the canonical 44-byte header.

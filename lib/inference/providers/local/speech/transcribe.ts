@@ -8,7 +8,9 @@ import path from "node:path";
 import { DomainError } from "@/lib/errors";
 import type { Transcript } from "@/lib/inference/providers/types";
 
-import { convertToSpeechWav, measureDecodedSeconds, withUploadInTempDir } from "./audio-conversion";
+import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
+
+import { convertToSpeechWav, measureDecodedSeconds, probeDeclaredSeconds, withUploadInTempDir } from "./audio-conversion";
 import {
   POCKETSPHINX_COMMAND,
   POCKETSPHINX_MODEL_FILES,
@@ -24,6 +26,8 @@ export interface TranscribeOptions {
   /** Accepted for API compatibility; pocketsphinx has no way to be steered by a prompt. */
   prompt?: string;
   signal?: AbortSignal;
+  /** Transcribe no more than this much of the audio (what the request holds credit for). */
+  maxSeconds?: number;
 }
 
 /** A pause at least this long starts a new segment, as does every utterance the detector found. */
@@ -39,9 +43,13 @@ const MAX_SEGMENT_FRAMES = 1_000;
  */
 export async function transcribeAudio(audio: Uint8Array, options: TranscribeOptions): Promise<Transcript> {
   assertEnglish(options.language);
+  return localWorkQueue("speech").run(() => transcribeInTempDir(audio, options), options.signal);
+}
+
+async function transcribeInTempDir(audio: Uint8Array, options: TranscribeOptions): Promise<Transcript> {
   return withUploadInTempDir(audio, options.filename, async (dir, inputPath) => {
     const wavPath = path.join(dir, "speech.wav");
-    const durationSeconds = await convertToSpeechWav(inputPath, wavPath, options.signal);
+    const durationSeconds = await convertToSpeechWav(inputPath, wavPath, options.signal, options.maxSeconds);
     const recognized = await recognizeSpeech(wavPath, { audioSeconds: durationSeconds, signal: options.signal });
     // Frame times can round past the last sample.
     const seconds = (frames: number) => Math.min(framesToSeconds(frames), durationSeconds);
@@ -65,9 +73,20 @@ export async function transcribeAudio(audio: Uint8Array, options: TranscribeOpti
   });
 }
 
-/** Length of the audio in seconds, from decoding it (for reserving credit and billing per second). */
-export async function measureAudioSeconds(audio: Uint8Array, filename?: string): Promise<number> {
-  return withUploadInTempDir(audio, filename, (_dir, inputPath) => measureDecodedSeconds(inputPath));
+/**
+ * Length of the audio in seconds, from decoding it (for billing per second), decoding no more than
+ * `maxSeconds` when given.
+ */
+export async function measureAudioSeconds(audio: Uint8Array, filename?: string, options: { maxSeconds?: number; signal?: AbortSignal } = {}): Promise<number> {
+  return localWorkQueue("speech").run(
+    () => withUploadInTempDir(audio, filename, (_dir, inputPath) => measureDecodedSeconds(inputPath, options.signal, options.maxSeconds)),
+    options.signal,
+  );
+}
+
+/** The duration the file's header declares (null: none), without decoding it: for reserving credit. */
+export async function declaredAudioSeconds(audio: Uint8Array, filename?: string): Promise<number | null> {
+  return localWorkQueue("audio-probe").run(() => withUploadInTempDir(audio, filename, (_dir, inputPath) => probeDeclaredSeconds(inputPath)));
 }
 
 let availability: { available: boolean; missing: string[] } | undefined;

@@ -47,3 +47,20 @@ export function encodeChatPrompt(messages: readonly TinyChatMessage[], tokenizer
   ids.push(tokenizer.specialIds["<|assistant|>"]);
   return ids;
 }
+
+/**
+ * The last `maxTokens` ids of encodeChatPrompt(messages, tokenizer), tokenizing only what they
+ * come from (see TinyChatTokenizer.encodeOrdinaryTail): a prompt of any size costs the same.
+ */
+export function encodeChatPromptTail(messages: readonly TinyChatMessage[], tokenizer: TinyChatTokenizer, maxTokens: number): number[] {
+  const tail: number[][] = [[tokenizer.specialIds["<|assistant|>"]]];
+  let count = 1;
+  for (let i = messages.length - 1; i >= 0 && count < maxTokens; i--) {
+    const message = messages[i]!;
+    // Room for the message's closing <|end|>; its header is cut below if it does not fit.
+    const content = tokenizer.encodeOrdinaryTail(message.content, maxTokens - count - 1);
+    tail.push([tokenizer.specialIds[headerOf(message.role)], ...content, tokenizer.endId]);
+    count += content.length + 2;
+  }
+  return tail.reverse().flat().slice(-maxTokens);
+}

@@ -14,7 +14,7 @@ import { Worker } from "node:worker_threads";
 
 import { DomainError } from "@/lib/errors";
 
-import { encodeChatPrompt, type TinyChatMessage } from "./chat-template";
+import { encodeChatPrompt, encodeChatPromptTail, type TinyChatMessage } from "./chat-template";
 import { mulberry32, sampleToken } from "./sampler";
 import { getTinyChatTokenizer, tinyChatModelDir } from "./tokenizer";
 
@@ -239,6 +239,20 @@ export function countChatPromptTokens(messages: readonly TinyChatMessage[]): num
   return encodeChatPrompt(messages, getTinyChatTokenizer()).length;
 }
 
+/**
+ * The most prompt tokens a generation of `messages` can be billed, without tokenizing: a token
+ * covers at least one byte, each message adds its header and `<|end|>`, the prompt ends with the
+ * assistant header, and no more than the context is ever fed to the model.
+ */
+export function tinyChatPromptTokenBound(messages: readonly TinyChatMessage[]): number {
+  let bound = 1;
+  for (const message of messages) {
+    bound += Buffer.byteLength(message.content, "utf8") + 2;
+    if (bound >= TINY_CHAT_CONTEXT_LENGTH) return TINY_CHAT_CONTEXT_LENGTH;
+  }
+  return bound;
+}
+
 /** Length of the longest suffix of `text` (after `from`) that starts one of `stops`. */
 function heldBackLength(text: string, from: number, stops: readonly string[]): number {
   let held = 0;
@@ -293,9 +307,8 @@ export async function* generateTinyChat(
     tokenizer.specialIds["<|assistant|>"],
   ]);
 
-  let prompt = encodeChatPrompt(opts.messages, tokenizer);
   const maxPrompt = TINY_CHAT_CONTEXT_LENGTH - Math.min(opts.maxTokens, TINY_CHAT_CONTEXT_LENGTH / 2);
-  if (prompt.length > maxPrompt) prompt = prompt.slice(prompt.length - maxPrompt);
+  const prompt = encodeChatPromptTail(opts.messages, tokenizer, maxPrompt);
   const promptTokens = prompt.length;
   const limit = Math.min(opts.maxTokens, TINY_CHAT_CONTEXT_LENGTH - promptTokens);
   let completionTokens = 0;

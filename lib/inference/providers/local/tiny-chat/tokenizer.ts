@@ -75,6 +75,18 @@ function pretokenize(data: Uint8Array): [number, number][] {
   return chunks;
 }
 
+/**
+ * The nearest position at or before `from` where pretokenize starts a new iteration, so that
+ * pretokenizing from there gives exactly the chunks a scan from the beginning gives. A byte whose
+ * class differs from a preceding non-space byte is such a start: the run that byte ended stops
+ * there, whatever came before it (a space may instead be the prefix of the word after it).
+ */
+function scanStartAtOrBefore(data: Uint8Array, from: number): number {
+  let j = Math.max(0, Math.min(from, data.length - 1));
+  while (j > 0 && (data[j - 1] === 32 || byteClass(data[j]!) === byteClass(data[j - 1]!))) j -= 1;
+  return j;
+}
+
 const utf8Encoder = new TextEncoder();
 
 export class TinyChatTokenizer {
@@ -128,6 +140,29 @@ export class TinyChatTokenizer {
       for (const id of this.encodeChunk(data.subarray(start, end))) out.push(id);
     }
     return out;
+  }
+
+  /**
+   * The last `maxTokens` ids of encodeOrdinary(text) (all of them when there are fewer), encoding
+   * only the chunks they come from: tiny-chat keeps just the tail of a long prompt, so the cost of
+   * a prompt is bounded by the context, not by its length. Each chunk is at most MAX_CHUNK_BYTES
+   * and gives at least one token, so the last `maxTokens` chunks lie in the last
+   * maxTokens × MAX_CHUNK_BYTES bytes.
+   */
+  encodeOrdinaryTail(text: string, maxTokens: number): number[] {
+    if (maxTokens <= 0) return [];
+    const data = utf8Encoder.encode(text);
+    const from = scanStartAtOrBefore(data, data.length - maxTokens * MAX_CHUNK_BYTES);
+    const chunks = pretokenize(data.subarray(from));
+    const tail: number[][] = [];
+    let count = 0;
+    for (let k = chunks.length - 1; k >= 0 && count < maxTokens; k--) {
+      const [start, end] = chunks[k]!;
+      const ids = this.encodeChunk(data.subarray(from + start, from + end));
+      tail.push(ids);
+      count += ids.length;
+    }
+    return tail.reverse().flat().slice(-maxTokens);
   }
 
   /** Encode text, turning literal special-token strings into their ids. */
