@@ -9,6 +9,10 @@ export const metadata: Metadata = {
   description: "OpenAI-compatible API for chat, images and speech-to-text on EcoLink's GPU cloud.",
 };
 
+// Rendered per request, so that each page's scripts carry that response's CSP nonce (proxy.ts):
+// a page prerendered at build time has no nonce and its scripts would be blocked.
+export const dynamic = "force-dynamic";
+
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#ffffff" };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, "..");
 async function main() {
   ensureDebianPackages(LOCAL_MODEL_PACKAGES, "The local speech-to-text model");
   const port = Number(process.env.PORT ?? 3000);
-  const { url, server } = await startDevDatabase();
+  const { url, server, dataDir } = await startDevDatabase();
   const applied = await applyMigrations(url);
   if (applied.length) console.log(`Applied migrations: ${applied.join(", ")}`);
   await seedDatabase(url);
@@ -28,7 +28,7 @@ async function main() {
     AUTH_TRUST_HOST: "true",
     PORT: String(port),
   };
-  console.log(`\nEcoLink is starting on http://localhost:${port}  (database: ${server ? "embedded PostgreSQL in .data/postgres" : "DATABASE_URL"})\n`);
+  console.log(`\nEcoLink is starting on http://localhost:${port}  (database: ${dataDir ? `embedded PostgreSQL in ${dataDir}` : "DATABASE_URL"})\n`);
   const next = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port)], {
     cwd: root,
     env,

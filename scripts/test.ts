@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { PostgresSetupError } from "./lib/embedded-postgres";
 import { ensureDebianPackages } from "./lib/system-packages";
 import { startStack } from "../test/support/stack";
 import { TEST_SYSTEM_PACKAGES } from "./lib/required-packages";
@@ -91,6 +92,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack : error);
+  // A setup problem the user can fix is one line that says how; anything else keeps its stack.
+  console.error(error instanceof PostgresSetupError ? error.message : error instanceof Error ? error.stack : error);
   process.exit(1);
 });

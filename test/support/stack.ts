@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
+import { freePort, startThrowawayPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
 import { seedDatabase } from "../../prisma/seed";
 import { startMailSink } from "./mail-sink";
@@ -132,7 +132,7 @@ export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Prom
 
 export async function startStack(options: { app: boolean }): Promise<RunningStack> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "ecolink-test-"));
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), persistent: false, quiet: true });
+  const postgres = await startThrowawayPostgres({ quiet: true });
   await postgres.createDatabase("ecolink_test");
   const databaseUrl = postgres.url("ecolink_test");
   await applyMigrations(databaseUrl);
