@@ -1,6 +1,7 @@
 // `npm start`: the production server. Validates the environment first, so that a missing
 // DATABASE_URL or AUTH_SECRET is named before anything listens, applies pending migrations and the
 // seed, then serves the production build (server.ts) on PORT (3000 by default).
+import "./lib/allow-server-only";
 import { env } from "../lib/env";
 import { applyMigrations } from "./lib/migrations";
 import { seedDatabase } from "../prisma/seed";

@@ -2,6 +2,7 @@
 // verified and grants the sign-up credit — in one transaction, so it is all or nothing, and
 // idempotent through the ledger reference, so the credit is granted once however often the link
 // is followed.
+import "server-only";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

@@ -1,6 +1,7 @@
 // The deployment's public origin, for links in emails and the API base URL shown in the console.
 // AUTH_URL is authoritative when set (behind proxies the request's Host may be internal);
 // otherwise the request's forwarded host is used, as Auth.js does with trustHost.
+import "server-only";
 import { headers } from "next/headers";
 import { env } from "@/lib/env";
 

@@ -1,4 +1,5 @@
 // Password reset by emailed link. Asking for a link never reveals whether an account exists.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError, isDomainError } from "@/lib/errors";
 import { sendEmail } from "@/lib/email/send-email";

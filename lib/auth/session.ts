@@ -1,6 +1,7 @@
 // The signed-in user, for server components, server actions and route handlers. The JWT only
 // proves who the user is; email and verification state are read fresh from the database (they
 // change after sign-in), once per request thanks to React's cache().
+import "server-only";
 import { cache } from "react";
 import { redirect } from "next/navigation";
 import { db } from "@/lib/db";

@@ -1,6 +1,7 @@
 // Throttles password guessing: failed sign-ins are rows in SignInFailure, counted over a sliding
 // 15-minute window per account and per client IP. Shared through the database, so it holds
 // across app instances.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 

@@ -8,6 +8,7 @@
 // (idempotently, by payment intent) and releases it; a decline, from the API call itself or from
 // `payment_intent.payment_failed`, records the reason, turns auto-recharge off (retrying a declined
 // card on every request would be a storm of charges) and releases it. The user turns it back on.
+import "server-only";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Tx } from "@/lib/credits/ledger";

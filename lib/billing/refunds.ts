@@ -7,6 +7,7 @@
 // the refund could not be recovered. We don't carry a debt into later top-ups: the refund has
 // returned the customer's money either way, and the unrecovered part is visible in the ledger for
 // whoever decided to refund.
+import "server-only";
 import { applyMovement, type Tx } from "@/lib/credits/ledger";
 import { formatUsd } from "@/lib/credits/money";
 import { centsToNanos } from "./amounts";

@@ -5,6 +5,7 @@
 // "stripe-refund:…") make a second, different event about the same payment a no-op as well.
 // What must be read from Stripe (receipt URLs, the saved card, refunds) is read before the
 // transaction, so that it stays short; if Stripe can't be reached we answer 500 and Stripe retries.
+import "server-only";
 import Stripe from "stripe";
 import type { z } from "zod";
 import type { Tx } from "@/lib/credits/ledger";

@@ -1,6 +1,7 @@
 // Reserve-then-settle: before a provider is called, the most a request can cost is held against the
 // user's balance (and the key's spend limit) by a conditional UPDATE, so no number of concurrent
 // requests can overspend; when the request ends it is settled to its real cost and the rest released.
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { DomainError } from "@/lib/errors";

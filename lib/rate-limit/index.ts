@@ -2,6 +2,7 @@
 // without it each process counts on its own, which is exact for the single-instance default.
 // If Redis cannot be reached, requests are limited per instance until it answers again rather
 // than refused outright: an outage of the limiter should not become an outage of the API.
+import "server-only";
 import { Redis } from "ioredis";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

@@ -7,6 +7,7 @@
 // within UPSTREAM_TIMEOUT_MS (for streams: no chunk for that long) → 504, a 5xx or a garbled
 // answer → 502, a 4xx about the input (e.g. prompt longer than the context) → 400 with the
 // server's own explanation. The core settles every one of them at no cost.
+import "server-only";
 import { createParser } from "eventsource-parser";
 import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";

@@ -2,6 +2,7 @@
 // directory under os.tmpdir() (mp4/m4a need a seekable file, not a pipe) that is always removed.
 // Durations come from counting decoded samples, never from container headers: MediaRecorder's
 // webm has none, and a header can claim anything.
+import "server-only";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
