@@ -1,3 +1,5 @@
+// The specs and their helpers use lib/ (lib/db …) directly: first, let this process load server-only modules.
+import "./scripts/lib/allow-server-only";
 import { defineConfig, devices } from "@playwright/test";
 import { CHROMIUM_ARGS } from "./test/support/chromium";
 

@@ -2,7 +2,13 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(__dirname) } },
+  resolve: {
+    alias: {
+      "@": path.resolve(__dirname),
+      // The tests load lib/ outside Next.js: the marker loads as what it is on Next's server (see scripts/lib/allow-server-only.ts).
+      "server-only": path.resolve(__dirname, "node_modules/server-only/empty.js"),
+    },
+  },
   test: {
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/vitest-setup.ts"],

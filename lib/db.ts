@@ -3,6 +3,7 @@
 // Prisma runs on it for everything, except the few statements every API request runs (key lookup,
 // reserve, settle): those are named prepared statements on the same pool, parsed and planned once
 // per connection — about a quarter of a millisecond each instead of half a millisecond or more.
+import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";

@@ -1,5 +1,6 @@
 // The one place that reads process.env. Each variable is validated once; a missing or malformed
 // one fails at start with its name, instead of at the first request that needs it.
+import "server-only";
 import { z } from "zod";
 
 // An unset or empty variable means "not configured".

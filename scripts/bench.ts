@@ -2,6 +2,7 @@
 // own stack (throwaway PostgreSQL, a fresh production build of the app in .next-bench, so that the
 // numbers are always of the code as it is) and runs, in order: the gateway's added latency over a loopback upstream, the local
 // tiny-chat model's speed, and local transcription's real-time factor.
+import "./lib/allow-server-only";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 

@@ -2,6 +2,7 @@
 // DATABASE_URL or AUTH_SECRET is named before anything listens, applies pending migrations and the
 // seed, then serves the production build (server.ts) on PORT (3000 by default). SIGTERM (or
 // Ctrl-C) drains before exiting: see server.ts's close().
+import "./lib/allow-server-only";
 import { env } from "../lib/env";
 import { applyMigrations } from "./lib/migrations";
 import { seedDatabase } from "../prisma/seed";

@@ -2,6 +2,8 @@
 // exactly like POST /v1/chat/completions with stream=true: server-sent events whose data lines
 // are chat.completion.chunk objects, a final chunk carrying usage (with `cost` in dollars), then
 // [DONE]; a failure before the stream starts is an OpenAI error body with its status code.
+import type { EventSourceMessage } from "eventsource-parser";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { z } from "zod";
 import type { ChatRequestBody } from "@/components/code-samples/request-code";
 import { networkError, type RequestError } from "./request-error";
@@ -64,11 +66,10 @@ export async function* streamChatReply(body: ChatRequestBody, signal: AbortSigna
   const requestId = response.headers.get("x-request-id");
   if (requestId) yield { type: "request-id", id: requestId };
 
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
+  const reader = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
   try {
     for (;;) {
-      let read: ReadableStreamReadResult<string>;
+      let read: ReadableStreamReadResult<EventSourceMessage>;
       try {
         read = await reader.read();
       } catch (error) {
@@ -76,31 +77,20 @@ export async function* streamChatReply(body: ChatRequestBody, signal: AbortSigna
         throw new ChatRequestError(networkError("The connection dropped before the reply finished."));
       }
       if (read.done) break;
-      buffer += read.value;
-      // Events are separated by a blank line; the last piece may still be incomplete.
-      const events = buffer.split(/\r?\n\r?\n/);
-      buffer = events.pop() ?? "";
-      for (const event of events) {
-        const data = event
-          .split(/\r?\n/)
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).replace(/^ /, ""))
-          .join("\n");
-        if (!data) continue;
-        if (data === "[DONE]") return;
-        const json: unknown = JSON.parse(data);
-        const failure = errorBodySchema.safeParse(json);
-        if (failure.success) {
-          throw new ChatRequestError({ status: 500, code: failure.data.error.code ?? null, message: failure.data.error.message });
-        }
-        const chunk = chunkSchema.parse(json);
-        for (const choice of chunk.choices) {
-          if (choice.delta?.content) yield { type: "delta", text: choice.delta.content };
-          if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
-        }
-        if (chunk.usage) {
-          yield { type: "usage", promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, costUsd: chunk.usage.cost ?? null };
-        }
+      const { data } = read.value;
+      if (data === "[DONE]") return;
+      const json: unknown = JSON.parse(data);
+      const failure = errorBodySchema.safeParse(json);
+      if (failure.success) {
+        throw new ChatRequestError({ status: 500, code: failure.data.error.code ?? null, message: failure.data.error.message });
+      }
+      const chunk = chunkSchema.parse(json);
+      for (const choice of chunk.choices) {
+        if (choice.delta?.content) yield { type: "delta", text: choice.delta.content };
+        if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
+      }
+      if (chunk.usage) {
+        yield { type: "usage", promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens, costUsd: chunk.usage.cost ?? null };
       }
     }
   } finally {

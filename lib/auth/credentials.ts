@@ -1,4 +1,5 @@
 // Checks an email and password: the one place that decides whether a password sign-in succeeds.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { verifyAgainstDummy, verifyPassword } from "./password";

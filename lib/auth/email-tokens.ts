@@ -1,5 +1,6 @@
 // Single-use tokens sent by email. The token itself only ever exists in the email; the database
 // keeps its SHA-256, so a leaked database can't be used to verify addresses or reset passwords.
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";

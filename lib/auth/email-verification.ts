@@ -3,6 +3,7 @@
 // is idempotent through its ledger reference, which names the normalised mailbox (lib/auth/mailbox.ts)
 // rather than the account: the credit is granted once however often the link is followed, and
 // once per inbox however many +tagged or dotted spellings of it sign up.
+import "server-only";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

@@ -1,6 +1,7 @@
 // Auth.js (next-auth v5): email + password through the Credentials provider, JWT sessions, and
 // the Prisma adapter for the Auth.js models. Sign-up, verification and resets live beside this
 // in lib/auth; pages read the session through lib/auth/session.ts.
+import "server-only";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { PrismaAdapter } from "@auth/prisma-adapter";

@@ -1,5 +1,6 @@
 // The deployment's public origin in server components and server actions (lib/auth/public-origin.ts
 // says where it comes from).
+import "server-only";
 import { headers } from "next/headers";
 import { configuredOrigin, publicOriginFor } from "./public-origin";
 

@@ -1,6 +1,7 @@
 // Password reset by emailed link. Asking for a link never reveals whether an account exists: the
 // answer is the same, and the mail is queued rather than sent while the visitor waits (its SMTP
 // round trip would otherwise time the answer). A reset ends every session of the account.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError, isDomainError } from "@/lib/errors";
 import { queueEmail } from "@/lib/email/queue";

@@ -1,4 +1,5 @@
 // Creating an account with an email and password.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { ensureCreditAccount } from "@/lib/credits/ledger";

@@ -2,6 +2,7 @@
 // them resolves the user here. The JWT only proves who signed in; whether that session still
 // stands (not signed out, no password reset since: lib/auth/sessions.ts) and the user's email and
 // verification state are read fresh from the database, once per request thanks to React's cache().
+import "server-only";
 import { cache } from "react";
 import { redirect } from "next/navigation";
 import { db } from "@/lib/db";

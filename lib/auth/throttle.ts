@@ -6,6 +6,7 @@
 // - per IP, across accounts: one address trying many accounts is stopped for the window.
 // The IP is the socket's (or a trusted proxy's word for it: lib/auth/client-ip.ts), so it can't be
 // rotated by sending made-up X-Forwarded-For values.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 

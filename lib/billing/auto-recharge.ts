@@ -16,6 +16,7 @@
 // which Stripe's list API returns consistently) and the top-up is settled as Stripe has it —
 // credited once if it succeeded, failed if it failed, left waiting if it is still processing, and
 // closed as EXPIRED (freeing the slot, nothing charged) if the charge never reached Stripe.
+import "server-only";
 import Stripe from "stripe";
 import { z } from "zod";
 import type { Tx } from "@/lib/credits/ledger";

@@ -2,6 +2,7 @@
 // Checkout Session's metadata and idempotency key, and the webhook (lib/billing/webhook.ts) credits
 // it when Stripe reports the session paid. Every Checkout saves the card for later off-session
 // charges (`setup_future_usage: off_session`) so that auto-recharge can use it.
+import "server-only";
 import type Stripe from "stripe";
 import type { Tx } from "@/lib/credits/ledger";
 import { db } from "@/lib/db";

@@ -3,6 +3,7 @@
 // consecutive charges within a UTC day (a top-up in the middle of a day splits the run, so every
 // line's running balance is still a real balance the account had). The CSV export lists every
 // movement, ungrouped, with exact decimal amounts.
+import "server-only";
 import { nanosToDecimalString } from "@/lib/credits/money";
 import { db } from "@/lib/db";
 import type { LedgerKind } from "@/lib/generated/prisma/enums";

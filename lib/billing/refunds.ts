@@ -2,6 +2,7 @@
 //
 // Each refund is one REFUND ledger row, keyed by the refund's id, so a redelivered or repeated
 // `charge.refunded` takes it back once, and never more than is available (lib/billing/take-back.ts).
+import "server-only";
 import type { Tx } from "@/lib/credits/ledger";
 import { formatUsd } from "@/lib/credits/money";
 import { centsToNanos } from "./amounts";

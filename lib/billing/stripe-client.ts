@@ -1,6 +1,7 @@
 // The Stripe SDK client of the process, configured from env: STRIPE_SECRET_KEY (no key means top-ups
 // are not configured and billing says so), and STRIPE_API_BASE to point it at another
 // Stripe-compatible server (the test suite's fake, a staging mock).
+import "server-only";
 import Stripe from "stripe";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

@@ -2,6 +2,7 @@
 // verified: a signed event can still carry a shape we don't expect (another API version, a
 // session created by another integration on the same account), and money must not move on a guess.
 // Only the fields we read are listed; Stripe's others pass through untouched.
+import "server-only";
 import { z } from "zod";
 
 const id = (prefix: string) => z.string().startsWith(prefix);

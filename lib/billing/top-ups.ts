@@ -1,6 +1,7 @@
 // The TopUp rows behind the billing page: reading one for its owner, and the state changes Stripe's
 // events cause. Crediting goes through the ledger with a reference unique to the Stripe payment
 // (its Checkout Session or payment intent), so it happens once however often Stripe reports it.
+import "server-only";
 import { applyMovement, type Tx } from "@/lib/credits/ledger";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";

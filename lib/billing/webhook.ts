@@ -6,6 +6,7 @@
 // no-op as well.
 // What must be read from Stripe (receipt URLs, the saved card, refunds, disputes) is read before the
 // transaction, so that it stays short; if Stripe can't be reached we answer 500 and Stripe retries.
+import "server-only";
 import Stripe from "stripe";
 import type { z } from "zod";
 import type { Tx } from "@/lib/credits/ledger";

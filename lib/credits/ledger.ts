@@ -1,6 +1,7 @@
 // The one place that moves money. Every movement is a LedgerEntry whose unique `reference` makes it
 // idempotent; CreditAccount.balance is the running sum of the entries, updated in the same
 // transaction, so the balance is always derivable from the ledger.
+import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import type { LedgerKind } from "@/lib/generated/prisma/enums";

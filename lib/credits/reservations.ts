@@ -4,6 +4,7 @@
 // A request is logged with the gateway process serving it; a stream checkpoints what it has
 // delivered on its row before delivering it, so that a request whose process died is settled by
 // another from that checkpoint (settleRequestsOfLostInstances) instead of for free.
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { env } from "@/lib/env";

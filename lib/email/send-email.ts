@@ -2,6 +2,7 @@
 // SMTP_URL configures the transport (e.g. smtp://user:pass@smtp.example.com:587, smtps://… for
 // implicit TLS). In development without SMTP_URL the message is printed to the server log
 // instead, so the links can be followed locally; production without SMTP_URL refuses to pretend.
+import "server-only";
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

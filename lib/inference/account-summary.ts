@@ -1,5 +1,6 @@
 // GET /v1/me (EcoLink's own endpoint, not OpenAI's): the caller's credit and this key's limits,
 // each amount both as a dollar number (easy to compare) and as an exact decimal string.
+import "server-only";
 import { getBalance } from "@/lib/credits/ledger";
 import { nanosToDecimalString, nanosToUsdNumber } from "@/lib/credits/money";
 import { db } from "@/lib/db";

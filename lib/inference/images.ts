@@ -2,6 +2,7 @@
 // × n, reserve, generate, settle. Images asked for as `url` are kept in GeneratedImage for an hour
 // under an unguessable id and served by GET /api/images/{id} without authentication, like the
 // signed links OpenAI returns.
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { db } from "@/lib/db";

@@ -3,6 +3,7 @@
 // baseUrl) and whether each local engine can run on this machine. Read on every API request, so
 // it is cached in-process for a few seconds; a model id the cache does not know is looked up
 // afresh, so a newly added model serves at once.
+import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
 import { env, namedSecret } from "@/lib/env";

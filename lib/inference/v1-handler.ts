@@ -2,6 +2,7 @@
 // give the request an id, and turn whatever goes wrong into OpenAI's error shape. Every response
 // carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
+import "server-only";
 import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
 import { publicOriginFor } from "@/lib/auth/public-origin";

@@ -1,6 +1,7 @@
 // A user's API keys: create (the secret is returned once and never stored), list, revoke. Every
 // function takes the owner's id from the session and scopes its query by it, so a key id from a
 // client can only ever reach that user's own keys.
+import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";

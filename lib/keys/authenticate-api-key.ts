@@ -4,6 +4,7 @@
 // because the reserve statement re-checks the key in the same atomic step as it holds credit
 // (reserveCredit), which saves a database round trip on the gateway's hot path. Nothing is
 // written here — lastUsedAt is set when the request is settled.
+import "server-only";
 import { runPrepared, type PreparedStatement } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

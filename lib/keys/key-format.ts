@@ -2,6 +2,7 @@
 // when it is created; the database stores its SHA-256 (the key carries 238 bits of randomness, so
 // a fast unsalted hash is safe and lets us look a key up by its hash) plus a prefix and the last
 // four characters so that people can tell their keys apart.
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 
 export const API_KEY_PREFIX = "eco_";

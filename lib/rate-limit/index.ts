@@ -5,6 +5,7 @@
 // Kept over rate-limiter-flexible (#15): it counts refused attempts and fixes the limit per limiter
 // instance, so our contract (refusals uncounted, a limit per key, a testable clock) would need as
 // much wrapper code as these ~190 lines.
+import "server-only";
 import { Redis } from "ioredis";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";

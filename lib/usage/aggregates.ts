@@ -2,6 +2,7 @@
 // the period's totals. One SQL query aggregates the request log with GROUPING SETS (per day and
 // model, per day and key, and the grand total), so the charts and the totals are sums of the very
 // rows the request log shows, and their spend is the sum of the ledger's request charges.
+import "server-only";
 import { db } from "@/lib/db";
 import { utcDaysEndingToday } from "./ranges";
 

@@ -1,5 +1,6 @@
 // The request log as the usage page shows it: filtered by model, key, status and UTC dates,
 // paginated on the server, and exported as CSV with the same filters.
+import "server-only";
 import { z } from "zod";
 import { nanosToDecimalString } from "@/lib/credits/money";
 import { db } from "@/lib/db";

@@ -1,6 +1,6 @@
-// Validates response bodies against OpenAI's published OpenAPI spec (../shared/openai-openapi.json
-// next to the repository), so the tests hold our /v1 answers to the same schemas the OpenAI SDKs
-// are generated from. The spec mixes OpenAPI 3.0's `nullable` into 3.1 schemas; `nullable: true`
+// Validates response bodies against OpenAI's published OpenAPI spec — the part of it vendored in
+// test/fixtures/openai-openapi.subset.json (scripts/vendor-openai-spec.ts) — so the tests hold our
+// /v1 answers to the same schemas the OpenAI SDKs are generated from. The spec mixes OpenAPI 3.0's `nullable` into 3.1 schemas; `nullable: true`
 // becomes "this schema, or null". Vendor keywords (x-oaiMeta …) and OpenAPI-only formats
 // (unixtime, double …) are ignored.
 import { readFileSync } from "node:fs";
@@ -9,7 +9,9 @@ import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 
 const repoRoot = path.resolve(__dirname, "../..");
-const specPath = path.resolve(repoRoot, "../shared/openai-openapi.json");
+/** Where, from the repository's root, the vendored part of the spec lives. */
+export const VENDORED_SPEC_PATH = "test/fixtures/openai-openapi.subset.json";
+const specPath = path.resolve(repoRoot, VENDORED_SPEC_PATH);
 const SPEC_ID = "openai-openapi.json";
 const KNOWN_FORMATS = new Set(["date", "time", "date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "relative-json-pointer", "byte", "int32", "int64", "float", "double", "password", "binary"]);
 
@@ -55,15 +57,19 @@ function validatorFor(component: string): ValidateFunction {
   return validate;
 }
 
-export type OpenAIComponent =
-  | "CreateChatCompletionResponse"
-  | "CreateChatCompletionStreamResponse"
-  | "ImagesResponse"
-  | "CreateTranscriptionResponseJson"
-  | "CreateTranscriptionResponseVerboseJson"
-  | "ListModelsResponse"
-  | "Model"
-  | "ErrorResponse";
+/** The components the tests validate against: what scripts/vendor-openai-spec.ts vendors (with what they $ref). */
+export const OPENAI_COMPONENTS = [
+  "CreateChatCompletionResponse",
+  "CreateChatCompletionStreamResponse",
+  "ImagesResponse",
+  "CreateTranscriptionResponseJson",
+  "CreateTranscriptionResponseVerboseJson",
+  "ListModelsResponse",
+  "Model",
+  "ErrorResponse",
+] as const;
+
+export type OpenAIComponent = (typeof OPENAI_COMPONENTS)[number];
 
 /** The problems with `body` as an instance of `component`; empty when it is valid. */
 export function openAIViolations(component: OpenAIComponent, body: unknown): string[] {

@@ -81,6 +81,18 @@ describe("the upstream provider", () => {
     expect(received!.body).toEqual({ model: "acme-7b", messages: [{ role: "user", content: "Hi" }], max_tokens: 5, stream: true, stream_options: { include_usage: true } });
   });
 
+  it("keeps the last event of a stream that ends without its blank line (no [DONE])", async () => {
+    const model = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end('data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}');
+    });
+
+    const { deltas, end } = await collect(upstreamProvider.streamChat(model, params, new AbortController().signal));
+
+    expect(deltas).toEqual(["Hi"]);
+    expect(end).toEqual({ finishReason: "stop", usage: { promptTokens: 4, completionTokens: 1 } });
+  });
+
   it("passes the server's explanation of a 400 on, and reports a 5xx or garbage as an upstream error", async () => {
     let status = 400;
     const model = await serve((_req, res) => {

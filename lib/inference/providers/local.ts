@@ -2,6 +2,7 @@
 // deployment with no GPU server answers every endpoint. Each Model row names its engine in
 // providerConfig ({"engine": "tiny-chat" | "pattern" | "pocketsphinx"}); this module dispatches
 // to the engine's module and translates its results and errors into the provider interface.
+import "server-only";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";

@@ -7,6 +7,8 @@
 // within UPSTREAM_TIMEOUT_MS (for streams: no chunk for that long) → 504, a 5xx or a garbled
 // answer → 502, a 4xx about the input (e.g. prompt longer than the context) → 400 with the
 // server's own explanation. The core settles every one of them at no cost.
+import "server-only";
+import { createParser } from "eventsource-parser";
 import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
@@ -173,27 +175,19 @@ function usageOf(value: unknown): TokenUsage | null {
 async function* sseData(body: ReadableStream<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = "";
-  let data: string[] = [];
+  const events: string[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event.data) });
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       deadline.extend();
-      buffer += decoder.decode(value, { stream: true });
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) !== -1) {
-        const line = buffer.slice(0, newline).replace(/\r$/, "");
-        buffer = buffer.slice(newline + 1);
-        if (line === "") {
-          if (data.length) yield data.join("\n");
-          data = [];
-        } else if (line.startsWith("data:")) {
-          data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
-        }
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (const data of events.splice(0)) yield data;
     }
-    if (data.length) yield data.join("\n");
+    // A server that ends without the last event's blank line still gets that event read.
+    parser.feed(`${decoder.decode()}\n\n`);
+    yield* events;
   } finally {
     // Cancelling the body is what closes the connection, which is how the server learns to stop.
     await reader.cancel().catch(() => undefined);

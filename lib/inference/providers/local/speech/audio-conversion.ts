@@ -3,6 +3,7 @@
 // What we bill comes from counting decoded samples, never from container headers: MediaRecorder's
 // webm has none, and a header can claim anything. The header's claim only bounds the work: it is
 // read (probeDeclaredSeconds) before any credit is held, and decoding then stops at `maxSeconds`.
+import "server-only";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

@@ -2,6 +2,7 @@
 // (a real acoustic + language model for US English, see ./pocketsphinx.ts) → a transcript with
 // word timings and segments. Both tools are Debian packages run as child processes; nothing runs
 // on the event loop but parsing.
+import "server-only";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 

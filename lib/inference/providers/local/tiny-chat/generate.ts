@@ -7,6 +7,7 @@
 // lazily on first use. The worker keeps each generation's key/value cache, so a
 // step only ships one token id in and one row of logits out; sampling, stop
 // sequences and streaming stay here on the main thread.
+import "server-only";
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -2,6 +2,7 @@
 // scripts/train-tiny-chat/bpe.py. Token counts are billed, so the two must agree
 // exactly; both use a hand-written byte-class pre-tokenizer (no regex engine
 // differences) and merge by rank within each chunk.
+import "server-only";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
