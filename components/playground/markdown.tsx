@@ -51,7 +51,8 @@ const components: Components = {
   blockquote: ({ node: _node, ...props }) => <blockquote className="space-y-3 border-l-4 border-zinc-200 pl-3 text-zinc-600" {...props} />,
   hr: () => <hr className="border-zinc-200" />,
   table: ({ node: _node, ...props }) => (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200">
+    // Focusable so that keyboard users can scroll a wide table.
+    <div role="region" aria-label="Table" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200">
       <table className="w-full border-collapse text-left text-sm" {...props} />
     </div>
   ),

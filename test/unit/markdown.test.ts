@@ -77,7 +77,7 @@ describe("the playground's Markdown renderer understands what models write", () 
 
   it("renders tables in a box that scrolls sideways, with their alignment", () => {
     const html = render("| Model | Price |\n|:--|--:|\n| tiny-chat | $0.10 |\n| llama | **$0.20** |");
-    expect(html).toMatch(/<div class="overflow-x-auto[^"]*"><table/);
+    expect(html).toMatch(/<div [^>]*tabindex="0" class="relative overflow-x-auto[^"]*"><table/);
     expect(html).toContain("<th");
     expect(html).toContain(">Model</th>");
     expect(html).toMatch(/<td[^>]*style="text-align:\s*right"[^>]*>\$0.10<\/td>/);
