@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { buttonClasses } from "@/components/ui/button";
 import { Logo } from "@/components/ui/logo";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { getSessionUser } from "@/lib/auth/session";
 
 export default async function MarketingLayout({ children }: { children: React.ReactNode }) {
@@ -11,6 +12,7 @@ export default async function MarketingLayout({ children }: { children: React.Re
         <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6">
           <Logo />
           <nav aria-label="Account" className="ml-auto flex items-center gap-2">
+            <ThemeToggle />
             {user ? (
               <Link href="/dashboard" className={buttonClasses()}>
                 Go to console

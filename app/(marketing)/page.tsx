@@ -1,8 +1,10 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { buttonClasses } from "@/components/ui/button";
 import { CodeBlock } from "@/components/ui/code-block";
 import { signupCreditNanos } from "@/lib/auth/email-verification";
 import { formatUsd } from "@/lib/credits/money";
+import { env } from "@/lib/env";
 
 const FEATURES = [
   { title: "Chat completions", body: "Plain or streamed as server-sent events, with token usage on every response." },
@@ -21,6 +23,21 @@ client.chat.completions.create(
     model="ecolink/tiny-chat",
     messages=[{"role": "user", "content": "Hello!"}],
 )`;
+
+export function generateMetadata(): Metadata {
+  const baseUrl = env().AUTH_URL;
+  return {
+    // Link previews need an absolute image URL: the deployment's public address when it is configured.
+    metadataBase: baseUrl ? new URL(baseUrl) : undefined,
+    openGraph: {
+      title: "EcoLink — GPU inference cloud",
+      description: "Run open models on our GPUs with the OpenAI API you already use.",
+      type: "website",
+      images: [{ url: "/og-image.png", width: 1200, height: 630, alt: "EcoLink: open models on our GPUs, with the OpenAI API you already use." }],
+    },
+    twitter: { card: "summary_large_image", images: ["/og-image.png"] },
+  };
+}
 
 export default function LandingPage() {
   const credit = formatUsd(signupCreditNanos());

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { saveAutoRechargeAction, type AutoRechargeResult } from "@/app/(console)/billing/actions";
 import { FormAlert, fieldError } from "@/components/auth/form-alert";
 import { Alert } from "@/components/ui/alert";
@@ -8,6 +8,7 @@ import { Card, CardBody, CardDescription, CardHeader, CardTitle } from "@/compon
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { SubmitButton } from "@/components/ui/submit-button";
+import { useToast } from "@/components/ui/toast";
 import type { AutoRechargeState } from "@/lib/billing/auto-recharge";
 
 function dollars(cents: number | null, fallback: string): string {
@@ -19,6 +20,11 @@ export function AutoRechargeForm({ settings }: { settings: AutoRechargeState }) 
   const [state, formAction] = useActionState<AutoRechargeResult | null, FormData>(saveAutoRechargeAction, null);
   const [enabled, setEnabled] = useState(settings.enabled);
   const values = state && !state.ok ? state.values : undefined;
+  const toast = useToast();
+
+  useEffect(() => {
+    if (state?.ok) toast(state.message);
+  }, [state, toast]);
   return (
     <Card>
       <CardHeader>
@@ -56,7 +62,6 @@ export function AutoRechargeForm({ settings }: { settings: AutoRechargeState }) 
             </Field>
           </div>
           <FormAlert state={state} fields={enabled ? ["thresholdCents", "amountCents"] : []} />
-          {state?.ok ? <Alert variant="success">{state.message}</Alert> : null}
           <div>
             <SubmitButton variant="secondary" disabled={!settings.hasSavedCard && !settings.enabled}>
               Save auto-recharge

@@ -4,7 +4,7 @@ import { Badge, type BadgeVariant } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@/components/ui/table";
 import type { LedgerPage } from "@/lib/billing/ledger-history";
-import { formatUsd } from "@/lib/credits/money";
+import { formatUsdPrecise } from "@/lib/credits/money";
 import type { LedgerKind } from "@/lib/generated/prisma/enums";
 
 const KINDS: Record<LedgerKind, { label: string; variant: BadgeVariant }> = {
@@ -49,13 +49,13 @@ export function LedgerTable({ ledger, hrefForPage }: { ledger: LedgerPage; hrefF
               </TableCell>
               <TableCell className={`text-right font-medium whitespace-nowrap tabular-nums ${line.amount < 0n ? "text-zinc-900" : "text-emerald-700"}`}>
                 {line.amount > 0n ? "+" : ""}
-                {formatUsd(line.amount)}
+                {formatUsdPrecise(line.amount)}
               </TableCell>
-              <TableCell className="text-right whitespace-nowrap tabular-nums">{formatUsd(line.balanceAfter)}</TableCell>
+              <TableCell className="text-right whitespace-nowrap tabular-nums">{formatUsdPrecise(line.balanceAfter)}</TableCell>
               <TableCell>
                 {line.receiptUrl ? (
                   <a href={line.receiptUrl} target="_blank" rel="noreferrer" className="text-sm font-medium text-emerald-700 hover:underline">
-                    Receipt<span className="sr-only"> for the {formatUsd(line.amount)} top-up (opens Stripe)</span>
+                    Receipt<span className="sr-only"> for the {formatUsdPrecise(line.amount)} top-up (opens Stripe)</span>
                   </a>
                 ) : null}
               </TableCell>

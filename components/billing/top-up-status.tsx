@@ -2,13 +2,14 @@
 
 import Link from "next/link";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { BALANCE_QUERY_KEY, useBalance } from "@/components/console/use-balance";
 import { Alert } from "@/components/ui/alert";
 import { Badge, type BadgeVariant } from "@/components/ui/badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardFooter } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
+import { useToast } from "@/components/ui/toast";
 import type { TopUpResponse } from "./top-up-response";
 import { useTopUp } from "./use-top-up";
 
@@ -30,9 +31,15 @@ export function TopUpStatus({ initialData, outcome }: { initialData: TopUpRespon
   const queryClient = useQueryClient();
   const credited = topUp.status === "credited";
 
+  const toast = useToast();
+  // Toast only a credit that lands while the user waits here, not one that was there on arrival.
+  const creditedOnArrival = useRef(initialData.status === "credited");
+
   useEffect(() => {
-    if (credited) void queryClient.invalidateQueries({ queryKey: BALANCE_QUERY_KEY });
-  }, [credited, queryClient]);
+    if (!credited) return;
+    void queryClient.invalidateQueries({ queryKey: BALANCE_QUERY_KEY });
+    if (!creditedOnArrival.current) toast(`${topUp.formattedAmount} credit added to your balance.`);
+  }, [credited, queryClient, toast, topUp.formattedAmount]);
 
   return (
     <Card>

@@ -2,7 +2,7 @@
 // useBalance() (which validates it). Amounts are exact decimal strings of dollars with nine
 // digits ("1.000000000"); `formatted` holds the same amounts for people ("$1.00").
 import { z } from "zod";
-import { formatUsd, nanosToDecimalString } from "@/lib/credits/money";
+import { formatUsdPrecise, nanosToDecimalString } from "@/lib/credits/money";
 import type { Balance } from "@/lib/credits/ledger";
 
 const decimalDollars = z.string().regex(/^-?\d+\.\d{9}$/);
@@ -21,6 +21,6 @@ export function toBalanceResponse({ balance, held, available }: Balance): Balanc
     balance: nanosToDecimalString(balance),
     held: nanosToDecimalString(held),
     available: nanosToDecimalString(available),
-    formatted: { balance: formatUsd(balance), held: formatUsd(held), available: formatUsd(available) },
+    formatted: { balance: formatUsdPrecise(balance), held: formatUsdPrecise(held), available: formatUsdPrecise(available) },
   };
 }

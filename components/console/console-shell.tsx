@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Logo } from "@/components/ui/logo";
 import { cx } from "@/components/ui/class-names";
 import { focusRing } from "@/components/ui/focus-ring";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { AccountMenu } from "./account-menu";
 import { BalanceIndicator } from "./balance-indicator";
 import type { BalanceResponse } from "./balance-response";
@@ -47,7 +48,7 @@ export function ConsoleShell({ email, initialBalance, signOutAction, banner, chi
         onClick={(event) => {
           if (event.target === event.currentTarget) setMenuOpen(false);
         }}
-        className="m-0 h-full max-h-none w-72 max-w-[85vw] border-r border-zinc-200 bg-white p-0 backdrop:bg-zinc-950/40 lg:hidden"
+        className="m-0 h-full max-h-none w-72 max-w-[85vw] border-r border-zinc-200 bg-white p-0 backdrop:bg-black/40 lg:hidden"
       >
         <div className="flex h-full flex-col px-3 py-4">
           <div className="mb-6 flex items-center justify-between">
@@ -72,6 +73,7 @@ export function ConsoleShell({ email, initialBalance, signOutAction, banner, chi
           <Logo href="/dashboard" className="lg:hidden" />
           <div className="ml-auto flex items-center gap-1 sm:gap-2">
             <BalanceIndicator initialData={initialBalance} />
+            <ThemeToggle />
             <AccountMenu email={email} signOutAction={signOutAction} />
           </div>
         </header>

@@ -1,6 +1,6 @@
 "use client";
 
-import { startTransition, useActionState, useId, useState } from "react";
+import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { createApiKeyAction, type CreateApiKeyResult } from "@/app/(console)/api-keys/actions";
 import { FormAlert, fieldError } from "@/components/auth/form-alert";
 import { Button } from "@/components/ui/button";
@@ -8,6 +8,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { useToast } from "@/components/ui/toast";
 import { NewApiKeyPanel } from "./new-api-key-panel";
 
 const EXPIRATIONS = [
@@ -59,6 +60,11 @@ function CreateApiKeyDialogBody({ open, onClose, defaultRateLimitRpm }: { open: 
   const [customDate, setCustomDate] = useState("");
   const [dateError, setDateError] = useState<string | null>(null);
   const formId = useId();
+  const toast = useToast();
+
+  useEffect(() => {
+    if (state?.ok) toast(`API key “${state.name}” created.`);
+  }, [state, toast]);
 
   if (state?.ok) {
     return (

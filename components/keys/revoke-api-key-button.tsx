@@ -5,12 +5,14 @@ import { revokeApiKeyAction } from "@/app/(console)/api-keys/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
+import { useToast } from "@/components/ui/toast";
 
 /** "Revoke" with a confirmation: a revoked key fails from its next request on and can't be restored. */
 export function RevokeApiKeyButton({ apiKeyId, name, display }: { apiKeyId: string; name: string; display: string }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  const toast = useToast();
 
   function close() {
     if (pending) return;
@@ -21,8 +23,10 @@ export function RevokeApiKeyButton({ apiKeyId, name, display }: { apiKeyId: stri
   function revoke() {
     startTransition(async () => {
       const result = await revokeApiKeyAction(apiKeyId);
-      if (result.ok) setOpen(false);
-      else setError(result.error);
+      if (result.ok) {
+        setOpen(false);
+        toast(`Revoked “${name}”. Requests with it now fail.`);
+      } else setError(result.error);
     });
   }
 

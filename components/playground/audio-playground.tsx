@@ -328,7 +328,7 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
                 </div>
                 <details className="text-sm">
                   <summary className={cx("cursor-pointer rounded text-zinc-600 hover:text-zinc-900", focusRing)}>API response ({result.format})</summary>
-                  <pre className="mt-2 max-h-72 overflow-auto rounded-lg bg-zinc-950 p-3 font-mono text-xs text-zinc-100">{result.output}</pre>
+                  <pre className="fixed-palette mt-2 max-h-72 overflow-auto rounded-lg bg-zinc-950 p-3 font-mono text-xs text-zinc-100">{result.output}</pre>
                 </details>
               </CardBody>
             </Card>

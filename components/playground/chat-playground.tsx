@@ -323,7 +323,7 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
                     </form>
                   ) : (
                     <>
-                      <p className="rounded-2xl rounded-br-sm bg-emerald-600 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p>
+                      <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p>
                       {turn.id === lastUser?.id && !streaming ? (
                         <Button variant="ghost" size="sm" onClick={() => setEditing({ id: turn.id, text: turn.content })}>
                           Edit

@@ -5,7 +5,11 @@ import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import type { PlaygroundModel } from "./playground-model";
 
-/** A model select listing each model with its price; models this deployment cannot serve are shown but disabled. */
+/**
+ * A model select; models this deployment cannot serve are shown but disabled. The options hold
+ * only names (a price in them was cut off in the narrow settings column); the chosen model's
+ * price is spelled out under the select.
+ */
 export function ModelPicker({ models, value, onChange, disabled }: { models: PlaygroundModel[]; value: string; onChange: (id: string) => void; disabled?: boolean }) {
   const selected = models.find((model) => model.id === value);
   return (
@@ -26,7 +30,7 @@ export function ModelPicker({ models, value, onChange, disabled }: { models: Pla
       <Select value={value} onChange={(event) => onChange(event.target.value)} disabled={disabled}>
         {models.map((model) => (
           <option key={model.id} value={model.id} disabled={model.unavailableReason !== null}>
-            {model.displayName} — {model.priceSummary}
+            {model.displayName}
             {model.unavailableReason ? " (unavailable)" : ""}
           </option>
         ))}

@@ -7,7 +7,7 @@ export type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
 export type ButtonSize = "sm" | "md";
 
 const variants: Record<ButtonVariant, string> = {
-  primary: "bg-emerald-600 text-white shadow-sm hover:bg-emerald-700",
+  primary: "bg-emerald-700 text-white shadow-sm hover:bg-emerald-800",
   secondary: "border border-zinc-300 bg-white text-zinc-900 shadow-sm hover:bg-zinc-50",
   danger: "bg-red-600 text-white shadow-sm hover:bg-red-700",
   ghost: "text-zinc-700 hover:bg-zinc-100 hover:text-zinc-900",

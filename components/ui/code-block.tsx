@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { cx } from "./class-names";
 import { CopyButton } from "./copy-button";
 import { focusRing } from "./focus-ring";
@@ -13,9 +13,10 @@ export interface CodeSample {
 
 /**
  * Preformatted code with a copy button. With several `samples` it shows tabs (WAI-ARIA tabs
- * pattern: arrow keys move between them) and copies the visible one.
+ * pattern: arrow keys move between them) and copies the visible one. A single `code` may come with
+ * `highlighted`, the same text as syntax-highlighted elements, which is shown in its place.
  */
-export function CodeBlock({ code, samples, title, className }: { code?: string; samples?: CodeSample[]; title?: string; className?: string }) {
+export function CodeBlock({ code, samples, title, highlighted, className }: { code?: string; samples?: CodeSample[]; title?: string; highlighted?: ReactNode; className?: string }) {
   const all = samples ?? [{ label: title ?? "", code: code ?? "" }];
   const [active, setActive] = useState(0);
   const tabRefs = useRef<Array<HTMLButtonElement | null>>([]);
@@ -33,7 +34,7 @@ export function CodeBlock({ code, samples, title, className }: { code?: string; 
   }
 
   return (
-    <div className={cx("overflow-hidden rounded-lg border border-zinc-800 bg-zinc-950 text-zinc-100", className)}>
+    <div className={cx("fixed-palette overflow-hidden rounded-lg border border-zinc-800 bg-zinc-950 text-zinc-100", className)}>
       <div className="flex items-center justify-between gap-2 border-b border-zinc-800 px-2 py-1.5">
         {tabbed ? (
           <div role="tablist" aria-label={title ?? "Code samples"} className="flex min-w-0 gap-1 overflow-x-auto">
@@ -69,7 +70,7 @@ export function CodeBlock({ code, samples, title, className }: { code?: string; 
         tabIndex={0}
         className={cx("overflow-x-auto p-4 font-mono text-[13px] leading-relaxed", focusRing)}
       >
-        <code>{current.code}</code>
+        <code className={highlighted ? "hljs" : undefined}>{highlighted ?? current.code}</code>
       </pre>
     </div>
   );

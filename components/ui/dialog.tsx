@@ -56,7 +56,7 @@ export function Dialog({ open, onClose, title, description, children, footer, cl
         if (event.target === event.currentTarget) onClose();
       }}
       className={cx(
-        "m-auto w-[calc(100%-2rem)] max-w-lg rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-950/50",
+        "m-auto w-[calc(100%-2rem)] max-w-lg rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/50",
         className,
       )}
     >

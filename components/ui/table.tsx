@@ -1,13 +1,17 @@
 import type { HTMLAttributes, TdHTMLAttributes, ThHTMLAttributes } from "react";
 import { cx } from "./class-names";
+import { focusRing } from "./focus-ring";
 
 /**
  * A data table that scrolls sideways inside its own box on narrow screens instead of widening
- * the page. Give it a `caption` (or aria-label) so it is announced with a name.
+ * the page. Give it a `caption` (or aria-label) so it is announced with a name. The scrolling box
+ * can take focus (and is a named region) so that keyboard users can scroll it too. It is
+ * `relative` so that visually hidden (absolutely positioned) text in a cell is clipped with the
+ * rest instead of widening the whole page.
  */
 export function Table({ className, caption, children, ...rest }: HTMLAttributes<HTMLTableElement> & { caption?: string }) {
   return (
-    <div className="w-full overflow-x-auto rounded-xl border border-zinc-200 bg-white">
+    <div role="region" aria-label={caption ?? rest["aria-label"]} tabIndex={0} className={cx("relative w-full overflow-x-auto rounded-xl border border-zinc-200 bg-white", focusRing)}>
       <table className={cx("w-full min-w-max border-collapse text-left text-sm", className)} {...rest}>
         {caption ? <caption className="sr-only">{caption}</caption> : null}
         {children}

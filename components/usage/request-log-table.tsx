@@ -28,6 +28,10 @@ function usageOf(row: RequestLogRow): string {
   return `${integer.format(row.inputTokens)} / ${integer.format(row.outputTokens)}`;
 }
 
+/**
+ * The request log. Two facts share each of three columns (time and ID, model and key, latency and
+ * time to first token) so that the whole row, the request ID included, fits a desktop screen.
+ */
 export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; filtered: boolean }) {
   if (rows.length === 0) {
     return <EmptyState title={filtered ? "No requests match these filters" : "No requests in this period"} description={filtered ? "Try another model, key, status or date range." : undefined} />;
@@ -36,37 +40,42 @@ export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; fil
     <Table caption="Request log, newest first">
       <TableHead>
         <tr>
-          <TableHeaderCell>Time (UTC)</TableHeaderCell>
-          <TableHeaderCell>Model</TableHeaderCell>
-          <TableHeaderCell>Key</TableHeaderCell>
+          <TableHeaderCell>Time (UTC) · request ID</TableHeaderCell>
+          <TableHeaderCell>Model · key</TableHeaderCell>
           <TableHeaderCell className="text-right">Tokens in / out</TableHeaderCell>
           <TableHeaderCell className="text-right">Cost</TableHeaderCell>
-          <TableHeaderCell className="text-right">Latency</TableHeaderCell>
-          <TableHeaderCell className="text-right">First token</TableHeaderCell>
+          <TableHeaderCell className="text-right">Latency · first token</TableHeaderCell>
           <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Request ID</TableHeaderCell>
         </tr>
       </TableHead>
       <TableBody>
         {rows.map((row) => (
           <TableRow key={row.id}>
-            <TableCell className="whitespace-nowrap tabular-nums" title={formatFullDateTime(row.createdAt)}>
-              {time.format(row.createdAt)}
+            <TableCell className="whitespace-nowrap">
+              <div className="tabular-nums" title={formatFullDateTime(row.createdAt)}>
+                {time.format(row.createdAt)}
+              </div>
+              <div className="font-mono text-xs text-zinc-500 select-all">{row.id}</div>
             </TableCell>
-            <TableCell className="max-w-56 truncate font-mono text-xs" title={`${row.modelId} · ${row.endpoint}`}>
-              {row.modelId}
+            <TableCell className="max-w-64">
+              <div className="truncate font-mono text-xs" title={`${row.modelId} · ${row.endpoint}`}>
+                {row.modelId}
+              </div>
+              <div className="truncate text-xs">
+                {row.apiKey ? <span title={row.apiKey.display}>{row.apiKey.name}</span> : <span className="text-zinc-500">{row.source === "PLAYGROUND" ? "Playground" : "Deleted key"}</span>}
+              </div>
             </TableCell>
-            <TableCell className="whitespace-nowrap">{row.apiKey ? <span title={row.apiKey.display}>{row.apiKey.name}</span> : <span className="text-zinc-500">{row.source === "PLAYGROUND" ? "Playground" : "Deleted key"}</span>}</TableCell>
             <TableCell className="text-right whitespace-nowrap tabular-nums">{usageOf(row)}</TableCell>
             <TableCell className="text-right whitespace-nowrap tabular-nums">{formatUsd(row.cost)}</TableCell>
-            <TableCell className="text-right whitespace-nowrap tabular-nums">{duration(row.latencyMs)}</TableCell>
-            <TableCell className="text-right whitespace-nowrap tabular-nums">{duration(row.ttftMs)}</TableCell>
+            <TableCell className="text-right whitespace-nowrap tabular-nums">
+              <div>{duration(row.latencyMs)}</div>
+              <div className="text-xs text-zinc-500">{duration(row.ttftMs)}</div>
+            </TableCell>
             <TableCell>
               <Badge variant={STATUSES[row.status].variant} title={row.errorCode ?? (row.httpStatus ? `HTTP ${row.httpStatus}` : undefined)}>
                 {STATUSES[row.status].label}
               </Badge>
             </TableCell>
-            <TableCell className="font-mono text-xs text-zinc-500">{row.id}</TableCell>
           </TableRow>
         ))}
       </TableBody>

@@ -46,6 +46,20 @@ export function formatUsd(nanos: bigint): string {
   return `${sign}$${decimal}`;
 }
 
+/**
+ * Money where a change of less than a cent must still show, such as a balance after a few cheap
+ * requests: "$0.9973", not "$1.00". Whole cents read as usual ("$1.00"); otherwise up to six
+ * decimals, cut rather than rounded so that a balance never reads higher than it is.
+ */
+export function formatUsdPrecise(nanos: bigint): string {
+  const negative = nanos < 0n;
+  const abs = negative ? -nanos : nanos;
+  if (abs % 10_000_000n === 0n || abs < 10_000_000n) return formatUsd(nanos);
+  const whole = abs / NANOS_PER_USD;
+  const fraction = (abs % NANOS_PER_USD).toString().padStart(NANO_DIGITS, "0").slice(0, 6).replace(/0+$/, "").padEnd(2, "0");
+  return `${negative ? "-" : ""}$${whole.toLocaleString("en-US")}.${fraction}`;
+}
+
 /** Cost of `count` units at `pricePerMillion` nano-dollars per million units, rounded up to a whole nano. */
 export function perMillion(count: number, pricePerMillion: bigint): bigint {
   const product = BigInt(count) * pricePerMillion;
