@@ -130,14 +130,17 @@ async function audioSecondsBound(audio: Uint8Array, filename: string): Promise<n
   return Math.round(Math.min(bound, MAX_AUDIO_SECONDS) * 1000) / 1000;
 }
 
-/** Decodes at most `bound` seconds; a file holding more than its bound said is refused. */
+/** Decodes at most `bound` seconds, for audio an upstream transcribes. */
 async function measure(audio: Uint8Array, filename: string, bound: number, signal: AbortSignal): Promise<number> {
-  let seconds: number;
   try {
-    seconds = await measureAudioSeconds(audio, filename, { maxSeconds: bound, signal });
+    return await measureAudioSeconds(audio, filename, { maxSeconds: bound, signal });
   } catch (error) {
     throw undecodable(error);
   }
+}
+
+/** The decoded length to bill; a file holding more than its bound said is refused. */
+function billableSeconds(seconds: number, bound: number): number {
   if (!(seconds > 0)) throw new DomainError("invalid_request", "The audio file contains no audio.", { param: "file" });
   if (seconds >= bound - 0.01) {
     throw new DomainError(
@@ -210,9 +213,12 @@ export async function createTranscription(
   let seconds: number;
   let transcript: Transcript;
   try {
-    seconds = await measure(audio, filename, bound, controller.signal);
+    // The local engine decodes the audio anyway and reports its exact length; audio for an
+    // upstream is measured here.
+    const measured = model.provider === "local" ? null : await measure(audio, filename, bound, controller.signal);
     const params = { audio, filename, language: fields.language, prompt: fields.prompt, maxSeconds: bound };
     transcript = await providerFor(model).transcribe(model, params, controller.signal);
+    seconds = billableSeconds(measured ?? transcript.durationSeconds, bound);
   } catch (error) {
     await settleUndelivered(principal.userId, requestId, error, controller.signal, startedAt);
     throw error;
