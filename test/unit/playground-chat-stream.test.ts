@@ -1,0 +1,77 @@
+// The playground's reader of a streamed reply (components/playground/chat-stream.ts), fed the
+// server-sent events its fetch would get: framed awkwardly, arriving piece by piece, cut short.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ChatRequestError, streamChatReply, type ChatStreamEvent } from "@/components/playground/chat-stream";
+
+afterEach(() => vi.unstubAllGlobals());
+
+const body = { model: "acme/model", messages: [{ role: "user" as const, content: "Hi" }], stream: true };
+const encoder = new TextEncoder();
+
+/** Answers the playground's fetch with this stream, as /api/playground/chat would. */
+function answerWith(stream: ReadableStream<Uint8Array>): void {
+  vi.stubGlobal("fetch", async () => new Response(stream, { headers: { "content-type": "text/event-stream", "x-request-id": "req_1" } }));
+}
+
+function streamOf(text: string, pieceLength: number): ReadableStream<Uint8Array> {
+  const bytes = encoder.encode(text);
+  return new ReadableStream({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += pieceLength) controller.enqueue(bytes.subarray(at, at + pieceLength));
+      controller.close();
+    },
+  });
+}
+
+async function all(events: AsyncGenerator<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
+  const seen: ChatStreamEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+describe("the playground's chat stream reader", () => {
+  it("reads CRLF-framed events split mid-event, skipping comments, up to [DONE]", async () => {
+    answerWith(
+      streamOf(
+        ": keep-alive\r\n\r\n" +
+          'data: {"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":null}]}\r\n\r\n' +
+          'data: {"choices":[{"delta":{"content":"Hel"},"finish_reason":null}]}\r\n\r\n' +
+          'data: {"choices":[{"delta":{"content":"lo ✓"},"finish_reason":"stop"}]}\r\n\r\n' +
+          'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"cost":0.0000042}}\r\n\r\n' +
+          "data: [DONE]\r\n\r\n",
+        5,
+      ),
+    );
+
+    expect(await all(streamChatReply(body, new AbortController().signal))).toEqual([
+      { type: "request-id", id: "req_1" },
+      { type: "delta", text: "Hel" },
+      { type: "delta", text: "lo ✓" },
+      { type: "finish", reason: "stop" },
+      { type: "usage", promptTokens: 9, completionTokens: 2, costUsd: 0.0000042 },
+    ]);
+  });
+
+  it("hands each token on as it arrives, before the stream has ended", async () => {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    answerWith(new ReadableStream({ start: (c) => void (controller = c) }));
+    const events = streamChatReply(body, new AbortController().signal);
+    await events.next(); // the request id
+    controller.enqueue(encoder.encode('data: {"choices":[{"delta":{"content":"first"},"finish_reason":null}]}\n\n'));
+
+    const first = await Promise.race([events.next(), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2_000))]);
+
+    expect(first).toEqual({ done: false, value: { type: "delta", text: "first" } });
+    controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+    controller.close();
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("reports a stream that ends without [DONE], and an error event, in words", async () => {
+    answerWith(streamOf('data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":null}]}\n\n', 64));
+    await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow(new ChatRequestError({ status: 0, code: null, message: "The reply ended before it was complete." }));
+
+    answerWith(streamOf('data: {"error":{"message":"The inference server failed.","type":"server_error","code":"upstream_error"}}\n\n', 64));
+    await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow("The inference server failed.");
+  });
+});
