@@ -8,7 +8,7 @@ import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
 import { createApiKey } from "@/lib/keys/api-keys";
 import { createSignedInUser } from "./helpers/session";
 
-test.setTimeout(300_000);
+test.setTimeout(600_000);
 
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
 const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/models", "/usage", "/billing"];
@@ -123,4 +123,25 @@ test("the favicon, app icons and the landing page's Open Graph image are served"
   await page.goto("/");
   await expect(page.locator('meta[property="og:image"]')).toHaveAttribute("content", /\/og-image\.png$/);
   await expect(page.locator('link[rel="icon"]').first()).toHaveAttribute("href", /favicon\.ico|icon\.svg/);
+});
+
+test("completed actions are confirmed by a toast in a polite live region", async ({ browser }) => {
+  const { context, page } = await openContext(browser, VIEWPORTS[1], "light", signedIn);
+  await page.goto("/api-keys");
+  const liveRegion = page.locator('[role="status"][aria-live="polite"]').filter({ has: page.getByTestId("toast") });
+
+  await page.getByRole("button", { name: "Create API key" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create an API key" });
+  await dialog.getByLabel("Name").fill("Toast check");
+  await dialog.getByRole("button", { name: "Create key" }).click();
+  await expect(liveRegion).toContainText("API key “Toast check” created.");
+  await page.getByRole("dialog", { name: "Save your API key" }).getByRole("button", { name: "Done" }).click();
+
+  await page.getByRole("button", { name: "Revoke Toast check" }).click();
+  await page.getByRole("dialog", { name: "Revoke “Toast check”?" }).getByRole("button", { name: "Revoke key" }).click();
+  await expect(liveRegion).toContainText("Revoked “Toast check”.");
+  // Dismissible by hand, and gone by itself after a few seconds.
+  await liveRegion.getByRole("button", { name: "Dismiss" }).first().click();
+  await expect(page.getByTestId("toast")).toHaveCount(0, { timeout: 10_000 });
+  await context.close();
 });
