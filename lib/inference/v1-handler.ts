@@ -6,6 +6,7 @@ import "server-only";
 import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
 import { publicOriginFor } from "@/lib/auth/public-origin";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { readBodyBytes } from "@/lib/http/read-body";
 import type { InferencePrincipal } from "@/lib/inference/metering";
