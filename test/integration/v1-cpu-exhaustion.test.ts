@@ -27,14 +27,19 @@ const run = promisify(execFile);
 const LIMITED_RPM = 5;
 
 let upstream: UpstreamServer;
-/** An app instance with a small account rate limit, so that it is quick to reach. */
+/**
+ * An app instance of this file's own: a small account rate limit, so that it is quick to reach,
+ * and its own temp directory, so that its ffmpeg runs can be told from any other process's.
+ */
 let limited: AppInstance;
 let dir: string;
+let appTmpDir: string;
 
 beforeAll(async () => {
   upstream = await startUpstreamServer();
-  limited = await startAppInstance({ ACCOUNT_RATE_LIMIT_RPM: String(LIMITED_RPM) });
   dir = await mkdtemp(path.join(os.tmpdir(), "v1-cpu-"));
+  appTmpDir = await mkdtemp(path.join(dir, "app-tmp-"));
+  limited = await startAppInstance({ ACCOUNT_RATE_LIMIT_RPM: String(LIMITED_RPM), TMPDIR: appTmpDir });
 });
 
 afterAll(async () => {
@@ -64,13 +69,13 @@ function silentWav(seconds: number, sampleRate: number): Buffer {
   return Buffer.concat([header, Buffer.alloc(dataBytes, 128)]);
 }
 
-/** Whether an ffmpeg (not ffprobe) is decoding an upload on this machine right now. */
+/** Whether an ffmpeg (not ffprobe) of our app instance is decoding an upload right now. */
 async function ffmpegDecodingAnUpload(): Promise<boolean> {
   const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
   const commandLines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
   return commandLines.some((line) => {
     const argv = line.split("\0");
-    return path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.includes("ecolink-speech-"));
+    return path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.startsWith(path.join(appTmpDir, "ecolink-speech-")));
   });
 }
 
@@ -87,7 +92,7 @@ async function transcribeWatchingFfmpeg(secret: string, model: string, audio: Bu
       await sleep(5);
     }
   })();
-  const response = await fetch(`${appUrl()}/v1/audio/transcriptions`, { method: "POST", headers: bearer(secret), body: form });
+  const response = await fetch(`${limited.url}/v1/audio/transcriptions`, { method: "POST", headers: bearer(secret), body: form });
   await response.clone().arrayBuffer();
   done = true;
   await watching;
