@@ -92,8 +92,10 @@ async function transcribeWatchingFfmpeg(secret: string, model: string, audio: Bu
       await sleep(5);
     }
   })();
-  const response = await fetch(`${limited.url}/v1/audio/transcriptions`, { method: "POST", headers: bearer(secret), body: form });
-  await response.clone().arrayBuffer();
+  const multipart = new Request(limited.url, { method: "POST", body: form });
+  const body = Buffer.from(await multipart.arrayBuffer());
+  const headers = { ...bearer(secret), "content-type": multipart.headers.get("content-type")! };
+  const response = await onNewConnection(`${limited.url}/v1/audio/transcriptions`, { method: "POST", headers, body });
   done = true;
   await watching;
   return { response, decoded };
@@ -157,20 +159,30 @@ async function modelListLatencies(secret: string, until: Promise<unknown> | null
   void until?.finally(() => (settled = true));
   while (!settled || latencies.length < min) {
     const started = performance.now();
-    expect(await getOnNewConnection(`${appUrl()}/v1/models`, secret)).toBe(200);
+    expect((await onNewConnection(`${appUrl()}/v1/models`, { method: "GET", headers: bearer(secret) })).status).toBe(200);
     latencies.push(performance.now() - started);
   }
   return latencies;
 }
 
-/** The status of a GET on a connection of its own: a pooled one may be closed under it by the server. */
-function getOnNewConnection(url: string, secret: string): Promise<number> {
+/**
+ * A request on a connection of its own, answered in full: a pooled keep-alive connection may be
+ * closed by the server just as it is reused, on a machine this busy.
+ */
+function onNewConnection(url: string, init: { method: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { agent: false, headers: bearer(secret) }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
+    const request = http.request(url, { method: init.method, agent: false, headers: init.body ? { ...init.headers, "content-length": String(init.body.length) } : init.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers }));
+      });
+      response.on("error", reject);
     });
     request.on("error", reject);
+    request.end(init.body);
   });
 }
 
