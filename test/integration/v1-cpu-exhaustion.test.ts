@@ -218,7 +218,9 @@ describe("a prompt of megabytes", () => {
     await attack;
 
     expect(statuses).toEqual([402, 402, 402, 402, 402, 402]);
-    expect(median(during)).toBeLessThan(Math.max(10 * baseline, tokenizeMs / 5));
+    // Tokenizing before the reserve kept the other user waiting about one whole tokenization per
+    // request; parsing the bodies alone costs them a small part of one.
+    expect(median(during)).toBeLessThan(Math.max(10 * baseline, tokenizeMs / 2));
   }, 180_000);
 
   it("is answered for a funded key from the tail the model reads, billed for what it read", async () => {
