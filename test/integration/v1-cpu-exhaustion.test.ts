@@ -27,14 +27,19 @@ const run = promisify(execFile);
 const LIMITED_RPM = 5;
 
 let upstream: UpstreamServer;
-/** An app instance with a small account rate limit, so that it is quick to reach. */
+/**
+ * An app instance of this file's own: a small account rate limit, so that it is quick to reach,
+ * and its own temp directory, so that its ffmpeg runs can be told from any other process's.
+ */
 let limited: AppInstance;
 let dir: string;
+let appTmpDir: string;
 
 beforeAll(async () => {
   upstream = await startUpstreamServer();
-  limited = await startAppInstance({ ACCOUNT_RATE_LIMIT_RPM: String(LIMITED_RPM) });
   dir = await mkdtemp(path.join(os.tmpdir(), "v1-cpu-"));
+  appTmpDir = await mkdtemp(path.join(dir, "app-tmp-"));
+  limited = await startAppInstance({ ACCOUNT_RATE_LIMIT_RPM: String(LIMITED_RPM), TMPDIR: appTmpDir });
 });
 
 afterAll(async () => {
@@ -64,13 +69,13 @@ function silentWav(seconds: number, sampleRate: number): Buffer {
   return Buffer.concat([header, Buffer.alloc(dataBytes, 128)]);
 }
 
-/** Whether an ffmpeg (not ffprobe) is decoding an upload on this machine right now. */
+/** Whether an ffmpeg (not ffprobe) of our app instance is decoding an upload right now. */
 async function ffmpegDecodingAnUpload(): Promise<boolean> {
   const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
   const commandLines = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")));
   return commandLines.some((line) => {
     const argv = line.split("\0");
-    return path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.includes("ecolink-speech-"));
+    return path.basename(argv[0] ?? "") === "ffmpeg" && argv.some((arg) => arg.startsWith(path.join(appTmpDir, "ecolink-speech-")));
   });
 }
 
@@ -87,8 +92,10 @@ async function transcribeWatchingFfmpeg(secret: string, model: string, audio: Bu
       await sleep(5);
     }
   })();
-  const response = await fetch(`${appUrl()}/v1/audio/transcriptions`, { method: "POST", headers: bearer(secret), body: form });
-  await response.clone().arrayBuffer();
+  const multipart = new Request(limited.url, { method: "POST", body: form });
+  const body = Buffer.from(await multipart.arrayBuffer());
+  const headers = { ...bearer(secret), "content-type": multipart.headers.get("content-type")! };
+  const response = await onNewConnection(`${limited.url}/v1/audio/transcriptions`, { method: "POST", headers, body });
   done = true;
   await watching;
   return { response, decoded };
@@ -152,20 +159,30 @@ async function modelListLatencies(secret: string, until: Promise<unknown> | null
   void until?.finally(() => (settled = true));
   while (!settled || latencies.length < min) {
     const started = performance.now();
-    expect(await getOnNewConnection(`${appUrl()}/v1/models`, secret)).toBe(200);
+    expect((await onNewConnection(`${appUrl()}/v1/models`, { method: "GET", headers: bearer(secret) })).status).toBe(200);
     latencies.push(performance.now() - started);
   }
   return latencies;
 }
 
-/** The status of a GET on a connection of its own: a pooled one may be closed under it by the server. */
-function getOnNewConnection(url: string, secret: string): Promise<number> {
+/**
+ * A request on a connection of its own, answered in full: a pooled keep-alive connection may be
+ * closed by the server just as it is reused, on a machine this busy.
+ */
+function onNewConnection(url: string, init: { method: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { agent: false, headers: bearer(secret) }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
+    const request = http.request(url, { method: init.method, agent: false, headers: init.body ? { ...init.headers, "content-length": String(init.body.length) } : init.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers }));
+      });
+      response.on("error", reject);
     });
     request.on("error", reject);
+    request.end(init.body);
   });
 }
 
@@ -201,7 +218,9 @@ describe("a prompt of megabytes", () => {
     await attack;
 
     expect(statuses).toEqual([402, 402, 402, 402, 402, 402]);
-    expect(median(during)).toBeLessThan(Math.max(10 * baseline, tokenizeMs / 5));
+    // Tokenizing before the reserve kept the other user waiting about one whole tokenization per
+    // request; parsing the bodies alone costs them a small part of one.
+    expect(median(during)).toBeLessThan(Math.max(10 * baseline, tokenizeMs / 2));
   }, 180_000);
 
   it("is answered for a funded key from the tail the model reads, billed for what it read", async () => {
