@@ -4,6 +4,8 @@
 // permissions the playground needs, HSTS in production; pages that show a secret once are not
 // cached. And every page still works under that policy: a real action on each, with no CSP
 // violation and no console error. Another site cannot frame the API-keys page.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect, test, type Page, type Response } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../support/chromium";
@@ -185,17 +187,24 @@ test("the console pages send the security headers and work under the CSP: a real
 
 test("another site cannot frame the API-keys page", async ({ page, baseURL }) => {
   await createSignedInUser(page, { label: "csp-frame" });
-  // A page of another site (127.0.0.1 is not localhost's site; both are loopback, so Chromium's
-  // local-network rules don't get in the way) that puts the console in a frame: clickjacking.
-  const attacker = `${baseURL!.replace("localhost", "127.0.0.1")}/__attacker__`;
-  await page.route(attacker, (route) =>
-    route.fulfill({ contentType: "text/html", body: `<h1>Win a prize</h1><iframe name="victim" src="${baseURL}/api-keys" width="900" height="700"></iframe>` }),
-  );
-  const victimLoaded = page.waitForEvent("framenavigated", { predicate: (frame) => frame.name() === "victim", timeout: 60_000 });
-  await page.goto(attacker);
-  await victimLoaded;
-  // The browser refused to show our page there: the frame holds its own error page, none of ours.
-  const victim = page.frame({ name: "victim" })!;
-  await expect.poll(() => victim.url(), { timeout: 30_000 }).toMatch(/^chrome-error:/);
-  await expect(victim.getByText(/EcoLink|Sign in|API keys/)).toHaveCount(0);
+  // A page of another site that puts the console in a frame: clickjacking. It is served for real
+  // from a loopback address (127.0.0.1 is another site than localhost): a page Playwright made up
+  // would count as a public one, and Chromium's local-network rules would block the frame for us.
+  const attacker = http.createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html" });
+    response.end(`<h1>Win a prize</h1><iframe name="victim" src="${baseURL}/api-keys" width="900" height="700"></iframe>`);
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = attacker.address() as AddressInfo;
+    const victimLoaded = page.waitForEvent("framenavigated", { predicate: (frame) => frame.name() === "victim", timeout: 60_000 });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await victimLoaded;
+    // The browser refused to show our page there: the frame holds its own error page, none of ours.
+    const victim = page.frame({ name: "victim" })!;
+    await expect.poll(() => victim.url(), { timeout: 30_000 }).toMatch(/^chrome-error:/);
+    await expect(victim.getByText(/EcoLink|Sign in|API keys/)).toHaveCount(0);
+  } finally {
+    await new Promise((resolve) => attacker.close(resolve));
+  }
 });
