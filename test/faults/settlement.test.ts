@@ -8,7 +8,7 @@
 // not disturb the shared stack) and a loopback upstream that streams a token every 80 ms. Leases,
 // sweeps and the shutdown grace are shortened through the environment.
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +67,8 @@ async function startServer(): Promise<AppProcess> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "ecolink-faults-"));
+  // The cluster lives inside: the postgres user (when we are root) must be able to enter it.
+  await chmod(tmp, 0o755);
   postgresPort = await freePort();
   postgres = await startPostgres();
   await postgres.createDatabase("ecolink_faults");

@@ -304,6 +304,7 @@ describe("the webhook's body limit", () => {
   it("refuses a declared Content-Length over the limit before reading the body", async () => {
     const response = await deliverStripeWebhook(JSON.stringify({ padding: "x".repeat(2 * 1024 * 1024) }));
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: "The request body is larger than the 1 MB this endpoint accepts." });
+    // Refused by the front server (lib/http/reverse-proxy.ts) or, under `next dev`, by the route itself.
+    expect(await response.text()).toMatch(/1 MB/);
   });
 });
