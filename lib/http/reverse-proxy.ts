@@ -8,8 +8,8 @@
 // that sign-in throttling (lib/auth/client-ip.ts) can't be dodged by inventing addresses. The other
 // forwarded headers (host, proto) are dropped unless a proxy is trusted to have set them.
 //
-// Bodies are counted as they stream: past the route's limit the request is refused with 413 and no
-// more of it is read, so that no body, however large, is held in the console's memory.
+// Bodies are counted as they stream: past the route's limit the request is refused with 413 and
+// the rest is discarded (up to a bound), so that no body, however large, is held in memory.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { env } from "@/lib/env";
 
@@ -55,21 +55,40 @@ export function bodyLimitFor(url: string): number {
   return path === "/api/stripe/webhook" ? WEBHOOK_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES;
 }
 
-function refuseTooLarge(res: ServerResponse, limit: number): void {
+// Most clients send their whole body before they read the answer: stopped at once, they see a
+// reset connection instead of the 413. So what follows the limit is read and thrown away, up to
+// this much, before answering; a larger body is answered at that point and its connection closed.
+const DRAINED_BYTES = 8 * 1024 * 1024;
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  // Connection: close — we stop reading this body, so the connection can't carry another request.
-  res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-  res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
+  const answer = () => {
+    if (res.headersSent) return;
+    // Connection: close — we stop reading this body, so the connection can't carry another request.
+    res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+    res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
+  };
+  let drained = 0;
+  const discard = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained <= DRAINED_BYTES) return;
+    req.off("data", discard);
+    req.pause();
+    answer();
+  };
+  req.on("data", discard);
+  req.once("end", answer);
+  req.resume();
 }
 
 export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPort: number, trustedProxyHops = env().TRUST_PROXY): void {
   const limit = bodyLimitFor(req.url ?? "/");
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) {
-    refuseTooLarge(res, limit);
+    refuseTooLarge(req, res, limit);
     return;
   }
   let refused = false;
@@ -103,7 +122,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
       refused = true;
       req.off("data", onData);
       upstream.destroy();
-      refuseTooLarge(res, limit);
+      refuseTooLarge(req, res, limit);
       return;
     }
     // The console's side already broke off (its error is answered above): the rest is discarded.
