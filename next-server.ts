@@ -4,6 +4,7 @@
 // collections stall the process for 5–15 ms) and its async-context hooks (which run on every
 // promise) stay out of the API's process, where they set the gateway's tail latency
 // (`npm run bench`). Tells its parent the port over IPC, and ends when the parent does.
+import "./scripts/lib/allow-server-only";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
