@@ -68,7 +68,9 @@ async function rechargeInAProcessThatDies(userId: string, balanceAfter: bigint, 
   const { stripeCustomerId } = await db.billingProfile.findUniqueOrThrow({ where: { userId } });
   await fake.stallNextPaymentIntent(stripeCustomerId!, stall);
   const root = path.resolve(__dirname, "../..");
-  const script = `import { maybeAutoRecharge } from "@/lib/billing/auto-recharge"; void maybeAutoRecharge(${JSON.stringify(userId)}, ${balanceAfter}n);`;
+  // A process outside Next.js and Vitest: it needs the server-only shim before lib/ (see the shim).
+  const shim = JSON.stringify(path.join(root, "scripts/lib/allow-server-only.ts"));
+  const script = `import ${shim}; import { maybeAutoRecharge } from "@/lib/billing/auto-recharge"; void maybeAutoRecharge(${JSON.stringify(userId)}, ${balanceAfter}n);`;
   const child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--eval", script], { cwd: root, env: process.env, stdio: "ignore" });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
