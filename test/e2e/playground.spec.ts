@@ -4,7 +4,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { KNOWN_SENTENCE } from "../support/speech-fixtures";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
-import { formatUsd } from "@/lib/credits/money";
+import { formatUsd, formatUsdPrecise } from "@/lib/credits/money";
 import { db } from "@/lib/db";
 import { CHROMIUM_ARGS } from "../support/chromium";
 import { createSignedInUser } from "./helpers/session";
@@ -55,7 +55,7 @@ async function expectBooksBalance(userId: string) {
 }
 
 async function expectHeaderShowsBalance(page: Page, userId: string) {
-  await expect(headerBalance(page)).toHaveText(formatUsd((await getBalance(userId)).available));
+  await expect(headerBalance(page)).toHaveText(formatUsdPrecise((await getBalance(userId)).available));
 }
 
 /** A chat model served by the loopback upstream, streaming one token every `tokenDelayMs`. */
