@@ -333,7 +333,7 @@ async function* streamEvents(
         return;
       }
       if (call.controller.signal.aborted) {
-        await settleCancelled(error instanceof InferenceAbortedError && error.usage ? error.usage : estimatedUsage(call, received));
+        await settleCancelled(error instanceof InferenceAbortedError && error.usage ? error.usage : usageOf(received));
         return;
       }
       settled = true;
@@ -344,7 +344,7 @@ async function* streamEvents(
       return;
     }
 
-    const usage = ending.end.usage ?? estimatedUsage(call, received);
+    const usage = ending.end.usage ?? usageOf(received);
     settled = true;
     let cost: bigint;
     try {
@@ -361,7 +361,7 @@ async function* streamEvents(
     if (!settled) {
       call.controller.abort();
       await upstream.return(undefined as never).catch(() => undefined);
-      await settleCancelled(estimatedUsage(call, received));
+      await settleCancelled(usageOf(received));
     }
   }
 }
