@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import path from "node:path";
 import * as audioTranscriptions from "@/app/v1/audio/transcriptions/route";
 import * as chatCompletions from "@/app/v1/chat/completions/route";
+import * as completions from "@/app/v1/completions/route";
 import * as imageGenerations from "@/app/v1/images/generations/route";
 import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
@@ -37,6 +38,7 @@ interface V1Match {
 
 const exactRoutes = new Map<string, RouteModule>([
   ["/v1/chat/completions", chatCompletions],
+  ["/v1/completions", completions],
   ["/v1/images/generations", imageGenerations],
   ["/v1/audio/transcriptions", audioTranscriptions],
   ["/v1/models", models],

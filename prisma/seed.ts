@@ -6,6 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { z } from "zod";
 import { Prisma, PrismaClient } from "../lib/generated/prisma/client";
 import { usdToNanos } from "../lib/credits/money";
+import { capabilitiesSchema } from "../lib/inference/capabilities";
 import { localConfigSchema, parseImageSize, upstreamConfigSchema } from "../lib/inference/model-config";
 import modelsFile from "./models.json";
 
@@ -14,7 +15,7 @@ const dollars = z.string().regex(/^\d+(\.\d{1,9})?$/, "a decimal dollar amount s
 const modelEntrySchema = z
   .strictObject({
     id: z.string().min(1),
-    kind: z.enum(["CHAT", "IMAGE", "TRANSCRIPTION"]),
+    kind: z.enum(["CHAT", "IMAGE", "TRANSCRIPTION", "EMBEDDING", "SPEECH"]),
     displayName: z.string().min(1),
     description: z.string().min(1),
     ownedBy: z.string().min(1),
@@ -24,7 +25,9 @@ const modelEntrySchema = z
       outputPerMillionTokens: dollars.optional(),
       perImage: z.record(z.string().refine((size) => parseImageSize(size) !== null, "a size like 1024x1024"), dollars).optional(),
       perAudioMinute: dollars.optional(),
+      perMillionCharacters: dollars.optional(),
     }),
+    capabilities: capabilitiesSchema.optional(),
     provider: z.enum(["upstream", "local"]),
     providerConfig: z.unknown(),
     isDemo: z.boolean(),
@@ -32,7 +35,13 @@ const modelEntrySchema = z
   .superRefine((entry, ctx) => {
     const config = (entry.provider === "upstream" ? upstreamConfigSchema : localConfigSchema).safeParse(entry.providerConfig);
     if (!config.success) ctx.addIssue({ code: "custom", path: ["providerConfig"], message: config.error.message });
-    const needs = { CHAT: entry.contextLength !== null && entry.prices.inputPerMillionTokens && entry.prices.outputPerMillionTokens, IMAGE: entry.prices.perImage, TRANSCRIPTION: entry.prices.perAudioMinute };
+    const needs = {
+      CHAT: entry.contextLength !== null && entry.prices.inputPerMillionTokens && entry.prices.outputPerMillionTokens,
+      IMAGE: entry.prices.perImage,
+      TRANSCRIPTION: entry.prices.perAudioMinute,
+      EMBEDDING: entry.contextLength !== null && entry.prices.inputPerMillionTokens,
+      SPEECH: entry.prices.perMillionCharacters,
+    };
     if (!needs[entry.kind]) ctx.addIssue({ code: "custom", path: ["prices"], message: `missing the prices (or context length) a ${entry.kind} model needs` });
   });
 
@@ -59,6 +68,8 @@ function toRow(entry: ModelEntry) {
     outputPrice: nanos(entry.prices.outputPerMillionTokens),
     imagePrices,
     audioMinutePrice: nanos(entry.prices.perAudioMinute),
+    characterPrice: nanos(entry.prices.perMillionCharacters),
+    capabilities: entry.capabilities ?? {},
     provider: entry.provider,
     providerConfig: entry.providerConfig as object,
     isDemo: entry.isDemo,

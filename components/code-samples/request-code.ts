@@ -228,3 +228,80 @@ export function transcriptionCode(baseUrl: string, request: TranscriptionRequest
     },
   ];
 }
+
+export type EmbeddingsRequestBody = { model: string; input: string | string[]; dimensions?: number; encoding_format?: "float" | "base64" };
+
+export function embeddingsCode(baseUrl: string, body: EmbeddingsRequestBody): CodeSample[] {
+  const json = body as unknown as Record<string, Json>;
+  return [
+    {
+      label: "curl",
+      code: [
+        `curl ${baseUrl}/embeddings \\`,
+        `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
+        `  -H "Content-Type: application/json" \\`,
+        `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
+      ].join("\n"),
+    },
+    {
+      label: "Python",
+      code: [
+        pythonClient(baseUrl),
+        "",
+        "result = client.embeddings.create(",
+        pythonKeywordArguments(json),
+        ")",
+        "for item in result.data:",
+        `    print(item.index, len(item.embedding), item.embedding[:4])`,
+      ].join("\n"),
+    },
+    {
+      label: "JavaScript",
+      code: [
+        javascriptClient(baseUrl),
+        "",
+        `const result = await client.embeddings.create(${javascriptLiteral(json, "")});`,
+        "for (const item of result.data) console.log(item.index, item.embedding.length, item.embedding.slice(0, 4));",
+      ].join("\n"),
+    },
+  ];
+}
+
+export type SpeechRequestBody = { model: string; input: string; voice: string; response_format?: string; speed?: number };
+
+export function speechCode(baseUrl: string, body: SpeechRequestBody): CodeSample[] {
+  const json = body as unknown as Record<string, Json>;
+  const file = `speech.${body.response_format ?? "mp3"}`;
+  return [
+    {
+      label: "curl",
+      code: [
+        `curl ${baseUrl}/audio/speech \\`,
+        `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
+        `  -H "Content-Type: application/json" \\`,
+        `  -d ${shellQuote(JSON.stringify(body, null, 2))} \\`,
+        `  --output ${shellQuote(file)}`,
+      ].join("\n"),
+    },
+    {
+      label: "Python",
+      code: [
+        pythonClient(baseUrl),
+        "",
+        "with client.audio.speech.with_streaming_response.create(",
+        pythonKeywordArguments(json),
+        ") as response:",
+        `    response.stream_to_file(${JSON.stringify(file)})`,
+      ].join("\n"),
+    },
+    {
+      label: "JavaScript",
+      code: [
+        javascriptClient(baseUrl, [`import { writeFileSync } from "node:fs";`]),
+        "",
+        `const response = await client.audio.speech.create(${javascriptLiteral(json, "")});`,
+        `writeFileSync(${JSON.stringify(file)}, Buffer.from(await response.arrayBuffer()));`,
+      ].join("\n"),
+    },
+  ];
+}

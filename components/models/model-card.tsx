@@ -7,7 +7,7 @@ import { focusRing } from "@/components/ui/focus-ring";
 import type { CatalogModel } from "@/lib/inference/catalog";
 import { modelCodeSamples } from "./model-code-samples";
 
-const KIND_LABELS: Record<CatalogModel["kind"], string> = { CHAT: "Chat", IMAGE: "Image", TRANSCRIPTION: "Speech to text" };
+const KIND_LABELS: Record<CatalogModel["kind"], string> = { CHAT: "Chat", IMAGE: "Image", TRANSCRIPTION: "Speech to text", EMBEDDING: "Embeddings", SPEECH: "Text to speech" };
 
 /** One model of the catalog: what it is, what it costs, whether it runs here, and how to call it. */
 export function ModelCard({ model, baseUrl }: { model: CatalogModel; baseUrl: string }) {

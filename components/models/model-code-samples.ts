@@ -1,7 +1,7 @@
 // The example request for one model — a hello for chat, a lighthouse for images, speech.wav for
-// transcription — as code samples for its card on the Models page; the dashboard's quickstart is
+// transcription, two sentences to embed, a hello to speak — as code samples for its card on the Models page; the dashboard's quickstart is
 // the chat one.
-import { chatCode, imagesCode, transcriptionCode } from "@/components/code-samples/request-code";
+import { chatCode, embeddingsCode, imagesCode, speechCode, transcriptionCode } from "@/components/code-samples/request-code";
 import type { CodeSample } from "@/components/ui/code-block";
 import type { CatalogModel } from "@/lib/inference/catalog";
 
@@ -20,5 +20,9 @@ export function modelCodeSamples(model: CatalogModel, baseUrl: string): CodeSamp
     }
     case "TRANSCRIPTION":
       return transcriptionCode(baseUrl, { model: model.id, fileName: "speech.wav" });
+    case "EMBEDDING":
+      return embeddingsCode(baseUrl, { model: model.id, input: ["The food was delicious.", "The meal tasted great."] });
+    case "SPEECH":
+      return speechCode(baseUrl, { model: model.id, input: "Hello from EcoLink!", voice: "alloy", response_format: "mp3" });
   }
 }

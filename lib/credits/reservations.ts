@@ -43,6 +43,9 @@ export interface RequestOutcome {
   outputTokens?: number;
   images?: number;
   audioSeconds?: number;
+  inputCharacters?: number;
+  /** The backend reported no usage and the tokens were counted here instead. */
+  usageCounted?: boolean;
   latencyMs?: number;
   ttftMs?: number | null;
   httpStatus?: number;
@@ -149,7 +152,8 @@ async function refuseIfTooManyInFlight(userId: string): Promise<void> {
 const SETTLE: PreparedStatement = {
   name: "settle_request",
   // $1 request id, $2 status, $3 charged, $4 input tokens, $5 output tokens, $6 images,
-  // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference
+  // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference,
+  // $13 input characters, $14 usage counted here
   // The ledger entry is the one applyMovement would write; it is inlined to keep settle one statement.
   // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
   // takes, so a checkpoint can't land between reading it and settling.
@@ -166,6 +170,8 @@ const SETTLE: PreparedStatement = {
         "ttftMs" = $9::integer,
         "httpStatus" = $10::integer,
         "errorCode" = $11::text,
+        "inputCharacters" = $13::integer,
+        "usageCounted" = $14::boolean,
         "settledAt" = now()
       WHERE "id" = $1 AND "status" = 'PENDING'
       RETURNING "userId", "apiKeyId", "modelId", "reserved", "cost"
@@ -224,6 +230,8 @@ async function runSettle(requestId: string, outcome: RequestOutcome, usage: [str
     outcome.httpStatus ?? null,
     outcome.errorCode ?? null,
     `request:${requestId}`,
+    outcome.inputCharacters ?? 0,
+    outcome.usageCounted ?? false,
   ]);
   return settled ? { cost: BigInt(settled.cost), balanceAfter: BigInt(settled.balanceAfter), autoRechargeDue: settled.autoRechargeDue } : null;
 }

@@ -27,7 +27,7 @@ export interface CatalogModel {
   unavailableReason: string | null;
 }
 
-const KIND_ORDER: Record<ModelKind, number> = { CHAT: 0, IMAGE: 1, TRANSCRIPTION: 2 };
+const KIND_ORDER: Record<ModelKind, number> = { CHAT: 0, EMBEDDING: 1, IMAGE: 2, TRANSCRIPTION: 3, SPEECH: 4 };
 
 function pricesOf(model: RegisteredModel, sizes: string[]): CatalogPrice[] {
   const { prices } = model;
@@ -41,6 +41,10 @@ function pricesOf(model: RegisteredModel, sizes: string[]): CatalogPrice[] {
       return sizes.map((size) => ({ label: size, value: `${formatUsd(prices.perImage.get(size) ?? 0n)} per image` }));
     case "TRANSCRIPTION":
       return [{ label: "Audio", value: `${formatUsd(prices.perAudioMinute)} per minute` }];
+    case "EMBEDDING":
+      return [{ label: "Input", value: `${formatUsd(prices.inputPerMillion)} per 1M tokens` }];
+    case "SPEECH":
+      return [{ label: "Text", value: `${formatUsd(prices.perMillionCharacters)} per 1M characters` }];
   }
 }
 

@@ -1,125 +1,218 @@
 // The request body of POST /v1/chat/completions (and the playground's chat), validated once here.
 //
-// Fields follow OpenAI's CreateChatCompletionRequest. Our policy for the ones we do not implement:
-// - hints that cannot change the shape or meaning of the answer are accepted and ignored:
-//   metadata, store, service_tier, user, safety_identifier, prompt_cache_key,
-//   prompt_cache_retention, parallel_tool_calls, stream_options.include_obfuscation;
-//   frequency_penalty and presence_penalty are forwarded to upstream servers (the local demo
-//   model ignores them);
-// - fields whose only accepted value is "off" are accepted with that value: n 1, logprobs false,
-//   tool_choice/function_call "none", response_format {"type":"text"}, modalities ["text"],
-//   logit_bias {} (and every field may be null, which means "unset");
-// - fields that would make the answer something other than what was asked — tools, functions,
-//   structured outputs, logprobs, several choices, audio, predictions, web search, reasoning
-//   controls — are refused with a 400 naming the parameter, rather than silently ignored;
-// - anything else is not an OpenAI field: 400 "Unrecognized request argument supplied".
+// Every field of OpenAI's CreateChatCompletionRequest is accepted and passed to upstream servers
+// unchanged, and so are fields we don't know (vLLM's top_k, min_p, repetition_penalty,
+// chat_template_kwargs…): the request is checked for types and sizes, not narrowed to a subset.
+// What a model cannot do (tools, JSON mode, images, audio, log probabilities, several choices) is
+// refused by its declared capabilities (lib/inference/capabilities.ts), before credit is held.
 import { z } from "zod";
-import type { ChatMessage, ChatParams } from "@/lib/inference/providers/types";
-import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
+import type { CapabilityNeeds } from "@/lib/inference/capabilities";
+import type { ParsedGeneration } from "@/lib/inference/generation-request";
+import type { ChatMessage, ChatRole } from "@/lib/inference/providers/types";
+import { parseRequest } from "@/lib/inference/request-fields";
 
-const textPart = z.strictObject({ type: z.literal("text"), text: z.string() });
+const MAX_TOOLS = 128;
+/** OpenAI's own limit on one request's images. */
+const MAX_IMAGES = 500;
 
-const content = z.union([z.string(), z.array(z.unknown()).min(1)]).transform((value, ctx) => {
-  if (typeof value === "string") return value;
-  const texts: string[] = [];
-  value.forEach((part, index) => {
-    const parsed = textPart.safeParse(part);
-    if (parsed.success) {
-      texts.push(parsed.data.text);
-      return;
-    }
-    const type = (part as { type?: unknown } | null)?.type;
-    ctx.addIssue({
-      code: "custom",
-      path: [index],
-      message: typeof type === "string" && type !== "text" ? `content parts of type "${type}" are not supported; send text` : "expected a text part {\"type\": \"text\", \"text\": \"…\"}",
-    });
-  });
-  return texts.join("\n");
-});
-
-const message = z.strictObject({
-  role: z.enum(["system", "developer", "user", "assistant"], {
-    error: "expected one of \"system\", \"developer\", \"user\", \"assistant\" (tool and function messages need tools, which are not supported)",
+const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
+const imagePart = z.looseObject({
+  type: z.literal("image_url"),
+  image_url: z.looseObject({
+    url: z.string().refine((url) => /^https?:\/\//i.test(url) || /^data:image\/[\w.+-]+;base64,/i.test(url), "expected an http(s) URL or a base64 data URL of an image"),
+    detail: z.enum(["auto", "low", "high"]).optional(),
   }),
-  content,
-  name: z.string().max(256).optional(),
-  // Clients echo an assistant message back as they received it.
-  refusal: z.string().nullish(),
+});
+const audioPart = z.looseObject({
+  type: z.literal("input_audio"),
+  input_audio: z.looseObject({ data: z.string().min(1), format: z.string().min(1) }),
+});
+const filePart = z.looseObject({ type: z.literal("file"), file: z.looseObject({}) });
+const refusalPart = z.looseObject({ type: z.literal("refusal"), refusal: z.string() });
+const contentPart = z.discriminatedUnion("type", [textPart, imagePart, audioPart, filePart, refusalPart], {
+  error: 'expected a content part of type "text", "image_url", "input_audio", "file" or "refusal"',
 });
 
-const emptyObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+const content = z.union([z.string(), z.array(contentPart).min(1)]);
+
+const toolCall = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().default("function"),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }).optional(),
+});
+
+const message = z.discriminatedUnion(
+  "role",
+  [
+    z.looseObject({ role: z.enum(["system", "developer"]), content, name: z.string().max(256).optional() }),
+    z.looseObject({ role: z.literal("user"), content, name: z.string().max(256).optional() }),
+    z.looseObject({
+      role: z.literal("assistant"),
+      content: content.nullish(),
+      name: z.string().max(256).optional(),
+      refusal: z.string().nullish(),
+      tool_calls: z.array(toolCall).nullish(),
+      function_call: z.looseObject({ name: z.string(), arguments: z.string() }).nullish(),
+    }),
+    z.looseObject({ role: z.literal("tool"), content, tool_call_id: z.string().min(1) }),
+    z.looseObject({ role: z.literal("function"), content: z.string().nullable(), name: z.string().min(1) }),
+  ],
+  { error: 'expected a message whose role is "system", "developer", "user", "assistant" or "tool"' },
+);
+
+const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "function names are 1 to 64 letters, digits, underscores or dashes");
+const functionDefinition = z.looseObject({
+  name: functionName,
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullish(),
+});
+const tool = z.union([z.looseObject({ type: z.literal("function"), function: functionDefinition }), z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: functionName }) })], {
+  error: 'expected a tool {"type": "function", "function": {"name": …}}',
+});
+
+const responseFormat = z.discriminatedUnion(
+  "type",
+  [
+    z.looseObject({ type: z.literal("text") }),
+    z.looseObject({ type: z.literal("json_object") }),
+    z.looseObject({
+      type: z.literal("json_schema"),
+      json_schema: z.looseObject({
+        name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "schema names are 1 to 64 letters, digits, underscores or dashes"),
+        description: z.string().optional(),
+        schema: z.record(z.string(), z.unknown()).optional(),
+        strict: z.boolean().nullish(),
+      }),
+    }),
+  ],
+  { error: 'expected {"type": "text"}, {"type": "json_object"} or {"type": "json_schema", "json_schema": {…}}' },
+);
 
 const maxTokens = z.number().int().min(1);
 
-export const chatCompletionRequestSchema = z
-  .strictObject({
-    model: z.string().min(1),
+const chatCompletionRequestSchema = z
+  .looseObject({
+    model: z.string().min(1).max(256),
     messages: z.array(message).min(1),
     temperature: z.number().min(0).max(2).nullish(),
     top_p: z.number().min(0).max(1).nullish(),
     max_tokens: maxTokens.nullish(),
     max_completion_tokens: maxTokens.nullish(),
     stop: z.union([z.string(), z.array(z.string()).max(4)], { error: "expected a string or an array of at most 4 strings" }).nullish(),
-    n: z.number().int().min(1).max(1, { message: "only n = 1 is supported; send separate requests for several completions" }).nullish(),
+    n: z.number().int().min(1).max(128).nullish(),
     seed: z.number().int().nullish(),
     stream: z.boolean().nullish(),
-    stream_options: z.strictObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() }).nullish(),
+    stream_options: z.looseObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() }).nullish(),
     frequency_penalty: z.number().min(-2).max(2).nullish(),
     presence_penalty: z.number().min(-2).max(2).nullish(),
-    user: z.string().nullish(),
-    metadata: z.record(z.string(), z.string()).nullish(),
+    logit_bias: z.record(z.string().regex(/^\d+$/, "expected token ids as keys"), z.number().min(-100).max(100)).nullish(),
+    logprobs: z.boolean().nullish(),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
+    user: z.string().max(512).nullish(),
+    metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
     store: z.boolean().nullish(),
-    service_tier: z.string().nullish(),
-    safety_identifier: z.string().nullish(),
-    prompt_cache_key: z.string().nullish(),
-    prompt_cache_retention: z.string().nullish(),
+    tools: z.array(tool).max(MAX_TOOLS).nullish(),
+    tool_choice: z.union([z.enum(["none", "auto", "required"]), z.looseObject({ type: z.string() })]).nullish(),
     parallel_tool_calls: z.boolean().nullish(),
-    logprobs: onlyOff((v) => v === false, "log probabilities are not supported"),
-    top_logprobs: onlyOff(noValueAccepted, "log probabilities are not supported"),
-    logit_bias: onlyOff(emptyObject, "logit_bias is not supported"),
-    tools: onlyOff((v) => Array.isArray(v) && v.length === 0, "tool calling is not supported"),
-    tool_choice: onlyOff((v) => v === "none", "tool calling is not supported"),
-    functions: onlyOff((v) => Array.isArray(v) && v.length === 0, "function calling is not supported"),
-    function_call: onlyOff((v) => v === "none", "function calling is not supported"),
-    response_format: onlyOff((v) => emptyObject(v) || (v as { type?: unknown }).type === "text", "only {\"type\": \"text\"} is supported; JSON mode and structured outputs are not"),
-    modalities: onlyOff((v) => Array.isArray(v) && v.every((m) => m === "text"), "only the \"text\" modality is supported"),
-    audio: onlyOff(noValueAccepted, "audio output is not supported"),
-    prediction: onlyOff(noValueAccepted, "predicted outputs are not supported"),
-    web_search_options: onlyOff(noValueAccepted, "web search is not supported"),
-    reasoning_effort: onlyOff(noValueAccepted, "reasoning controls are not supported by these models"),
-    verbosity: onlyOff(noValueAccepted, "verbosity is not supported by these models"),
+    functions: z.array(functionDefinition).max(MAX_TOOLS).nullish(),
+    function_call: z.union([z.enum(["none", "auto"]), z.looseObject({ name: z.string() })]).nullish(),
+    response_format: responseFormat.nullish(),
   })
   .refine((body) => body.stream === true || body.stream_options == null, {
     path: ["stream_options"],
     message: "stream_options is only allowed when stream is true",
+  })
+  .refine((body) => body.logprobs === true || body.top_logprobs == null, {
+    path: ["top_logprobs"],
+    message: "top_logprobs needs logprobs set to true",
   });
 
-export interface ChatCompletionRequest {
-  model: string;
-  params: ChatParams;
-  stream: boolean;
-  includeUsage: boolean;
+type ChatBody = z.output<typeof chatCompletionRequestSchema>;
+type Message = ChatBody["messages"][number];
+
+const utf8 = new TextEncoder();
+
+/** What the request asks of its model beyond text, naming the first parameter that asks it. */
+function needsOf(body: ChatBody): CapabilityNeeds {
+  let vision: string | null = null;
+  let audioIn: string | null = null;
+  let toolHistory: string | null = null;
+  body.messages.forEach((message, index) => {
+    if (message.role === "tool" || message.role === "function") toolHistory ??= `messages[${index}]`;
+    if (message.role === "assistant" && (message.tool_calls?.length || message.function_call)) toolHistory ??= `messages[${index}].tool_calls`;
+    if (Array.isArray(message.content)) {
+      message.content.forEach((part, partIndex) => {
+        if (part.type === "image_url") vision ??= `messages[${index}].content[${partIndex}]`;
+        if (part.type === "input_audio" || part.type === "file") audioIn ??= `messages[${index}].content[${partIndex}]`;
+      });
+    }
+  });
+  const tools = body.tools?.length ? "tools" : body.functions?.length ? "functions" : body.tool_choice != null && body.tool_choice !== "none" ? "tool_choice" : toolHistory;
+  const json = body.response_format && body.response_format.type !== "text" ? "response_format" : null;
+  return { tools, json, vision, audioIn, logprobs: body.logprobs === true ? "logprobs" : null, n: body.n ?? 1 };
 }
 
-/** Throws a 400 DomainError naming the parameter for anything OpenAI would not accept from us. */
-export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest {
-  const request = parseRequest(chatCompletionRequestSchema, body);
-  const messages: ChatMessage[] = request.messages.map(({ role, content, name }) => (name ? { role, content, name } : { role, content }));
-  const stop = request.stop == null ? undefined : (Array.isArray(request.stop) ? request.stop : [request.stop]).filter((s) => s.length > 0);
+function textOf(content: Message["content"]): string {
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content.map((part) => (part.type === "text" ? part.text : part.type === "refusal" ? part.refusal : "")).join("\n");
+}
+
+/** The UTF-8 size of everything in the request a tokenizer reads, media aside, and the media. */
+function promptSize(body: ChatBody): { promptBytes: number; images: number; audioBytes: number } {
+  let bytes = 0;
+  let images = 0;
+  let audioBytes = 0;
+  for (const message of body.messages) {
+    if (Array.isArray(message.content)) {
+      for (const part of message.content) {
+        if (part.type === "image_url") images += 1;
+        else if (part.type === "input_audio") audioBytes += Math.ceil((part.input_audio.data.length * 3) / 4);
+        else if (part.type === "file") bytes += utf8.encode(JSON.stringify(part.file)).length;
+        else bytes += utf8.encode(part.type === "text" ? part.text : part.refusal).length;
+      }
+    } else if (typeof message.content === "string") bytes += utf8.encode(message.content).length;
+    if (message.role === "assistant" && message.tool_calls) bytes += utf8.encode(JSON.stringify(message.tool_calls)).length;
+    if ("name" in message && typeof message.name === "string") bytes += utf8.encode(message.name).length;
+  }
+  for (const extra of [body.tools, body.functions, body.response_format, body.tool_choice]) {
+    if (extra != null) bytes += utf8.encode(JSON.stringify(extra)).length;
+  }
+  if (images > MAX_IMAGES) images = MAX_IMAGES;
+  return { promptBytes: bytes, images, audioBytes };
+}
+
+/** Throws a 400 DomainError naming the parameter for a request that is malformed. */
+export function parseChatCompletionRequest(input: unknown): ParsedGeneration {
+  const body = parseRequest(chatCompletionRequestSchema, input);
+  const stop = body.stop == null ? undefined : (Array.isArray(body.stop) ? body.stop : [body.stop]).filter((s) => s.length > 0);
+  const messages: ChatMessage[] = body.messages.flatMap((message): ChatMessage[] => {
+    if (message.role === "tool" || message.role === "function") return [];
+    const name = "name" in message && typeof message.name === "string" ? message.name : undefined;
+    return [{ role: message.role as ChatRole, content: textOf(message.content), ...(name ? { name } : {}) }];
+  });
+  const maxTokensParam = body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
   return {
-    model: request.model,
-    stream: request.stream === true,
-    includeUsage: request.stream_options?.include_usage === true,
-    params: {
-      messages,
-      maxTokens: request.max_completion_tokens ?? request.max_tokens ?? null,
-      temperature: request.temperature ?? undefined,
-      topP: request.top_p ?? undefined,
-      seed: request.seed ?? undefined,
-      stop: stop?.length ? stop : undefined,
-      frequencyPenalty: request.frequency_penalty ?? undefined,
-      presencePenalty: request.presence_penalty ?? undefined,
+    model: body.model,
+    includeUsage: body.stream_options?.include_usage === true,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
+    maxTokensParam,
+    choices: body.n ?? 1,
+    needs: needsOf(body),
+    ...promptSize(body),
+    request: {
+      kind: "chat",
+      body: body as Record<string, unknown>,
+      stream: body.stream === true,
+      params: {
+        messages,
+        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? null,
+        temperature: body.temperature ?? undefined,
+        topP: body.top_p ?? undefined,
+        seed: body.seed ?? undefined,
+        stop: stop?.length ? stop : undefined,
+      },
     },
   };
 }

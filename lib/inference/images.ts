@@ -8,7 +8,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { parseImageSize } from "@/lib/inference/model-config";
-import { elapsedMs, openRequest, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { meteredCall, type InferenceOptions, type InferencePrincipal, type MeteredAnswer } from "@/lib/inference/metering";
 import { imageCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
@@ -79,7 +79,7 @@ async function storeImages(userId: string, images: Uint8Array[]): Promise<string
   return rows.map((row) => row.id);
 }
 
-export async function createImages(principal: InferencePrincipal, body: unknown, options: CreateImagesOptions = {}): Promise<{ requestId: string; response: ImagesResponse }> {
+export async function createImages(principal: InferencePrincipal, body: unknown, options: CreateImagesOptions = {}): Promise<MeteredAnswer<ImagesResponse>> {
   const startedAt = performance.now();
   const request = parseRequest(imageRequestSchema, body);
   const model = await requireModel(request.model, "IMAGE");
@@ -89,31 +89,21 @@ export async function createImages(principal: InferencePrincipal, body: unknown,
   const format = request.response_format ?? "url";
   if (format === "url" && !options.publicOrigin) throw new Error("createImages needs publicOrigin to answer with URLs");
 
-  const { requestId, controller } = await openRequest(principal, model.id, IMAGES_ENDPOINT, imageCost(model.prices, size, n), options);
-
-  let data: ImagesResponse["data"];
-  try {
-    const images = await providerFor(model).generateImages(model, { prompt: request.prompt, size, ...dimensions, n }, controller.signal);
+  const hold = imageCost(model.prices, size, n);
+  return meteredCall({ principal, modelId: model.id, endpoint: IMAGES_ENDPOINT, hold, options, startedAt }, async ({ signal }) => {
+    const images = await providerFor(model).generateImages(model, { prompt: request.prompt, size, ...dimensions, n }, signal);
+    let data: ImagesResponse["data"];
     if (format === "b64_json") {
       data = images.map((png) => ({ b64_json: Buffer.from(png).toString("base64") }));
     } else {
       const ids = await storeImages(principal.userId, images);
       data = ids.map((id) => ({ url: `${options.publicOrigin}/api/images/${id}` }));
     }
-  } catch (error) {
-    await settleUndelivered(principal.userId, requestId, error, controller.signal, startedAt);
-    throw error;
-  }
-  const latencyMs = elapsedMs(startedAt);
-  await settle(principal.userId, requestId, {
-    status: "SUCCEEDED",
-    cost: imageCost(model.prices, size, data.length),
-    images: data.length,
-    latencyMs,
-    ttftMs: latencyMs,
-    httpStatus: 200,
+    return {
+      usage: { cost: imageCost(model.prices, size, data.length), images: data.length },
+      answer: () => ({ created: Math.floor(Date.now() / 1000), data, output_format: "png" as const }),
+    };
   });
-  return { requestId, response: { created: Math.floor(Date.now() / 1000), data, output_format: "png" } };
 }
 
 /** The PNG behind an image link, while it has not expired. */

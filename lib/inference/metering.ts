@@ -140,33 +140,104 @@ function afterSettlement(userId: string, requestId: string, settlement: Settleme
   }
 }
 
+/** What a request used and is charged for (cost in nano-dollars, capped at the hold when settled). */
+export interface BilledUsage {
+  cost: bigint;
+  inputTokens?: number;
+  outputTokens?: number;
+  images?: number;
+  audioSeconds?: number;
+  inputCharacters?: number;
+  /** The backend reported no usage; the tokens were counted here. */
+  usageCounted?: boolean;
+}
+
+/** The log fields of a request that delivered its answer. `ttftMs` null: the answer came in one piece. */
+export function succeededOutcome(usage: BilledUsage, startedAt: number, ttftMs: number | null = null): RequestOutcome {
+  const latencyMs = elapsedMs(startedAt);
+  return { status: "SUCCEEDED", ...usage, latencyMs, ttftMs: ttftMs ?? latencyMs, httpStatus: 200 };
+}
+
 /** The log fields of a request that failed: it costs nothing. */
-export function failedOutcome(error: unknown, latencyMs: number): RequestOutcome {
+export function failedOutcome(error: unknown, startedAt: number): RequestOutcome {
   const known = isDomainError(error);
   return {
     status: "FAILED",
     cost: 0n,
-    latencyMs,
+    latencyMs: elapsedMs(startedAt),
     httpStatus: known ? toOpenAIError(error).status : 500,
     errorCode: known ? error.code : "internal_error",
   };
 }
 
-/** The log fields of a request ended early, by its caller hanging up or by this server shutting down. */
-export function cancelledOutcome(signal: AbortSignal): Pick<RequestOutcome, "status" | "httpStatus" | "errorCode"> {
-  return endedByShutdown(signal)
-    ? { status: "CANCELLED", httpStatus: 503, errorCode: "shutdown" }
-    : { status: "CANCELLED", httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed" };
+/**
+ * The log fields of a request ended early, by its caller hanging up or by this server shutting
+ * down: it pays for what it used (`usage`; nothing when it delivered nothing).
+ */
+export function cancelledOutcome(signal: AbortSignal, usage: BilledUsage, startedAt: number, ttftMs: number | null = null): RequestOutcome {
+  const how = endedByShutdown(signal)
+    ? ({ status: "CANCELLED", httpStatus: 503, errorCode: "shutdown" } as const)
+    : ({ status: "CANCELLED", httpStatus: CLIENT_CLOSED_REQUEST, errorCode: "client_closed" } as const);
+  return { ...how, ...usage, latencyMs: elapsedMs(startedAt), ttftMs };
 }
 
 /**
- * Settles a request that produced nothing for its caller: FAILED when the provider failed, or
- * CANCELLED when the caller hung up first or the server ended it (`signal` aborted). Either way it
- * costs nothing.
+ * The outcome of a request that produced nothing for its caller: FAILED when the provider failed,
+ * or CANCELLED when the caller hung up first or the server ended it (`signal` aborted). Either way
+ * it costs nothing.
  */
-export async function settleUndelivered(userId: string, requestId: string, error: unknown, signal: AbortSignal, startedAt: number): Promise<void> {
-  const latencyMs = elapsedMs(startedAt);
-  await settle(userId, requestId, signal.aborted ? { ...cancelledOutcome(signal), cost: 0n, latencyMs } : failedOutcome(error, latencyMs));
+export function undeliveredOutcome(error: unknown, signal: AbortSignal, startedAt: number): RequestOutcome {
+  return signal.aborted ? cancelledOutcome(signal, { cost: 0n }, startedAt) : failedOutcome(error, startedAt);
+}
+
+/** A metered request in progress, as the work it runs sees it. */
+export interface OpenCall {
+  requestId: string;
+  /** Aborts when the caller hangs up or the server ends the request: stop the provider call. */
+  signal: AbortSignal;
+  startedAt: number;
+}
+
+export interface MeteredRequest {
+  principal: InferencePrincipal;
+  modelId: string;
+  endpoint: string;
+  /** The most the request can cost, held before `run` starts. */
+  hold: bigint;
+  options: InferenceOptions;
+  /** When the request started (performance.now()), for its latency; now by default. */
+  startedAt?: number;
+}
+
+/** What a metered call answers: the request's id, what it was charged, and its answer. */
+export interface MeteredAnswer<Body> {
+  requestId: string;
+  cost: bigint;
+  body: Body;
+}
+
+/**
+ * The one sequence every answer-in-one-piece endpoint follows: hold the most the request can cost,
+ * run it, settle it — at no cost when `run` throws, for `usage` when it succeeds — and only then
+ * build the answer, which may quote the charge. Streams settle as they end (chat.ts).
+ */
+export async function meteredCall<Body>(
+  request: MeteredRequest,
+  run: (call: OpenCall) => Promise<{ usage: BilledUsage; answer: (charged: bigint) => Body }>,
+): Promise<MeteredAnswer<Body>> {
+  const startedAt = request.startedAt ?? performance.now();
+  const { principal } = request;
+  const { requestId, controller } = await openRequest(principal, request.modelId, request.endpoint, request.hold, request.options);
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run({ requestId, signal: controller.signal, startedAt });
+  } catch (error) {
+    await settle(principal.userId, requestId, undeliveredOutcome(error, controller.signal, startedAt));
+    throw error;
+  }
+  const settlement = await settle(principal.userId, requestId, succeededOutcome(result.usage, startedAt));
+  const cost = settlement?.cost ?? 0n;
+  return { requestId, cost, body: result.answer(cost) };
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */

@@ -1,4 +1,7 @@
 // The models of GET /v1/models, in OpenAI's Model shape: only those this deployment can serve.
+// GET /v1/models/{id} adds what EcoLink knows of the model (extensions, beside OpenAI's fields):
+// its kind, context length and, for chat models, its capabilities.
+import { capabilitiesBody } from "@/lib/inference/capabilities";
 import { listAvailableModels, requireAvailableModel, type RegisteredModel } from "@/lib/inference/registry";
 
 export interface OpenAIModel {
@@ -16,6 +19,12 @@ export async function listModelsResponse(): Promise<{ object: "list"; data: Open
   return { object: "list", data: (await listAvailableModels()).map(toOpenAIModel) };
 }
 
-export async function retrieveModelResponse(id: string): Promise<OpenAIModel> {
-  return toOpenAIModel(await requireAvailableModel(id));
+export async function retrieveModelResponse(id: string) {
+  const model = await requireAvailableModel(id);
+  return {
+    ...toOpenAIModel(model),
+    kind: model.kind.toLowerCase(),
+    context_length: model.contextLength,
+    ...(model.kind === "CHAT" && { capabilities: capabilitiesBody(model.capabilities) }),
+  };
 }

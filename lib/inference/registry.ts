@@ -9,6 +9,7 @@ import { db } from "@/lib/db";
 import { env, namedSecret } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { ModelKind } from "@/lib/generated/prisma/enums";
+import { capabilitiesSchema, NO_CAPABILITIES, type ModelCapabilities } from "@/lib/inference/capabilities";
 import { localConfigSchema, parseImageSize, upstreamConfigSchema, type LocalConfig } from "@/lib/inference/model-config";
 import { localEngineAvailability } from "@/lib/inference/providers/local";
 
@@ -23,6 +24,8 @@ export interface ModelPrices {
   perImage: ReadonlyMap<string, bigint>;
   /** Nano-dollars per minute of audio. */
   perAudioMinute: bigint;
+  /** Nano-dollars per 1M input characters (speech synthesis). */
+  perMillionCharacters: bigint;
 }
 
 export interface ResolvedUpstream {
@@ -41,6 +44,7 @@ export interface RegisteredModel {
   ownedBy: string;
   contextLength: number | null;
   prices: ModelPrices;
+  capabilities: ModelCapabilities;
   provider: "upstream" | "local";
   /** Set for an available upstream model. */
   upstream: ResolvedUpstream | null;
@@ -61,6 +65,7 @@ function resolve(row: ModelRow): RegisteredModel {
   if (images.success) {
     for (const [size, price] of Object.entries(images.data)) if (parseImageSize(size)) perImage.set(size, price);
   }
+  const capabilities = capabilitiesSchema.safeParse(row.capabilities ?? {});
   const base = {
     id: row.id,
     kind: row.kind,
@@ -68,7 +73,14 @@ function resolve(row: ModelRow): RegisteredModel {
     description: row.description,
     ownedBy: row.ownedBy,
     contextLength: row.contextLength,
-    prices: { inputPerMillion: row.inputPrice, outputPerMillion: row.outputPrice, perImage, perAudioMinute: row.audioMinutePrice },
+    prices: {
+      inputPerMillion: row.inputPrice,
+      outputPerMillion: row.outputPrice,
+      perImage,
+      perAudioMinute: row.audioMinutePrice,
+      perMillionCharacters: row.characterPrice,
+    },
+    capabilities: capabilities.success ? capabilities.data : NO_CAPABILITIES,
     isDemo: row.isDemo,
     createdAt: row.createdAt,
   };
@@ -80,6 +92,7 @@ function resolve(row: ModelRow): RegisteredModel {
     availability: { available: false, reason },
   });
   if (!images.success) return misconfigured("Its image prices are malformed.");
+  if (!capabilities.success) return misconfigured("Its capabilities are malformed.");
 
   if (row.provider === "local") {
     const config = localConfigSchema.safeParse(row.providerConfig);
@@ -151,6 +164,8 @@ const ENDPOINT_OF_KIND: Record<ModelKind, string> = {
   CHAT: "/v1/chat/completions",
   IMAGE: "/v1/images/generations",
   TRANSCRIPTION: "/v1/audio/transcriptions",
+  EMBEDDING: "/v1/embeddings",
+  SPEECH: "/v1/audio/speech",
 };
 
 /** A model this deployment serves right now, or a 404 that says why not. */

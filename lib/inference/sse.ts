@@ -1,13 +1,13 @@
-// A chat stream as OpenAI's server-sent events: one `data: {json}` event per chunk, then
+// A generation stream (chat or completion) as OpenAI's server-sent events: one `data: {json}` event per chunk, then
 // `data: [DONE]` — unless the stream ended with an error event, after which OpenAI sends nothing.
 // When the client goes away the body is cancelled, which stops the iteration and so cancels the
 // request (see lib/inference/chat.ts).
-import { isStreamError, type ChatCompletionStream } from "@/lib/inference/chat";
+import { isStreamError, type GenerationStream } from "@/lib/inference/generation";
 
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
-export function chatEventStreamResponse(events: ChatCompletionStream, headers: Record<string, string> = {}): Response {
+export function eventStreamResponse(events: GenerationStream, headers: Record<string, string> = {}): Response {
   let failed = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 import { nanosToUsdNumber } from "@/lib/credits/money";
-import { elapsedMs, openRequest, settle, settleUndelivered, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { meteredCall, type InferenceOptions, type InferencePrincipal, type MeteredAnswer } from "@/lib/inference/metering";
 import { audioCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { declaredAudioSeconds, measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
@@ -201,39 +201,25 @@ export async function createTranscription(
   principal: InferencePrincipal,
   form: FormData,
   options: InferenceOptions = {},
-): Promise<{ requestId: string; response: TranscriptionResponse }> {
+): Promise<MeteredAnswer<TranscriptionResponse>> {
   const startedAt = performance.now();
   const fields = parseRequest(fieldsSchema, fieldsOf(form));
   const { audio, filename } = await audioOf(form);
   const model = await requireModel(fields.model, "TRANSCRIPTION");
   const bound = await audioSecondsBound(audio, filename);
 
-  const { requestId, controller } = await openRequest(principal, model.id, TRANSCRIPTIONS_ENDPOINT, audioCost(model.prices, bound), options);
-
-  let seconds: number;
-  let transcript: Transcript;
-  try {
+  const wantWords = fields["timestamp_granularities[]"]?.includes("word") ?? false;
+  const hold = audioCost(model.prices, bound);
+  return meteredCall({ principal, modelId: model.id, endpoint: TRANSCRIPTIONS_ENDPOINT, hold, options, startedAt }, async ({ signal }) => {
     // The local engine decodes the audio anyway and reports its exact length; audio for an
     // upstream is measured here.
-    const measured = model.provider === "local" ? null : await measure(audio, filename, bound, controller.signal);
+    const measured = model.provider === "local" ? null : await measure(audio, filename, bound, signal);
     const params = { audio, filename, language: fields.language, prompt: fields.prompt, maxSeconds: bound };
-    transcript = await providerFor(model).transcribe(model, params, controller.signal);
-    seconds = billableSeconds(measured ?? transcript.durationSeconds, bound);
-  } catch (error) {
-    await settleUndelivered(principal.userId, requestId, error, controller.signal, startedAt);
-    throw error;
-  }
-  const latencyMs = elapsedMs(startedAt);
-  const cost = audioCost(model.prices, seconds);
-  const settlement = await settle(principal.userId, requestId, {
-    status: "SUCCEEDED",
-    cost,
-    audioSeconds: seconds,
-    latencyMs,
-    ttftMs: latencyMs,
-    httpStatus: 200,
+    const transcript = await providerFor(model).transcribe(model, params, signal);
+    const seconds = billableSeconds(measured ?? transcript.durationSeconds, bound);
+    return {
+      usage: { cost: audioCost(model.prices, seconds), audioSeconds: seconds },
+      answer: (charged) => respond(fields.response_format, transcript, { type: "duration", seconds, cost: nanosToUsdNumber(charged) }, wantWords),
+    };
   });
-  const usage: DurationUsage = { type: "duration", seconds, cost: nanosToUsdNumber(settlement?.cost ?? 0n) };
-  const wantWords = fields["timestamp_granularities[]"]?.includes("word") ?? false;
-  return { requestId, response: respond(fields.response_format, transcript, usage, wantWords) };
 }

@@ -53,7 +53,8 @@ function whereFor(userId: string, filters: RequestLogFilters): Prisma.RequestLog
 export interface RequestLogRow {
   id: string;
   createdAt: Date;
-  modelId: string;
+  /** Null for a request refused before it named a model. */
+  modelId: string | null;
   endpoint: string;
   source: RequestSource;
   /** "Production (eco_…abcd)", or null for the playground / a deleted key. */
@@ -112,11 +113,11 @@ export async function listRequestLog(userId: string, filters: RequestLogFilters,
 /** What the filter controls offer: the models this user has called and all their keys. */
 export async function getRequestLogFilterOptions(userId: string): Promise<{ models: string[]; keys: Array<{ id: string; label: string }> }> {
   const [models, keys] = await Promise.all([
-    db.requestLog.findMany({ where: { userId }, distinct: ["modelId"], select: { modelId: true }, orderBy: { modelId: "asc" } }),
+    db.requestLog.findMany({ where: { userId, modelId: { not: null } }, distinct: ["modelId"], select: { modelId: true }, orderBy: { modelId: "asc" } }),
     db.apiKey.findMany({ where: { userId }, orderBy: { createdAt: "asc" }, select: { id: true, name: true, prefix: true, lastFour: true, revokedAt: true } }),
   ]);
   return {
-    models: models.map((m) => m.modelId),
+    models: models.flatMap((m) => (m.modelId ? [m.modelId] : [])),
     keys: keys.map((k) => ({ id: k.id, label: `${k.name} (${displayApiKey(k.prefix, k.lastFour)})${k.revokedAt ? " — revoked" : ""}` })),
   };
 }

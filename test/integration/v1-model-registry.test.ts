@@ -2,7 +2,7 @@
 // MODEL_UPSTREAMS names its inference server, with the upstream's key from the variable its row
 // names; and the gateway core serves the playground (no API key) exactly like the API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChatCompletion, type ChatCompletionChunk } from "@/lib/inference/chat";
+import { createChatCompletion, type GenerationChunkBody } from "@/lib/inference/generation";
 import { listAvailableModels, listModels } from "@/lib/inference/registry";
 import { db } from "@/lib/db";
 import { startUpstreamServer, upstreamText, type UpstreamServer } from "../support/upstream-server";
@@ -40,9 +40,9 @@ describe("the model registry", () => {
     const result = await createChatCompletion({ userId: user.id, apiKeyId: null, source: "PLAYGROUND" }, { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 4, stream: true, stream_options: { include_usage: true } });
 
     expect(result.stream).toBe(true);
-    const chunks: ChatCompletionChunk[] = [];
-    if (result.stream) for await (const event of result.events) chunks.push(event as ChatCompletionChunk);
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe(upstreamText(4));
+    const chunks: GenerationChunkBody[] = [];
+    if (result.stream) for await (const event of result.events) chunks.push(event as GenerationChunkBody);
+    expect(chunks.map((c) => (c.choices[0]?.delta as { content?: string } | undefined)?.content ?? "").join("")).toBe(upstreamText(4));
     const sent = upstream.requests.at(-1)!;
     expect(sent.model).toBe(LLAMA);
     expect(sent.headers.authorization).toBe("Bearer sk-upstream-secret");
@@ -60,7 +60,7 @@ describe("the model registry", () => {
     if (!result.stream) throw new Error("expected a stream");
     let contentChunks = 0;
     for await (const event of result.events) {
-      if ((event as ChatCompletionChunk).choices[0]?.delta.content) contentChunks += 1;
+      if (((event as GenerationChunkBody).choices[0]?.delta as { content?: string } | undefined)?.content) contentChunks += 1;
       if (contentChunks === 3) break;
     }
 

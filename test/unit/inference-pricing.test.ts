@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { getTinyChatTokenizer } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
 import { encodeChatPrompt } from "@/lib/inference/providers/local/tiny-chat/chat-template";
-import { audioCost, chatCost, estimatePromptTokens, imageCost } from "@/lib/inference/pricing";
+import { audioCost, characterCost, chatCost, imageCost } from "@/lib/inference/pricing";
+import { parseChatCompletionRequest } from "@/lib/inference/chat-request";
+import { upstreamProvider } from "@/lib/inference/providers/upstream";
 import type { ModelPrices } from "@/lib/inference/registry";
 
 const prices: ModelPrices = {
@@ -12,6 +14,7 @@ const prices: ModelPrices = {
     ["1024x1024", 3_000_000n],
   ]),
   perAudioMinute: 6_000_000n,
+  perMillionCharacters: 15_000_000_000n,
 };
 
 describe("request pricing", () => {
@@ -35,7 +38,13 @@ describe("request pricing", () => {
     expect(audioCost(prices, 0)).toBe(0n);
   });
 
-  it("never estimates fewer prompt tokens than a real byte-level BPE tokenizer counts when reserving", () => {
+  it("prices speech per million input characters, rounding up", () => {
+    expect(characterCost(prices, 1_000_000)).toBe(15_000_000_000n);
+    expect(characterCost(prices, 1)).toBe(15_000n);
+    expect(characterCost({ ...prices, perMillionCharacters: 1n }, 1)).toBe(1n);
+  });
+
+  it("never holds fewer prompt tokens for an upstream than a real byte-level BPE tokenizer counts than a real byte-level BPE tokenizer counts when reserving", () => {
     const tokenizer = getTinyChatTokenizer();
     const prompts = [
       [{ role: "user" as const, content: "Hello!" }],
@@ -48,8 +57,9 @@ describe("request pricing", () => {
     ];
     for (const messages of prompts) {
       const exact = encodeChatPrompt(messages, tokenizer).length;
-      expect(estimatePromptTokens(messages, "upper-bound")).toBeGreaterThanOrEqual(exact);
-      expect(estimatePromptTokens(messages, "typical")).toBeLessThanOrEqual(estimatePromptTokens(messages, "upper-bound"));
+      const parsed = parseChatCompletionRequest({ model: "m", messages });
+      const bound = upstreamProvider.promptTokenBound(null as never, parsed.request, parsed.promptBytes);
+      expect(bound).toBeGreaterThanOrEqual(exact);
     }
   });
 });

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@/lib/errors";
 import type { RegisteredModel } from "@/lib/inference/registry";
 import { upstreamProvider } from "@/lib/inference/providers/upstream";
-import { InferenceAbortedError } from "@/lib/inference/providers/types";
+import { type GenerationChunk, type GenerationRequest, InferenceAbortedError } from "@/lib/inference/providers/types";
+import { capabilitiesSchema } from "@/lib/inference/capabilities";
 
 let server: Server | undefined;
 
@@ -28,7 +29,8 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<Regis
     description: "",
     ownedBy: "acme",
     contextLength: 1000,
-    prices: { inputPerMillion: 0n, outputPerMillion: 0n, perImage: new Map(), perAudioMinute: 0n },
+    prices: { inputPerMillion: 0n, outputPerMillion: 0n, perImage: new Map(), perAudioMinute: 0n, perMillionCharacters: 0n },
+    capabilities: capabilitiesSchema.parse({ tools: true }),
     provider: "upstream",
     upstream: { baseUrl: `http://127.0.0.1:${port}/v1`, upstreamModel: "acme-7b", apiKey: "sk-upstream" },
     local: null,
@@ -38,16 +40,22 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<Regis
   };
 }
 
-const params = { messages: [{ role: "user" as const, content: "Hi" }], maxTokens: 5 };
+const body = { model: "acme/model", messages: [{ role: "user", content: "Hi" }], max_tokens: 5, top_k: 3 };
 
-async function collect(stream: AsyncGenerator<string, unknown>): Promise<{ deltas: string[]; end: unknown }> {
-  const deltas: string[] = [];
+function generation(stream: boolean): GenerationRequest {
+  return { kind: "chat", body: { ...body, stream }, stream, params: { messages: [{ role: "user", content: "Hi" }], maxTokens: 5 } };
+}
+
+async function collect(stream: AsyncGenerator<GenerationChunk, unknown>): Promise<{ chunks: GenerationChunk[]; end: unknown }> {
+  const chunks: GenerationChunk[] = [];
   for (;;) {
     const step = await stream.next();
-    if (step.done) return { deltas, end: step.value };
-    deltas.push(step.value);
+    if (step.done) return { chunks, end: step.value };
+    chunks.push(step.value);
   }
 }
+
+const contentOf = (chunks: GenerationChunk[]) => chunks.map((chunk) => (chunk.choices[0]?.delta as { content?: string }).content ?? "").join("");
 
 describe("the upstream provider", () => {
   it("reads a stream framed with CRLF, split mid-event, with comments and empty deltas, and keeps its usage", async () => {
@@ -73,12 +81,15 @@ describe("the upstream provider", () => {
       res.end();
     });
 
-    const { deltas, end } = await collect(upstreamProvider.streamChat(model, params, new AbortController().signal));
+    const { chunks, end } = await collect(upstreamProvider.streamGeneration(model, generation(true), new AbortController().signal));
 
-    expect(deltas.join("")).toBe("Hello ✓");
-    expect(end).toEqual({ finishReason: "length", usage: { promptTokens: 9, completionTokens: 2 } });
+    expect(contentOf(chunks)).toBe("Hello ✓");
+    // A token per chunk that carries output; the role and finish chunks carry none.
+    expect(chunks.map((chunk) => chunk.tokens)).toEqual([0, 1, 1, 0]);
+    expect(chunks.at(-1)!.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "length" });
+    expect(end).toEqual({ usage: { promptTokens: 9, completionTokens: 2 } });
     expect(received!.headers.authorization).toBe("Bearer sk-upstream");
-    expect(received!.body).toEqual({ model: "acme-7b", messages: [{ role: "user", content: "Hi" }], max_tokens: 5, stream: true, stream_options: { include_usage: true } });
+    expect(received!.body).toEqual({ ...body, model: "acme-7b", stream: true, stream_options: { include_usage: true } });
   });
 
   it("keeps the last event of a stream that ends without its blank line (no [DONE])", async () => {
@@ -87,10 +98,11 @@ describe("the upstream provider", () => {
       res.end('data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}');
     });
 
-    const { deltas, end } = await collect(upstreamProvider.streamChat(model, params, new AbortController().signal));
+    const { chunks, end } = await collect(upstreamProvider.streamGeneration(model, generation(true), new AbortController().signal));
 
-    expect(deltas).toEqual(["Hi"]);
-    expect(end).toEqual({ finishReason: "stop", usage: { promptTokens: 4, completionTokens: 1 } });
+    expect(contentOf(chunks)).toBe("Hi");
+    expect(chunks[0]!.choices[0]!.finish_reason).toBe("stop");
+    expect(end).toEqual({ usage: { promptTokens: 4, completionTokens: 1 } });
   });
 
   it("passes the server's explanation of a 400 on, and reports a 5xx or garbage as an upstream error", async () => {
@@ -104,7 +116,7 @@ describe("the upstream provider", () => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "This model's maximum context length is 1000 tokens." } }));
     });
-    const attempt = () => upstreamProvider.completeChat(model, params, new AbortController().signal);
+    const attempt = () => upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
 
     await expect(attempt()).rejects.toMatchObject({ code: "invalid_request", message: "This model's maximum context length is 1000 tokens." });
     status = 500;
@@ -113,6 +125,36 @@ describe("the upstream provider", () => {
     await expect(attempt()).rejects.toMatchObject({ code: "upstream_unavailable" });
     status = 200;
     await expect(attempt()).rejects.toBeInstanceOf(DomainError);
+  });
+
+  it("streams tool-call deltas as the server sends them, each a token", async () => {
+    const model = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const call = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [delta] }, finish_reason: null }] })}\n\n`;
+      res.end(
+        call({ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }) +
+          call({ index: 0, function: { arguments: '{"city":' } }) +
+          call({ index: 0, function: { arguments: '"Paris"}' } }) +
+          'data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\ndata: [DONE]\n\n',
+      );
+    });
+    const { chunks, end } = await collect(upstreamProvider.streamGeneration(model, generation(true), new AbortController().signal));
+    const args = chunks.flatMap((chunk) => ((chunk.choices[0]!.delta as { tool_calls?: { function: { arguments?: string } }[] }).tool_calls ?? []).map((c) => c.function.arguments ?? ""));
+    expect(args.join("")).toBe('{"city":"Paris"}');
+    expect(chunks.map((chunk) => chunk.tokens)).toEqual([1, 1, 1, 0]);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(end).toEqual({ usage: null });
+  });
+
+  it("answers a plain completion with the server's choices, the schema's required fields filled in", async () => {
+    const model = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 3, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 1 } } }));
+    });
+    const output = await upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
+    expect(output.choices).toEqual([{ index: 0, message: { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }, logprobs: null, finish_reason: "tool_calls" }]);
+    expect(output.usage).toEqual({ promptTokens: 3, completionTokens: 4, details: { prompt_tokens_details: { cached_tokens: 1 } } });
+    expect(output.text).toBe("{}");
   });
 
   it("stops reading and closes the connection when the caller aborts mid-stream", async () => {
@@ -126,9 +168,9 @@ describe("the upstream provider", () => {
       });
     });
     const controller = new AbortController();
-    const stream = upstreamProvider.streamChat(model, params, controller.signal);
+    const stream = upstreamProvider.streamGeneration(model, generation(true), controller.signal);
 
-    expect((await stream.next()).value).toBe("x");
+    expect(contentOf([(await stream.next()).value as GenerationChunk])).toBe("x");
     controller.abort();
 
     await expect(collect(stream)).rejects.toBeInstanceOf(InferenceAbortedError);

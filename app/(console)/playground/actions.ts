@@ -6,7 +6,7 @@
 // exception: it needs cancellation, which actions lack (see app/api/playground/chat/route.ts).
 import { z } from "zod";
 import { requireUser } from "@/lib/auth/session";
-import { formatUsd, usdToNanos } from "@/lib/credits/money";
+import { formatUsd } from "@/lib/credits/money";
 import { createImages } from "@/lib/inference/images";
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
 import { createTranscription } from "@/lib/inference/transcriptions";
@@ -64,7 +64,7 @@ const imagesInputSchema = z.strictObject({
 
 export type ImagesInput = z.input<typeof imagesInputSchema>;
 
-export type ImagesResult = { ok: true; requestId: string; size: string; pngBase64: string[]; cost: string | null } | RequestFailure;
+export type ImagesResult = { ok: true; requestId: string; size: string; pngBase64: string[]; cost: string } | RequestFailure;
 
 export async function generatePlaygroundImages(input: ImagesInput): Promise<ImagesResult> {
   const user = await requireUser();
@@ -72,11 +72,9 @@ export async function generatePlaygroundImages(input: ImagesInput): Promise<Imag
   if (!parsed.success) return requestFailure(zodErrorToDomainError(parsed.error));
   try {
     const principal = await playgroundPrincipal(user.id);
-    const { requestId, response } = await createImages(principal, { ...parsed.data, response_format: "b64_json" });
-    const pngBase64 = response.data.flatMap((image) => ("b64_json" in image ? [image.b64_json] : []));
-    // The images response has no usage object; what was charged is in the request log.
-    const logged = await recentRequest(user.id, requestId, parsed.data.model);
-    return { ok: true, requestId, size: parsed.data.size, pngBase64, cost: logged ? formatUsd(logged.cost) : null };
+    const { requestId, cost, body } = await createImages(principal, { ...parsed.data, response_format: "b64_json" });
+    const pngBase64 = body.data.flatMap((image) => ("b64_json" in image ? [image.b64_json] : []));
+    return { ok: true, requestId, size: parsed.data.size, pngBase64, cost: formatUsd(cost) };
   } catch (error) {
     return requestFailure(error);
   }
@@ -127,10 +125,10 @@ export async function transcribePlaygroundAudio(form: FormData): Promise<Transcr
   if (language) request.set("language", language);
   try {
     const principal = await playgroundPrincipal(user.id);
-    const { requestId, response } = await createTranscription(principal, request);
+    const { requestId, cost, body: response } = await createTranscription(principal, request);
     if (response.format === "json") {
       const { body } = response;
-      return { ok: true, requestId, format: "json", output: JSON.stringify(body, null, 2), text: body.text, durationSeconds: body.usage.seconds, cost: formatUsd(usdToNanos(body.usage.cost)), subtitles: null };
+      return { ok: true, requestId, format: "json", output: JSON.stringify(body, null, 2), text: body.text, durationSeconds: body.usage.seconds, cost: formatUsd(cost), subtitles: null };
     }
     if (response.format === "verbose_json") {
       const { body } = response;
@@ -141,7 +139,7 @@ export async function transcribePlaygroundAudio(form: FormData): Promise<Transcr
         output: JSON.stringify(body, null, 2),
         text: body.text,
         durationSeconds: body.duration,
-        cost: formatUsd(usdToNanos(body.usage.cost)),
+        cost: formatUsd(cost),
         subtitles: { srt: toSrt(body.segments), vtt: toVtt(body.segments) },
       };
     }

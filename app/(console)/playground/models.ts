@@ -19,6 +19,10 @@ function priceSummary(model: RegisteredModel): string {
     }
     case "TRANSCRIPTION":
       return `${formatUsd(prices.perAudioMinute)} per audio minute`;
+    case "EMBEDDING":
+      return `${formatUsd(prices.inputPerMillion)} per 1M tokens`;
+    case "SPEECH":
+      return `${formatUsd(prices.perMillionCharacters)} per 1M characters`;
   }
 }
 

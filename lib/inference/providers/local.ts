@@ -21,11 +21,12 @@ import {
 import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 import { tinyChatModelDir } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
 import {
+  type ChoiceChunk,
+  type GenerationChunk,
+  type GenerationOutput,
+  type GenerationRequest,
+  type GenerationStreamEnd,
   InferenceAbortedError,
-  type ChatCompletionOutput,
-  type ChatMessage,
-  type ChatParams,
-  type ChatStreamEnd,
   type ImageParams,
   type InferenceProvider,
   type Transcript,
@@ -59,8 +60,28 @@ function throwIfAborted(signal: AbortSignal): void {
 // Generations share tiny-chat's one worker token by token: more at once only makes each slower.
 const TINY_CHAT_CONCURRENT_GENERATIONS = 4;
 
-async function* streamChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): AsyncGenerator<string, ChatStreamEnd, undefined> {
+/** Refuses what tiny-chat cannot do with a legacy completion request (its capabilities cover the rest). */
+function requireTextPrompt(model: RegisteredModel, request: GenerationRequest): void {
+  if (request.kind !== "completion") return;
+  const { prompt, echo, suffix } = request.body;
+  const param = typeof prompt !== "string" ? "prompt" : echo ? "echo" : suffix != null ? "suffix" : null;
+  if (param) {
+    const what = param === "prompt" ? "a single text prompt" : `no '${param}'`;
+    throw new DomainError("invalid_request", `${model.id} takes ${what}: it runs a chat model that continues your prompt as a user message.`, { param });
+  }
+}
+
+/** tiny-chat's text deltas as OpenAI choice chunks: chat deltas, or a completion's text. */
+function choiceChunk(kind: GenerationRequest["kind"], text: string | null, finishReason: string | null): ChoiceChunk {
+  if (kind === "completion") return { index: 0, text: text ?? "", logprobs: null, finish_reason: finishReason };
+  const delta = text === null ? (finishReason ? {} : { role: "assistant", content: "" }) : { content: text };
+  return { index: 0, delta, logprobs: null, finish_reason: finishReason };
+}
+
+async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   engineOf(model, "tiny-chat");
+  requireTextPrompt(model, request);
+  const { params, kind } = request;
   const release = await localWorkQueue("tiny-chat", TINY_CHAT_CONCURRENT_GENERATIONS).acquire(signal);
   // top_p 0 keeps only the single most likely token: greedy decoding.
   const greedy = params.topP === 0;
@@ -74,13 +95,15 @@ async function* streamChat(model: RegisteredModel, params: ChatParams, signal: A
     signal,
   });
   try {
+    if (kind === "chat") yield { choices: [choiceChunk(kind, null, null)], tokens: 0 };
     for (;;) {
       const step = await generation.next();
       if (step.done) {
         const { finishReason, promptTokens, completionTokens } = step.value;
-        return { finishReason, usage: { promptTokens, completionTokens } };
+        yield { choices: [choiceChunk(kind, null, finishReason)], tokens: 0 };
+        return { usage: { promptTokens, completionTokens } };
       }
-      yield step.value.text;
+      yield { choices: [choiceChunk(kind, step.value.text, null)], tokens: 1 };
     }
   } catch (error) {
     if (error instanceof TinyChatAbortedError) {
@@ -93,13 +116,24 @@ async function* streamChat(model: RegisteredModel, params: ChatParams, signal: A
   }
 }
 
-async function completeChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): Promise<ChatCompletionOutput> {
-  const stream = streamChat(model, params, signal);
+async function completeGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): Promise<GenerationOutput> {
+  const stream = streamGeneration(model, request, signal);
   let text = "";
+  let finishReason: string | null = null;
   for (;;) {
     const step = await stream.next();
-    if (step.done) return { ...step.value, text };
-    text += step.value;
+    if (step.done) {
+      const choice: ChoiceChunk =
+        request.kind === "chat"
+          ? { index: 0, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: finishReason ?? "stop" }
+          : { index: 0, text, logprobs: null, finish_reason: finishReason ?? "stop" };
+      return { choices: [choice], text, usage: step.value.usage, systemFingerprint: null };
+    }
+    for (const choice of step.value.choices) {
+      const delta = choice.delta as { content?: string } | undefined;
+      text += request.kind === "chat" ? (delta?.content ?? "") : String(choice.text ?? "");
+      finishReason = (choice.finish_reason as string | null) ?? finishReason;
+    }
   }
 }
 
@@ -140,12 +174,12 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
 export const localProvider: InferenceProvider = {
   // A bound from the prompt's length, not its tokens: the reserve comes before any tokenizing, so
   // a prompt of megabytes from an account that cannot pay costs us nothing but its bytes.
-  countPromptTokens: (model: RegisteredModel, messages: readonly ChatMessage[]) => {
+  promptTokenBound: (model, request) => {
     engineOf(model, "tiny-chat");
-    return tinyChatPromptTokenBound(messages);
+    return tinyChatPromptTokenBound(request.params.messages);
   },
-  streamChat,
-  completeChat,
+  streamGeneration,
+  completeGeneration,
   generateImages,
   transcribe,
 };

@@ -11,12 +11,14 @@ import type { RegisteredModel } from "@/lib/inference/registry";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant";
 
+/** A message as the local engines see it: its role and its text. */
 export interface ChatMessage {
   role: ChatRole;
   content: string;
   name?: string;
 }
 
+/** The sampling settings the local engines follow (upstreams get the whole request body). */
 export interface ChatParams {
   messages: ChatMessage[];
   /** null: as many as the model allows. */
@@ -25,25 +27,50 @@ export interface ChatParams {
   topP?: number;
   seed?: number;
   stop?: string[];
-  frequencyPenalty?: number;
-  presencePenalty?: number;
 }
 
-export type FinishReason = "stop" | "length" | "content_filter";
+/** Chat (messages in, a message out) or the legacy text completion (a prompt in, text out). */
+export type GenerationKind = "chat" | "completion";
+
+/**
+ * A text generation request as the core hands it to a provider. An upstream receives `body` (the
+ * client's validated request, model renamed and usage always asked for) unchanged; a local engine
+ * reads `params`, the text view of it.
+ */
+export interface GenerationRequest {
+  kind: GenerationKind;
+  body: Record<string, unknown>;
+  params: ChatParams;
+  stream: boolean;
+}
+
+/** One choice of a streamed chunk, as OpenAI shapes it (a chat `delta`, or a completion's `text`). */
+export type ChoiceChunk = Record<string, unknown> & { index: number };
+
+export interface GenerationChunk {
+  choices: ChoiceChunk[];
+  /** Tokens this chunk delivers, as servers stream them (one per choice with content). */
+  tokens: number;
+}
 
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /** The backend's prompt_tokens_details / completion_tokens_details, passed on as they are. */
+  details?: Record<string, unknown>;
 }
 
-export interface ChatStreamEnd {
-  finishReason: FinishReason;
+export interface GenerationStreamEnd {
   /** Exact usage, when the backend reported it. */
   usage: TokenUsage | null;
 }
 
-export interface ChatCompletionOutput extends ChatStreamEnd {
+export interface GenerationOutput extends GenerationStreamEnd {
+  /** OpenAI's choice objects (chat: message, completion: text), ready to send. */
+  choices: ChoiceChunk[];
+  /** The generated text of every choice (content, tool call arguments), for counting tokens when the backend reports no usage. */
   text: string;
+  systemFingerprint: string | null;
 }
 
 /** The caller hung up. For chat, carries the exact usage so far when the backend knows it. */
@@ -96,14 +123,13 @@ export interface TranscriptionParams {
 
 export interface InferenceProvider {
   /**
-   * Prompt tokens of `messages`: exact where the provider has the model's tokenizer. Otherwise
-   * "reserve" asks for an upper bound (what we hold) and "estimate" for a fair guess (what we bill
-   * when the backend could not report usage, e.g. the client hung up mid-stream).
+   * The most prompt tokens a request can count as, from cheap facts only (no tokenizing): what is
+   * held before the call. `promptBytes` is the UTF-8 size of the request's text.
    */
-  countPromptTokens(model: RegisteredModel, messages: readonly ChatMessage[], purpose: "reserve" | "estimate"): number;
-  /** Yields text deltas; returns how the completion ended. */
-  streamChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): AsyncGenerator<string, ChatStreamEnd, undefined>;
-  completeChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): Promise<ChatCompletionOutput>;
+  promptTokenBound(model: RegisteredModel, request: GenerationRequest, promptBytes: number): number;
+  /** Yields chunks as the backend produces them; returns its usage. */
+  streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined>;
+  completeGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): Promise<GenerationOutput>;
   /** PNG files. */
   generateImages(model: RegisteredModel, params: ImageParams, signal: AbortSignal): Promise<Uint8Array[]>;
   transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript>;

@@ -12,15 +12,16 @@ import { createParser } from "eventsource-parser";
 import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { estimatePromptTokens } from "@/lib/inference/pricing";
+import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
 import type { RegisteredModel, ResolvedUpstream } from "@/lib/inference/registry";
 import {
+  type ChoiceChunk,
+  type GenerationChunk,
+  type GenerationKind,
+  type GenerationOutput,
+  type GenerationRequest,
+  type GenerationStreamEnd,
   InferenceAbortedError,
-  type ChatCompletionOutput,
-  type ChatMessage,
-  type ChatParams,
-  type ChatStreamEnd,
-  type FinishReason,
   type ImageParams,
   type InferenceProvider,
   type TokenUsage,
@@ -143,32 +144,71 @@ function garbled(model: RegisteredModel, what: string): DomainError {
   return new DomainError("upstream_error", `The inference server for ${model.id} sent an unreadable ${what}. You were not charged.`);
 }
 
-function chatPayload(model: RegisteredModel, params: ChatParams, stream: boolean): object {
+/** The client's request as the upstream gets it: unchanged but for the model's name there, and usage always asked for. */
+function generationPayload(model: RegisteredModel, request: GenerationRequest): object {
+  const streamOptions = request.body.stream_options;
   return {
+    ...request.body,
     model: upstreamOf(model).upstreamModel,
-    messages: params.messages.map(({ role, content, name }) => (name ? { role, content, name } : { role, content })),
-    ...(params.maxTokens !== null && { max_tokens: params.maxTokens }),
-    ...(params.temperature !== undefined && { temperature: params.temperature }),
-    ...(params.topP !== undefined && { top_p: params.topP }),
-    ...(params.seed !== undefined && { seed: params.seed }),
-    ...(params.stop?.length && { stop: params.stop }),
-    ...(params.frequencyPenalty !== undefined && { frequency_penalty: params.frequencyPenalty }),
-    ...(params.presencePenalty !== undefined && { presence_penalty: params.presencePenalty }),
-    stream,
-    // Always ask for usage: billing needs it even when the client did not ask to see it.
-    ...(stream && { stream_options: { include_usage: true } }),
+    stream: request.stream,
+    // Billing needs usage even when the client did not ask to see it; the core strips it then.
+    ...(request.stream && { stream_options: { ...(typeof streamOptions === "object" && streamOptions), include_usage: true } }),
   };
 }
 
-function finishReasonOf(value: unknown): FinishReason {
-  return value === "length" || value === "content_filter" ? value : "stop";
+const FINISH_REASONS = new Set(["stop", "length", "tool_calls", "content_filter", "function_call"]);
+
+function finishReasonOf(value: unknown): string | null {
+  if (value == null) return null;
+  return typeof value === "string" && FINISH_REASONS.has(value) ? value : "stop";
 }
 
 function usageOf(value: unknown): TokenUsage | null {
   if (!value || typeof value !== "object") return null;
-  const { prompt_tokens: prompt, completion_tokens: completion } = value as Record<string, unknown>;
+  const { prompt_tokens: prompt, completion_tokens: completion, prompt_tokens_details, completion_tokens_details } = value as Record<string, unknown>;
   if (typeof prompt !== "number" || typeof completion !== "number" || prompt < 0 || completion < 0) return null;
-  return { promptTokens: Math.round(prompt), completionTokens: Math.round(completion) };
+  const details: Record<string, unknown> = {};
+  if (isObject(prompt_tokens_details)) details.prompt_tokens_details = prompt_tokens_details;
+  if (isObject(completion_tokens_details)) details.completion_tokens_details = completion_tokens_details;
+  return { promptTokens: Math.round(prompt), completionTokens: Math.round(completion), ...(Object.keys(details).length && { details }) };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A choice of an upstream chunk or answer, with the fields OpenAI's schema requires filled in. */
+function choiceOf(value: unknown, position: number, model: RegisteredModel, what: string): ChoiceChunk {
+  if (!isObject(value)) throw garbled(model, what);
+  const index = typeof value.index === "number" ? value.index : position;
+  return { ...value, index, logprobs: value.logprobs ?? null, finish_reason: finishReasonOf(value.finish_reason) };
+}
+
+/** Whether a streamed choice carries generated output (one token, as servers stream them). */
+function carriesOutput(choice: ChoiceChunk, kind: GenerationKind): boolean {
+  if (kind === "completion") return typeof choice.text === "string" && choice.text.length > 0;
+  const delta = choice.delta;
+  if (!isObject(delta)) return false;
+  return (
+    (typeof delta.content === "string" && delta.content.length > 0) ||
+    (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) ||
+    (typeof delta.refusal === "string" && delta.refusal.length > 0) ||
+    (typeof delta.reasoning_content === "string" && delta.reasoning_content.length > 0) ||
+    delta.function_call != null
+  );
+}
+
+/** The generated text of a finished choice: what a tokenizer counts when the upstream reports no usage. */
+function outputTextOf(choice: ChoiceChunk, kind: GenerationKind): string {
+  if (kind === "completion") return typeof choice.text === "string" ? choice.text : "";
+  const message = isObject(choice.message) ? choice.message : {};
+  const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as unknown[]) : [];
+  const args = calls.map((call) => (isObject(call) && isObject(call.function) && typeof call.function.arguments === "string" ? call.function.arguments : ""));
+  return [typeof message.content === "string" ? message.content : "", typeof message.refusal === "string" ? message.refusal : "", ...args].join("");
+}
+
+function pathOf(kind: GenerationKind): string {
+  return kind === "chat" ? "/chat/completions" : "/completions";
 }
 
 /** The `data:` payloads of a server-sent event stream, one per event. */
@@ -194,29 +234,27 @@ async function* sseData(body: ReadableStream<Uint8Array>, deadline: Deadline): A
   }
 }
 
-async function* streamChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): AsyncGenerator<string, ChatStreamEnd, undefined> {
+async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   const deadline = new Deadline(signal);
   try {
-    const response = await postJson(model, "/chat/completions", chatPayload(model, params, true), deadline);
+    const response = await postJson(model, pathOf(request.kind), generationPayload(model, request), deadline);
     if (!response.body) throw garbled(model, "stream");
-    let finishReason: FinishReason = "stop";
     let usage: TokenUsage | null = null;
     for await (const data of sseData(response.body, deadline)) {
       if (data === "[DONE]") break;
-      let chunk: { choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[]; usage?: unknown; error?: unknown };
+      let chunk: unknown;
       try {
-        chunk = JSON.parse(data) as typeof chunk;
+        chunk = JSON.parse(data);
       } catch {
         throw garbled(model, "stream chunk");
       }
+      if (!isObject(chunk)) throw garbled(model, "stream chunk");
       if (chunk.error) throw new DomainError("upstream_error", `The inference server for ${model.id} failed while generating. You were not charged.`);
-      const choice = chunk.choices?.[0];
-      const content = choice?.delta?.content;
-      if (typeof content === "string" && content.length > 0) yield content;
-      if (choice?.finish_reason) finishReason = finishReasonOf(choice.finish_reason);
       usage = usageOf(chunk.usage) ?? usage;
+      const choices = Array.isArray(chunk.choices) ? chunk.choices.map((choice, i) => choiceOf(choice, i, model, "stream chunk")) : [];
+      if (choices.length) yield { choices, tokens: choices.filter((choice) => carriesOutput(choice, request.kind)).length };
     }
-    return { finishReason, usage };
+    return { usage };
   } catch (error) {
     throw deadline.explain(error, model);
   } finally {
@@ -224,17 +262,28 @@ async function* streamChat(model: RegisteredModel, params: ChatParams, signal: A
   }
 }
 
-async function completeChat(model: RegisteredModel, params: ChatParams, signal: AbortSignal): Promise<ChatCompletionOutput> {
+async function completeGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): Promise<GenerationOutput> {
   const deadline = new Deadline(signal);
   try {
-    const response = await postJson(model, "/chat/completions", chatPayload(model, params, false), deadline);
-    const body = (await response.json().catch((error: unknown) => {
+    const response = await postJson(model, pathOf(request.kind), generationPayload(model, request), deadline);
+    const body = await response.json().catch((error: unknown) => {
       throw deadline.signal.aborted ? error : garbled(model, "completion");
-    })) as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[]; usage?: unknown };
-    const choice = body.choices?.[0];
-    if (!choice) throw garbled(model, "completion");
-    const content = choice.message?.content;
-    return { text: typeof content === "string" ? content : "", finishReason: finishReasonOf(choice.finish_reason), usage: usageOf(body.usage) };
+    });
+    if (!isObject(body) || !Array.isArray(body.choices) || body.choices.length === 0) throw garbled(model, "completion");
+    const choices = body.choices.map((choice, i) => {
+      const normal = choiceOf(choice, i, model, "completion");
+      if (request.kind === "chat") {
+        const message = isObject(normal.message) ? normal.message : {};
+        normal.message = { ...message, role: "assistant", content: message.content ?? null, refusal: message.refusal ?? null };
+      } else if (typeof normal.text !== "string") normal.text = "";
+      return normal;
+    });
+    return {
+      choices,
+      text: choices.map((choice) => outputTextOf(choice, request.kind)).join(""),
+      usage: usageOf(body.usage),
+      systemFingerprint: typeof body.system_fingerprint === "string" ? body.system_fingerprint : null,
+    };
   } catch (error) {
     throw deadline.explain(error, model);
   } finally {
@@ -315,10 +364,10 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
 }
 
 export const upstreamProvider: InferenceProvider = {
-  countPromptTokens: (_model: RegisteredModel, messages: readonly ChatMessage[], purpose: "reserve" | "estimate") =>
-    estimatePromptTokens(messages, purpose === "reserve" ? "upper-bound" : "typical"),
-  streamChat,
-  completeChat,
+  // One token per byte: no byte-level BPE tokenizer does worse. Media is priced by the core.
+  promptTokenBound: (_model, _request, promptBytes) => promptBytes + PROMPT_TEMPLATE_TOKEN_BOUND,
+  streamGeneration,
+  completeGeneration,
   generateImages,
   transcribe,
 };

@@ -6,9 +6,9 @@
 import { getSessionUser } from "@/lib/auth/session";
 import { newRequestId } from "@/lib/credits/reservations";
 import { DomainError } from "@/lib/errors";
-import { createChatCompletion } from "@/lib/inference/chat";
+import { createChatCompletion } from "@/lib/inference/generation";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";
-import { chatEventStreamResponse } from "@/lib/inference/sse";
+import { eventStreamResponse } from "@/lib/inference/sse";
 import { readJsonBody } from "@/lib/inference/v1-handler";
 import { playgroundPrincipal } from "@/app/(console)/playground/principal";
 
@@ -30,7 +30,7 @@ export async function POST(request: Request): Promise<Response> {
     const principal = await playgroundPrincipal(user.id);
     const result = await createChatCompletion(principal, { ...body, stream: true, stream_options: { include_usage: true } }, { signal: request.signal, requestId });
     if (!result.stream) throw new Error("The gateway answered a streamed request without a stream.");
-    return chatEventStreamResponse(result.events, headers);
+    return eventStreamResponse(result.events, headers);
   } catch (error) {
     return openAIErrorResponse(error, headers);
   }

@@ -1,8 +1,8 @@
-import { createChatCompletion } from "@/lib/inference/chat";
-import { chatEventStreamResponse } from "@/lib/inference/sse";
+import { createChatCompletion } from "@/lib/inference/generation";
+import { eventStreamResponse } from "@/lib/inference/sse";
 import { readJsonBody, v1Route } from "@/lib/inference/v1-handler";
 
 export const POST = v1Route(async ({ request, requestId, principal }) => {
   const result = await createChatCompletion(principal, await readJsonBody(request), { signal: request.signal, requestId });
-  return result.stream ? chatEventStreamResponse(result.events) : Response.json(result.response);
+  return result.stream ? eventStreamResponse(result.events) : Response.json(result.response);
 }, { reservesCredit: true });

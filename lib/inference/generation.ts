@@ -1,0 +1,411 @@
+// Text generation, the gateway's core: POST /v1/chat/completions, POST /v1/completions and the
+// console's playground all come here, so a playground message is billed, logged and limited like a
+// curl call. Validate, check the model can do what is asked, price the worst case, reserve, call
+// the provider, settle, and answer in OpenAI's shapes with our ids and model names.
+//
+// Upstreams receive the client's request unchanged (tools, response_format, images, n, logprobs,
+// vendor fields…) and their choices come back as they sent them, tool-call deltas included; the
+// only thing we add is usage, always asked for and stripped from a stream whose client did not ask.
+//
+// A stream is only returned once the provider produced its first chunk (or finished), so that a
+// provider that fails up front still gets a proper error status instead of a 200 stream. After
+// that, a provider failure ends the stream with an OpenAI error event and costs nothing; a caller
+// who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
+// provider call and pays for the prompt and the tokens generated so far.
+//
+// Nothing reaches the caller before it is recorded: a plain answer is settled before it is
+// returned, and a stream's chunks are released only once a checkpoint covering them has committed
+// (lib/inference/checkpoints.ts) — the last ones once the request has settled. If the process
+// dies, the request is billed from its last checkpoint: what was delivered.
+import { randomUUID } from "node:crypto";
+import { nanosToUsdNumber } from "@/lib/credits/money";
+import { DomainError } from "@/lib/errors";
+import { requireCapabilities } from "@/lib/inference/capabilities";
+import { parseChatCompletionRequest } from "@/lib/inference/chat-request";
+import { checkpointDelivery, type CheckpointResult } from "@/lib/inference/checkpoints";
+import { parseCompletionRequest } from "@/lib/inference/completion-request";
+import { endedByShutdown } from "@/lib/inference/gateway-instance";
+import type { ParsedGeneration } from "@/lib/inference/generation-request";
+import {
+  type BilledUsage,
+  cancelledOutcome,
+  elapsedMs,
+  failedOutcome,
+  type InferenceOptions,
+  type InferencePrincipal,
+  openRequest,
+  settle,
+  succeededOutcome,
+  undeliveredOutcome,
+} from "@/lib/inference/metering";
+import { type OpenAIErrorBody, toOpenAIError } from "@/lib/inference/openai-errors";
+import { chatCost, typicalPromptTokens } from "@/lib/inference/pricing";
+import { providerFor } from "@/lib/inference/providers";
+import {
+  type ChoiceChunk,
+  type GenerationChunk,
+  type GenerationKind,
+  type GenerationStreamEnd,
+  InferenceAbortedError,
+  type InferenceProvider,
+  type TokenUsage,
+} from "@/lib/inference/providers/types";
+import { type RegisteredModel, requireModel } from "@/lib/inference/registry";
+import { countOutputTokens, countPromptTokens } from "@/lib/inference/usage-count";
+
+export const CHAT_ENDPOINT = "/v1/chat/completions";
+export const COMPLETIONS_ENDPOINT = "/v1/completions";
+/** Output cap for a model whose context length is unknown, when the request names none. */
+const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
+/**
+ * Audio inputs are held at one token per this many bytes of audio: denser than any audio model's
+ * tokens (Whisper-style encoders make about 25 to 50 per second, of 4 to 32 KB of audio).
+ */
+const AUDIO_BYTES_PER_TOKEN_BOUND = 16;
+
+export interface GenerationUsageBody {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: unknown;
+  completion_tokens_details?: unknown;
+  /** Dollars charged for the request (an EcoLink extension of OpenAI's usage object). */
+  cost: number;
+}
+
+/** A chat.completion or text_completion object. */
+export interface GenerationResponse {
+  id: string;
+  object: "chat.completion" | "text_completion";
+  created: number;
+  model: string;
+  system_fingerprint: string | null;
+  choices: ChoiceChunk[];
+  usage: GenerationUsageBody;
+}
+
+/** A chat.completion.chunk (or text_completion chunk). */
+export interface GenerationChunkBody {
+  id: string;
+  object: "chat.completion.chunk" | "text_completion";
+  created: number;
+  model: string;
+  choices: ChoiceChunk[];
+  usage?: GenerationUsageBody | null;
+}
+
+/** What a stream yields: chunks, possibly ended by one error event (then no [DONE]). */
+export type GenerationStreamEvent = GenerationChunkBody | OpenAIErrorBody;
+
+/** A stream of events; stopping the iteration early (return()) cancels the request. */
+export type GenerationStream = AsyncIterableIterator<GenerationStreamEvent>;
+
+export type GenerationResult =
+  | { requestId: string; stream: false; cost: bigint; response: GenerationResponse }
+  | { requestId: string; stream: true; events: GenerationStream };
+
+export function isStreamError(event: GenerationStreamEvent): event is OpenAIErrorBody {
+  return "error" in event;
+}
+
+function usageBody(usage: TokenUsage, cost: bigint): GenerationUsageBody {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    ...usage.details,
+    cost: nanosToUsdNumber(cost),
+  };
+}
+
+interface Call {
+  principal: InferencePrincipal;
+  parsed: ParsedGeneration;
+  kind: GenerationKind;
+  model: RegisteredModel;
+  provider: InferenceProvider;
+  requestId: string;
+  responseId: string;
+  created: number;
+  startedAt: number;
+  controller: AbortController;
+  /** Nano-dollars held for the request: the most it can be charged. */
+  reserved: bigint;
+}
+
+function outputCap(parsed: ParsedGeneration, model: RegisteredModel): number {
+  const asked = parsed.maxTokens;
+  const context = model.contextLength;
+  if (asked !== null && context !== null && asked > context) {
+    const param = parsed.maxTokensParam;
+    throw new DomainError("invalid_request", `${param} is too large: ${asked}. ${model.id} supports at most ${context} tokens (prompt and completion together).`, { param });
+  }
+  return asked ?? context ?? DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
+/** POST /v1/chat/completions. */
+export function createChatCompletion(principal: InferencePrincipal, body: unknown, options: InferenceOptions = {}): Promise<GenerationResult> {
+  const startedAt = performance.now();
+  return generate(principal, parseChatCompletionRequest(body), CHAT_ENDPOINT, options, startedAt);
+}
+
+/** POST /v1/completions, the legacy text completions. */
+export function createCompletion(principal: InferencePrincipal, body: unknown, options: InferenceOptions = {}): Promise<GenerationResult> {
+  const startedAt = performance.now();
+  return generate(principal, parseCompletionRequest(body), COMPLETIONS_ENDPOINT, options, startedAt);
+}
+
+async function generate(principal: InferencePrincipal, parsed: ParsedGeneration, endpoint: string, options: InferenceOptions, startedAt: number): Promise<GenerationResult> {
+  const model = await requireModel(parsed.model, "CHAT");
+  requireCapabilities(model.id, model.capabilities, parsed.needs);
+  const provider = providerFor(model);
+  const maxOutput = outputCap(parsed, model);
+  const { request } = parsed;
+  if (parsed.maxTokens === null && model.contextLength === null) {
+    // The hold must bound what the upstream may generate.
+    request.params.maxTokens = maxOutput;
+    request.body = { ...request.body, max_tokens: maxOutput };
+  }
+  const promptBound =
+    provider.promptTokenBound(model, request, parsed.promptBytes) +
+    parsed.images * model.capabilities.imageInputTokens +
+    Math.ceil(parsed.audioBytes / AUDIO_BYTES_PER_TOKEN_BOUND);
+  const reserved = chatCost(model.prices, { promptTokens: promptBound, completionTokens: parsed.choices * maxOutput });
+  const { requestId, controller } = await openRequest(principal, model.id, endpoint, reserved, options);
+
+  const call: Call = {
+    principal,
+    parsed,
+    kind: request.kind,
+    model,
+    provider,
+    requestId,
+    responseId: `${request.kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replace(/-/g, "")}`,
+    created: Math.floor(Date.now() / 1000),
+    startedAt,
+    controller,
+    reserved,
+  };
+  return request.stream ? startStream(call) : complete(call);
+}
+
+/** What the request is charged for `usage`: its price, capped at the hold as settleRequest caps it. */
+function billed(call: Call, usage: TokenUsage, usageCounted: boolean): BilledUsage {
+  const price = chatCost(call.model.prices, usage);
+  return {
+    cost: price < call.reserved ? price : call.reserved,
+    inputTokens: usage.promptTokens,
+    outputTokens: usage.completionTokens,
+    ...(usageCounted && { usageCounted }),
+  };
+}
+
+async function complete(call: Call): Promise<GenerationResult> {
+  const { model, parsed } = call;
+  let output;
+  try {
+    output = await call.provider.completeGeneration(model, parsed.request, call.controller.signal);
+  } catch (error) {
+    // A caller who left before the answer was complete received nothing and pays nothing.
+    await settle(call.principal.userId, call.requestId, undeliveredOutcome(error, call.controller.signal, call.startedAt));
+    throw error;
+  }
+  const usage = output.usage ?? { promptTokens: countPromptTokens(model, parsed), completionTokens: countOutputTokens(model, output.text) };
+  const charge = billed(call, usage, output.usage === null);
+  const settlement = await settle(call.principal.userId, call.requestId, succeededOutcome(charge, call.startedAt));
+  const cost = settlement?.cost ?? charge.cost;
+  return {
+    requestId: call.requestId,
+    stream: false,
+    cost,
+    response: {
+      id: call.responseId,
+      object: call.kind === "chat" ? "chat.completion" : "text_completion",
+      created: call.created,
+      model: model.id,
+      system_fingerprint: output.systemFingerprint,
+      choices: output.choices,
+      usage: usageBody(usage, cost),
+    },
+  };
+}
+
+async function startStream(call: Call): Promise<GenerationResult> {
+  const upstream = call.provider.streamGeneration(call.model, call.parsed.request, call.controller.signal);
+  let first: IteratorResult<GenerationChunk, GenerationStreamEnd>;
+  try {
+    first = await upstream.next();
+  } catch (error) {
+    await settle(call.principal.userId, call.requestId, undeliveredOutcome(error, call.controller.signal, call.startedAt));
+    throw error;
+  }
+  const events = streamEvents(call, upstream, first);
+  // Stopping early must abort the provider at once, even while it is waiting for a token.
+  const iterator: GenerationStream = {
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    next: () => events.next(),
+    return: async () => {
+      call.controller.abort();
+      await events.return(undefined);
+      return { done: true, value: undefined };
+    },
+  };
+  return { requestId: call.requestId, stream: true, events: iterator };
+}
+
+/** Chunks read from the provider ahead of the checkpoint that releases them, at most. */
+const READ_AHEAD_CHUNKS = 64;
+
+type ProviderStep = { kind: "chunk"; chunk: GenerationChunk } | { kind: "end"; end: GenerationStreamEnd } | { kind: "error"; error: unknown };
+type CheckpointStep = { kind: "checkpoint"; result: CheckpointResult } | { kind: "checkpoint_failed"; error: unknown };
+
+function providerStep(step: IteratorResult<GenerationChunk, GenerationStreamEnd>): ProviderStep {
+  return step.done ? { kind: "end", end: step.value } : { kind: "chunk", chunk: step.value };
+}
+
+async function* streamEvents(
+  call: Call,
+  upstream: AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined>,
+  first: IteratorResult<GenerationChunk, GenerationStreamEnd>,
+): AsyncGenerator<GenerationStreamEvent, void, undefined> {
+  const { model, parsed } = call;
+  const withUsageField = parsed.includeUsage ? { usage: null } : {};
+  const object = call.kind === "chat" ? "chat.completion.chunk" : "text_completion";
+  const body = (choices: ChoiceChunk[]): GenerationChunkBody => ({ id: call.responseId, object, created: call.created, model: model.id, choices, ...withUsageField });
+  const ttftMs = first.done ? null : elapsedMs(call.startedAt);
+  // What a checkpoint bills until the provider reports real usage at the end.
+  const promptEstimate = typicalPromptTokens(parsed.promptBytes);
+  const estimated = (completionTokens: number): TokenUsage => ({ promptTokens: promptEstimate, completionTokens });
+  // Without the provider's usage (the caller hung up), the prompt is counted with the tokenizer and
+  // the output is what was streamed, a token per chunk and choice as servers stream them.
+  const counted = (completionTokens: number): TokenUsage => ({ promptTokens: countPromptTokens(model, parsed), completionTokens });
+  let received = 0;
+  let released = 0;
+  const unreleased: GenerationChunk[] = [];
+  let settled = false;
+
+  const settleCancelled = async (usage: TokenUsage, usageCounted: boolean) => {
+    settled = true;
+    await settle(call.principal.userId, call.requestId, cancelledOutcome(call.controller.signal, billed(call, usage, usageCounted), call.startedAt, ttftMs));
+  };
+  const endedError = (message: string) => toOpenAIError(new DomainError("upstream_unavailable", message)).body;
+  const release = function* (count: number) {
+    for (const chunk of unreleased.splice(0, count)) yield body(chunk.choices);
+  };
+
+  try {
+    // Reading the provider and checkpointing run side by side: chunks that arrive while a
+    // checkpoint is being written wait for the next one, which covers them all.
+    // Assigned in the closures below too, which TypeScript's narrowing doesn't follow.
+    let terminal = null as Exclude<ProviderStep, { kind: "chunk" }> | null;
+    let reading = null as Promise<ProviderStep> | null;
+    let checkpointing: Promise<CheckpointStep> | null = null;
+    let covering = 0;
+    let coveringChunks = 0;
+    const take = (step: ProviderStep) => {
+      if (step.kind !== "chunk") terminal = step;
+      else {
+        unreleased.push(step.chunk);
+        received += step.chunk.tokens;
+      }
+    };
+    const readAhead = () => {
+      if (!reading && !terminal && unreleased.length < READ_AHEAD_CHUNKS) {
+        reading = upstream.next().then(providerStep, (error: unknown): ProviderStep => ({ kind: "error", error }));
+      }
+    };
+    take(providerStep(first));
+    readAhead();
+    while (!terminal) {
+      if (!checkpointing && unreleased.length > 0) {
+        if (received === covering) {
+          // Nothing billable among them (role and finish chunks): no checkpoint needed.
+          yield* release(unreleased.length);
+          readAhead();
+          continue;
+        }
+        covering = received;
+        coveringChunks = unreleased.length;
+        checkpointing = checkpointDelivery({
+          requestId: call.requestId,
+          inputTokens: promptEstimate,
+          outputTokens: covering,
+          cost: chatCost(model.prices, estimated(covering)),
+        }).then(
+          (result): CheckpointStep => ({ kind: "checkpoint", result }),
+          (error: unknown): CheckpointStep => ({ kind: "checkpoint_failed", error }),
+        );
+      }
+      if (!checkpointing && !reading) {
+        readAhead();
+        continue;
+      }
+      const step: ProviderStep | CheckpointStep = await Promise.race([reading, checkpointing].filter((p) => p !== null));
+      if (step.kind === "chunk" || step.kind === "end" || step.kind === "error") {
+        reading = null;
+        take(step);
+        readAhead();
+        continue;
+      }
+      checkpointing = null;
+      if (step.kind === "checkpoint_failed" || step.result === "settled") {
+        // Settled meanwhile by another instance (this one lost its lease), or the database refuses
+        // the checkpoint: nothing more can be delivered on the record.
+        call.controller.abort();
+        if (step.kind === "checkpoint_failed") {
+          console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
+          await settleCancelled(estimated(released), false);
+        } else settled = true;
+        yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
+        return;
+      }
+      yield* release(coveringChunks);
+      released = covering;
+      readAhead();
+    }
+
+    const ending: Exclude<ProviderStep, { kind: "chunk" }> = terminal;
+    if (ending.kind === "error") {
+      const { error } = ending;
+      if (endedByShutdown(call.controller.signal)) {
+        // Ended by our shutdown: the caller pays for what it was sent, and is told why it stopped.
+        await settleCancelled(counted(released), true);
+        yield endedError("The server is restarting; this stream was ended early and billed for what it delivered. Please retry for the rest.");
+        return;
+      }
+      if (call.controller.signal.aborted) {
+        const reported = error instanceof InferenceAbortedError ? error.usage : null;
+        await settleCancelled(reported ?? counted(received), reported === null);
+        return;
+      }
+      settled = true;
+      await settle(call.principal.userId, call.requestId, failedOutcome(error, call.startedAt));
+      // A failed request costs nothing, so what the provider sent before failing is free to send.
+      yield* release(unreleased.length);
+      yield toOpenAIError(error).body;
+      return;
+    }
+
+    const usage = ending.end.usage ?? counted(received);
+    settled = true;
+    let cost: bigint;
+    try {
+      const settlement = await settle(call.principal.userId, call.requestId, succeededOutcome(billed(call, usage, ending.end.usage === null), call.startedAt, ttftMs));
+      cost = settlement?.cost ?? 0n;
+    } catch (error) {
+      yield toOpenAIError(error).body;
+      return;
+    }
+    yield* release(unreleased.length);
+    if (parsed.includeUsage) yield { ...body([]), usage: usageBody(usage, cost) };
+  } finally {
+    // Reached without settling only when our consumer stopped iterating at a yield.
+    if (!settled) {
+      call.controller.abort();
+      await upstream.return(undefined as never).catch(() => undefined);
+      await settleCancelled(counted(received), true);
+    }
+  }
+}
