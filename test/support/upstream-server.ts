@@ -104,7 +104,8 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     const b = behaviourOf(record.model);
     const body = record.body;
     const messages = ((body.messages as { content: unknown }[] | undefined) ?? []).map((m) => ({ content: textOf(m.content) }));
-    const maxTokens = typeof body.max_tokens === "number" ? body.max_tokens : null;
+    const asked = body.max_completion_tokens ?? body.max_tokens;
+    const maxTokens = typeof asked === "number" ? asked : null;
     const tokens = maxTokens ?? b.defaultTokens;
     const finishReason = maxTokens !== null ? "length" : "stop";
     const usage = { prompt_tokens: upstreamPromptTokens(messages), completion_tokens: tokens, total_tokens: upstreamPromptTokens(messages) + tokens };
