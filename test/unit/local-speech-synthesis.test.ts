@@ -15,13 +15,13 @@ import {
   synthesizeSpeech,
   SYNTHESIZED_SAMPLE_RATE,
 } from "@/lib/inference/providers/local/speech/synthesize";
-import { transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
+import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 
 import { wordErrorRate } from "../support/word-error-rate";
 
 const run = promisify(execFile);
 
-const SENTENCE = "my favorite color is blue and i like to read books. the weather is nice today.";
+const SENTENCE = "the quick brown fox jumps over the lazy dog. we will meet at the station at seven in the morning.";
 const SHORT = "hello there, how are you today?";
 
 interface Probe {
@@ -100,17 +100,20 @@ describe("word error rate (the test helper)", () => {
 });
 
 describe("local speech synthesis (festival + ffmpeg)", () => {
-  it("has festival, its slt voice and ffmpeg installed", () => {
+  it("has festival, its slt voice and ffmpeg installed (and transcription its packages)", () => {
     expect(localSpeechSynthesisAvailability()).toEqual({ available: true, missing: [] });
+    expect(localSpeechAvailability()).toEqual({ available: true, missing: [] });
   });
 
-  it("speaks words that the local pocketsphinx transcription hears back (word error rate at most 35%)", async () => {
-    const wav = await synthesizeSpeech(SENTENCE, { format: "wav", speed: 1 });
-    const transcript = await transcribeAudio(wav, { filename: "speech.wav" });
-    const wer = wordErrorRate(SENTENCE, transcript.text);
-    console.info(`local speech round trip: WER ${(wer * 100).toFixed(0)}%, heard "${transcript.text}"`);
-    expect(transcript.text.length, `transcript: "${transcript.text}"`).toBeGreaterThan(0);
-    expect(wer, `transcript: "${transcript.text}"`).toBeLessThanOrEqual(0.35);
+  it("speaks words that the local pocketsphinx transcription hears back (word error rate at most 35%), as wav and as faster mp3", async () => {
+    for (const [format, speed] of [["wav", 1], ["mp3", 1.25]] as const) {
+      const audio = await synthesizeSpeech(SENTENCE, { format, speed });
+      const transcript = await transcribeAudio(audio, { filename: `speech.${format}` });
+      const wer = wordErrorRate(SENTENCE, transcript.text);
+      console.info(`local speech round trip (${format}, speed ${speed}): WER ${(wer * 100).toFixed(0)}%, heard "${transcript.text}"`);
+      expect(transcript.text.length, `transcript: "${transcript.text}"`).toBeGreaterThan(0);
+      expect(wer, `${format} at speed ${speed}, transcript: "${transcript.text}"`).toBeLessThanOrEqual(0.35);
+    }
   });
 
   const expectedCodec: Record<(typeof SPEECH_FORMATS)[number], string> = {
