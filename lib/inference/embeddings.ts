@@ -16,7 +16,7 @@ import { meteredCall, type BilledUsage, type InferenceOptions, type InferencePri
 import { inputTokenCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import type { EmbeddingInputs, EmbeddingOutput } from "@/lib/inference/providers/types";
-import { parseRequest } from "@/lib/inference/request-fields";
+import { parseRequest, requireFields } from "@/lib/inference/request-fields";
 import { requireModel, type RegisteredModel } from "@/lib/inference/registry";
 import { countTokens, tokenizerFor } from "@/lib/inference/token-count";
 
@@ -37,7 +37,7 @@ const tokenIds = z.array(z.number().int().min(0).max(MAX_TOKEN_ID));
 const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1).max(256),
   input: z.union([z.string(), z.array(z.string()), tokenIds, z.array(tokenIds)], {
-    error: (issue) => (issue.input === undefined ? undefined : "expected a string, an array of strings, an array of token ids or an array of arrays of token ids"),
+    error: "expected a string, an array of strings, an array of token ids or an array of arrays of token ids",
   }),
   encoding_format: z.enum(["float", "base64"]).nullish(),
   dimensions: z.number().int().min(1).nullish(),
@@ -157,6 +157,7 @@ function floatVector(vector: number[]): number[] {
 
 export async function createEmbeddings(principal: InferencePrincipal, input: unknown, options: InferenceOptions = {}): Promise<MeteredAnswer<EmbeddingsResponse>> {
   const startedAt = performance.now();
+  requireFields(input, ["model", "input"]);
   const body = parseRequest(embeddingRequestSchema, input);
   const inputs = inputsOf(body.input);
   const model = await requireModel(body.model, "EMBEDDING");

@@ -9,7 +9,7 @@ import { meteredCall, type InferenceOptions, type InferencePrincipal, type Meter
 import { characterCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { MAX_SPEECH_INPUT_CHARACTERS, MAX_SPEECH_SPEED, MIN_SPEECH_SPEED, SPEECH_FORMATS, type SpeechFormat } from "@/lib/inference/providers/local/speech/synthesize";
-import { onlyOff, parseRequest } from "@/lib/inference/request-fields";
+import { onlyOff, parseRequest, requireFields } from "@/lib/inference/request-fields";
 import { requireModel } from "@/lib/inference/registry";
 
 export const SPEECH_ENDPOINT = "/v1/audio/speech";
@@ -31,7 +31,7 @@ const speechRequestSchema = z.looseObject({
   model: z.string().min(1).max(256),
   input: z.string().min(1).max(MAX_SPEECH_INPUT_CHARACTERS),
   voice: z.union([voiceName, z.looseObject({ id: voiceName })], {
-    error: (issue) => (issue.input === undefined ? undefined : 'expected a voice name such as "alloy", or {"id": …}'),
+    error: 'expected a voice name such as "alloy", or {"id": …}',
   }),
   instructions: z.string().max(4096).nullish(),
   response_format: z.enum(SPEECH_FORMATS).nullish(),
@@ -47,6 +47,7 @@ export interface SpeechAudio {
 
 export async function createSpeech(principal: InferencePrincipal, input: unknown, options: InferenceOptions = {}): Promise<MeteredAnswer<SpeechAudio>> {
   const startedAt = performance.now();
+  requireFields(input, ["model", "input", "voice"]);
   const body = parseRequest(speechRequestSchema, input);
   const model = await requireModel(body.model, "SPEECH");
   const format = body.response_format ?? "mp3";
