@@ -11,8 +11,9 @@ import { assertOpenAIShape } from "../support/openapi-validator";
 import { startUpstreamServer, upstreamEmbedding, upstreamEmbeddingTokens, type UpstreamServer } from "../support/upstream-server";
 import { appUrl, expectSettledBooks, fundedUser, newApiKey, postJson, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
 
-// Nano-dollars per 1M input tokens: 1 nano-dollar per token keeps the expected costs readable.
+// Nano-dollars per 1M input tokens: a microdollar per token keeps the expected costs readable.
 const PER_MILLION = 1_000_000_000n;
+const PER_TOKEN = PER_MILLION / 1_000_000n;
 const CONTEXT = 64;
 const DIMENSIONS = 8;
 
@@ -67,7 +68,7 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(received.body).toEqual({ ...sent, model: model.upstreamModel });
 
     const log = await requestLog(response.headers.get("x-request-id"));
-    expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/embeddings", modelId: model.id, inputTokens: tokens, outputTokens: 0, usageCounted: false, cost: BigInt(tokens) });
+    expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/embeddings", modelId: model.id, inputTokens: tokens, outputTokens: 0, usageCounted: false, cost: BigInt(tokens) * PER_TOKEN });
     expect(body.usage.cost).toBe(nanosToUsdNumber(log.cost));
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
   });
@@ -89,7 +90,10 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(viaSdk.model).toBe(model.id);
 
     const logs = await db.requestLog.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
-    expect(logs.map((log) => log.cost)).toEqual([BigInt(upstreamEmbeddingTokens("hello there")), BigInt(upstreamEmbeddingTokens("hello there") + upstreamEmbeddingTokens("general kenobi"))]);
+    expect(logs.map((log) => log.cost)).toEqual([
+      BigInt(upstreamEmbeddingTokens("hello there")) * PER_TOKEN,
+      BigInt(upstreamEmbeddingTokens("hello there") + upstreamEmbeddingTokens("general kenobi")) * PER_TOKEN,
+    ]);
     await expectSettledBooks(user.id);
   });
 
@@ -106,7 +110,7 @@ describe("POST /v1/embeddings with an upstream model", () => {
       inputs.forEach((ids, i) => expectVector(body.data[i].embedding, upstreamEmbedding(ids, DIMENSIONS)));
       expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body.input).toEqual(input);
       const tokens = inputs.reduce((sum, ids) => sum + upstreamEmbeddingTokens(ids), 0);
-      expect((await requestLog(response.headers.get("x-request-id"))).cost).toBe(BigInt(tokens));
+      expect((await requestLog(response.headers.get("x-request-id"))).cost).toBe(BigInt(tokens) * PER_TOKEN);
     }
     await expectSettledBooks(user.id);
   });
@@ -145,7 +149,7 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(response.status, JSON.stringify(body)).toBe(200);
     const counted = (await countTokens("o200k", texts[0]!)) + (await countTokens("o200k", texts[1]!));
     expect(body.usage.prompt_tokens).toBe(counted);
-    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "SUCCEEDED", inputTokens: counted, usageCounted: true, cost: BigInt(counted) });
+    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "SUCCEEDED", inputTokens: counted, usageCounted: true, cost: BigInt(counted) * PER_TOKEN });
     await expectSettledBooks(user.id);
   });
 
