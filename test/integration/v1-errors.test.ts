@@ -101,10 +101,10 @@ describe("/v1 input errors", () => {
     const key = await newApiKey(user.id);
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
 
-    const error = await expectErrorBody(await postJson("/v1/embeddings", key.secret, { model: chatModel.id, input: "hi" }), 404);
+    const error = await expectErrorBody(await postJson("/v1/moderations", key.secret, { model: chatModel.id, input: "hi" }), 404);
 
-    expect(error.message).toMatch(/^Invalid URL \(POST \/v1\/embeddings\)/);
-    await expect(client.embeddings.create({ model: chatModel.id, input: "hi" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.message).toMatch(/^Invalid URL \(POST \/v1\/moderations\)/);
+    await expect(client.moderations.create({ model: chatModel.id, input: "hi" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it("refuses requests without a valid key with 401, and a revoked key from the very next request on", async () => {
