@@ -47,10 +47,22 @@ const ENCODINGS: Record<SpeechFormat, { codec: string[]; container: string; exte
   aac: { codec: ["-c:a", "aac", "-b:a", "64k"], container: "adts", extension: "aac" },
 };
 
+/** The Content-Type OpenAI's /v1/audio/speech answers with, per format. */
+export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = {
+  mp3: "audio/mpeg",
+  wav: "audio/wav",
+  opus: "audio/opus",
+  flac: "audio/flac",
+  pcm: "audio/pcm",
+  aac: "audio/aac",
+};
+
 /**
  * Speaks `text` with the local voice and returns the encoded audio. Throws
  * DomainError("invalid_request") for empty text, text over 4096 characters, text with nothing the
- * English voice can pronounce, and a speed outside 0.25–4; the signal's reason when it aborts.
+ * English voice can pronounce, and a speed outside 0.25–4; DomainError("upstream_unavailable") when
+ * the local speech queue is full; InferenceAbortedError when the signal aborts while waiting for
+ * a turn, and the signal's reason when it aborts while festival or ffmpeg runs (both are killed).
  */
 export async function synthesizeSpeech(text: string, options: SynthesizeOptions): Promise<Uint8Array> {
   const speakable = speakableText(text);
@@ -62,7 +74,7 @@ export async function synthesizeSpeech(text: string, options: SynthesizeOptions)
         await speakIntoWav(textPath, wavPath, speakable.length, options.signal);
         const encoding = ENCODINGS[options.format];
         const outputPath = path.join(dir, `speech.${encoding.extension}`);
-        await encode(wavPath, outputPath, options, options.signal);
+        await encode(wavPath, outputPath, options);
         return new Uint8Array(await readFile(outputPath));
       }),
     options.signal,
@@ -132,7 +144,7 @@ async function speakIntoWav(textPath: string, wavPath: string, characters: numbe
   }
 }
 
-async function encode(wavPath: string, outputPath: string, options: SynthesizeOptions, signal?: AbortSignal): Promise<void> {
+async function encode(wavPath: string, outputPath: string, options: SynthesizeOptions): Promise<void> {
   const { codec, container } = ENCODINGS[options.format];
   const filters = [...tempoFilters(options.speed), `aresample=${SYNTHESIZED_SAMPLE_RATE}`, "aformat=channel_layouts=mono"];
   try {
@@ -149,7 +161,7 @@ async function encode(wavPath: string, outputPath: string, options: SynthesizeOp
         "-f", container,
         "-y", outputPath,
       ],
-      { timeoutMs: FFMPEG_TIMEOUT_MS, signal },
+      { timeoutMs: FFMPEG_TIMEOUT_MS, signal: options.signal },
     );
   } catch (error) {
     if (error instanceof ProcessFailedError) {
