@@ -8,21 +8,18 @@ import { z } from "zod";
 import { meteredCall, type InferenceOptions, type InferencePrincipal, type MeteredAnswer } from "@/lib/inference/metering";
 import { characterCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
-import { MAX_SPEECH_INPUT_CHARACTERS, MAX_SPEECH_SPEED, MIN_SPEECH_SPEED, SPEECH_FORMATS, type SpeechFormat } from "@/lib/inference/providers/local/speech/synthesize";
+import {
+  MAX_SPEECH_INPUT_CHARACTERS,
+  MAX_SPEECH_SPEED,
+  MIN_SPEECH_SPEED,
+  SPEECH_CONTENT_TYPES,
+  SPEECH_FORMATS,
+  type SpeechFormat,
+} from "@/lib/inference/providers/local/speech/synthesize";
 import { onlyOff, parseRequest, requireFields } from "@/lib/inference/request-fields";
 import { requireModel } from "@/lib/inference/registry";
 
 export const SPEECH_ENDPOINT = "/v1/audio/speech";
-
-/** What each response_format is sent as. */
-export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = {
-  mp3: "audio/mpeg",
-  opus: "audio/ogg; codecs=opus",
-  aac: "audio/aac",
-  flac: "audio/flac",
-  wav: "audio/wav",
-  pcm: "audio/pcm",
-};
 
 const voiceName = z.string().min(1).max(256);
 

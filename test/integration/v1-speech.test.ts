@@ -57,7 +57,7 @@ describe("POST /v1/audio/speech with an upstream model", () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
-    const types = { mp3: "audio/mpeg", opus: "audio/ogg; codecs=opus", aac: "audio/aac", flac: "audio/flac", wav: "audio/wav", pcm: "audio/pcm" } as const;
+    const types = { mp3: "audio/mpeg", opus: "audio/opus", aac: "audio/aac", flac: "audio/flac", wav: "audio/wav", pcm: "audio/pcm" } as const;
 
     for (const [format, type] of Object.entries(types) as [keyof typeof types, string][]) {
       const response = await client.audio.speech.create({ model: model.id, input: `format ${format}`, voice: "nova", response_format: format });
