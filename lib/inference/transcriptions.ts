@@ -39,7 +39,7 @@ export const speechToTextFields = {
   temperature: numberField.pipe(z.number().min(0).max(1)).optional(),
 };
 
-// Chunking_strategy is a hint our models cannot follow and is accepted and ignored; temperature
+// chunking_strategy is a hint our models cannot follow and is accepted and ignored; temperature
 // reaches upstreams (the local engine has none); the rest of the policy is the one in
 // chat-request.ts.
 const fieldsSchema = z.strictObject({
