@@ -105,6 +105,46 @@ describe("ecolink/tiny-chat", () => {
     expect(stopped.text).toBe(free.text.slice(0, free.text.indexOf(stop)));
     expect(stopped.finish).toBe("stop");
   });
+
+  it("answers legacy text completions, plain and streamed, continuing the prompt as a user message", async () => {
+    const prompt = "Tell me about the sea.";
+    const plain = await client.completions.create({ model: "ecolink/tiny-chat", prompt, max_tokens: 8, temperature: 0 });
+    assertOpenAIShape("CreateCompletionResponse", plain);
+    expect(plain.object).toBe("text_completion");
+    expect(plain.choices[0]!.text.length).toBeGreaterThan(0);
+    const chat = await client.chat.completions.create({ model: "ecolink/tiny-chat", messages: [{ role: "user", content: prompt }], max_tokens: 8, temperature: 0 });
+    expect(plain.choices[0]!.text).toBe(chat.choices[0]!.message.content);
+    expect(plain.usage).toMatchObject({ prompt_tokens: chat.usage!.prompt_tokens, completion_tokens: chat.usage!.completion_tokens });
+
+    const stream = await client.completions.create({ model: "ecolink/tiny-chat", prompt, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let text = "";
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      assertOpenAIShape("CreateCompletionResponse", chunk);
+      text += chunk.choices[0]?.text ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe(plain.choices[0]!.text);
+    expect(usage?.completion_tokens).toBe(plain.usage!.completion_tokens);
+
+    // What a chat model cannot do with a raw prompt is refused, naming the parameter, for nothing.
+    await expect(client.completions.create({ model: "ecolink/tiny-chat", prompt, echo: true })).rejects.toMatchObject({ status: 400, param: "echo" });
+    await expect(client.completions.create({ model: "ecolink/tiny-chat", prompt: [1, 2, 3] })).rejects.toMatchObject({ status: 400, param: "prompt" });
+    await expect(client.completions.create({ model: "ecolink/tiny-chat", prompt, logprobs: 2 })).rejects.toMatchObject({ status: 400, param: "logprobs" });
+  });
+
+  it("refuses what it cannot do — tools, JSON mode, images, several choices — naming the parameter and the model", async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, tools })).rejects.toMatchObject({ status: 400, param: "tools", message: expect.stringContaining("ecolink/tiny-chat does not support tool calling") });
+    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, response_format: { type: "json_object" } })).rejects.toMatchObject({ status: 400, param: "response_format" });
+    await expect(
+      client.chat.completions.create({ model: "ecolink/tiny-chat", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }),
+    ).rejects.toMatchObject({ status: 400, param: "messages[0].content[0]" });
+    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, n: 2 })).rejects.toMatchObject({ status: 400, param: "n" });
+    const retrieved = (await client.models.retrieve("ecolink/tiny-chat")) as unknown as { capabilities: Record<string, unknown> };
+    expect(retrieved.capabilities).toEqual({ tools: false, json_mode: false, structured_outputs: false, vision: false, audio_input: false, logprobs: false, max_n: 1 });
+  });
 });
 
 describe("ecolink/pattern", () => {

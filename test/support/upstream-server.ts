@@ -1,6 +1,6 @@
 // A loopback inference server that speaks OpenAI's protocol, standing in for vLLM & co. in the
 // gateway's tests and benchmark: chat completions (plain, and streamed with a usage chunk when
-// asked), image generation and transcription. Its behaviour is set per upstream model name, so
+// asked), image generation, transcription and translation, embeddings and speech. Its behaviour is set per upstream model name, so
 // tests that register their own Model rows don't disturb each other; every request is recorded,
 // including whether the gateway hung up on it before it was answered.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -20,8 +20,10 @@ export interface UpstreamBehaviour {
   hang: boolean;
   /** Leave usage out of answers, as some servers do. */
   omitUsage: boolean;
-  /** The transcript of any audio. */
+  /** The transcript of any audio (and the translation: the server "translates" into it too). */
   transcript: string;
+  /** Answer embeddings with vectors of this length when the request names no `dimensions`. */
+  embeddingDimensions: number;
 }
 
 export interface RecordedRequest {
@@ -57,6 +59,7 @@ const DEFAULTS: UpstreamBehaviour = {
   hang: false,
   omitUsage: false,
   transcript: "the quick brown fox jumps over the lazy dog",
+  embeddingDimensions: 8,
 };
 
 const WORDS = ["Hello", " from", " the", " loopback", " upstream", "."];
@@ -91,6 +94,57 @@ function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((p) => (p as { text?: string }).text ?? "").join("\n");
   return "";
+}
+
+/** The loopback's embedding of one input: deterministic, from its text (or token ids) and position in the vector. */
+export function upstreamEmbedding(input: string | number[], dimensions: number): number[] {
+  const seed = typeof input === "string" ? [...input].reduce((sum, c) => sum + c.codePointAt(0)!, 0) : input.reduce((sum, id) => sum + id, 0);
+  return Array.from({ length: dimensions }, (_, i) => Math.round(Math.sin(seed + i) * 1e6) / 1e6);
+}
+
+/** What the loopback counts as an input's tokens: its words (or its ids), plus two special tokens. */
+export function upstreamEmbeddingTokens(input: string | number[]): number {
+  return (typeof input === "string" ? input.split(/\s+/).filter(Boolean).length : input.length) + 2;
+}
+
+function embeddingsAnswer(body: Record<string, unknown>, b: UpstreamBehaviour): object {
+  const raw = body.input as string | string[] | number[] | number[][];
+  const inputs: (string | number[])[] = typeof raw === "string" || typeof raw[0] === "number" ? [raw as string | number[]] : (raw as (string | number[])[]);
+  const dimensions = typeof body.dimensions === "number" ? body.dimensions : b.embeddingDimensions;
+  const tokens = inputs.reduce((sum, input) => sum + upstreamEmbeddingTokens(input), 0);
+  return {
+    object: "list",
+    data: inputs.map((input, index) => ({ object: "embedding", index, embedding: upstreamEmbedding(input, dimensions) })),
+    model: body.model,
+    ...(!b.omitUsage && { usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+  };
+}
+
+/** A real, tiny WAV file: a 440 Hz tone, 16 kHz mono 16-bit, one 10 ms step per input character (at most 2 s). */
+export function upstreamSpeechWav(input: string): Buffer {
+  const samples = Math.min(input.length, 200) * 160;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write("RIFF", 0, "latin1");
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write("WAVEfmt ", 8, "latin1");
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(16_000, 24);
+  wav.writeUInt32LE(32_000, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write("data", 36, "latin1");
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / 16_000) * 8_000), 44 + i * 2);
+  return wav;
+}
+
+/** Speech as the loopback makes it: the same WAV bytes whatever response_format asks (the tests check they are relayed unchanged). */
+function sendSpeech(res: ServerResponse, body: Record<string, unknown>): void {
+  const wav = upstreamSpeechWav(String(body.input ?? ""));
+  res.writeHead(200, { "content-type": "audio/wav", "content-length": wav.byteLength });
+  res.end(wav);
 }
 
 export async function startUpstreamServer(): Promise<UpstreamServer> {
@@ -167,7 +221,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     if (b.failWith) return sendJson(res, b.failWith, { error: { message: "upstream failure", type: "server_error", param: null, code: null } });
     const words = b.transcript.split(" ");
     sendJson(res, 200, {
-      task: "transcribe",
+      task: record.path.endsWith("/audio/translations") ? "translate" : "transcribe",
       language: "english",
       duration: words.length * 0.4,
       text: b.transcript,
@@ -192,12 +246,14 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
         record.model = typeof record.body.model === "string" ? record.body.model : null;
       }
       requests.push(record);
-      if (record.path.endsWith("/audio/transcriptions")) return transcription(res, record, raw, contentType);
+      if (record.path.endsWith("/audio/transcriptions") || record.path.endsWith("/audio/translations")) return transcription(res, record, raw, contentType);
       const b = behaviourOf(record.model);
       if (b.hang) return;
       if (b.failWith) return sendJson(res, b.failWith, { error: { message: "upstream failure", type: "server_error", param: null, code: null } });
       if (record.path.endsWith("/chat/completions")) return chat(res, record, isClosed);
       if (record.path.endsWith("/images/generations")) return images(res, record);
+      if (record.path.endsWith("/embeddings")) return sendJson(res, 200, embeddingsAnswer(record.body, b));
+      if (record.path.endsWith("/audio/speech")) return sendSpeech(res, record.body);
       sendJson(res, 404, { error: { message: `No route ${record.path}`, type: "invalid_request_error", param: null, code: null } });
     })().catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: "server_error", param: null, code: null } });

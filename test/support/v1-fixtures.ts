@@ -45,10 +45,18 @@ export interface TestModelPrices {
   outputPrice?: bigint;
   imagePrices?: Record<string, string>;
   audioMinutePrice?: bigint;
+  /** Nano-dollars per 1M characters (speech). */
+  characterPrice?: bigint;
 }
 
 /** A Model row served by the loopback upstream, with a unique id (containing a slash, like real ones). */
-export async function registerUpstreamModel(upstream: UpstreamServer | { baseUrl: string }, kind: ModelKind, prices: TestModelPrices = {}, contextLength = 4096): Promise<TestModel> {
+export async function registerUpstreamModel(
+  upstream: UpstreamServer | { baseUrl: string },
+  kind: ModelKind,
+  prices: TestModelPrices = {},
+  contextLength = 4096,
+  capabilities: { dimensions?: number; adjustableDimensions?: boolean } = {},
+): Promise<TestModel> {
   const suffix = randomUUID().slice(0, 8);
   const model = { id: `test-org/${kind.toLowerCase()}-${suffix}`, upstreamModel: `loopback-${kind.toLowerCase()}-${suffix}` };
   await db.model.create({
@@ -58,11 +66,13 @@ export async function registerUpstreamModel(upstream: UpstreamServer | { baseUrl
       displayName: `Test ${kind.toLowerCase()} ${suffix}`,
       description: "A model served by the tests' loopback upstream.",
       ownedBy: "test-org",
-      contextLength: kind === "CHAT" ? contextLength : null,
+      contextLength: kind === "CHAT" || kind === "EMBEDDING" ? contextLength : null,
       inputPrice: prices.inputPrice ?? 200_000_000n,
       outputPrice: prices.outputPrice ?? 600_000_000n,
       imagePrices: kind === "IMAGE" ? (prices.imagePrices ?? { "256x256": "1000000", "512x512": "2000000" }) : undefined,
       audioMinutePrice: prices.audioMinutePrice ?? 6_000_000n,
+      characterPrice: prices.characterPrice ?? 15_000_000_000n,
+      capabilities,
       provider: "upstream",
       providerConfig: { baseUrl: upstream.baseUrl, upstreamModel: model.upstreamModel },
     },
