@@ -1,6 +1,7 @@
 // The models of GET /v1/models, in OpenAI's Model shape: only those this deployment can serve.
 // GET /v1/models/{id} adds what EcoLink knows of the model (extensions, beside OpenAI's fields):
-// its kind, context length and, for chat models, its capabilities.
+// its kind, context length and, for chat models, its capabilities (for embedding models, its
+// vector length).
 import { capabilitiesBody } from "@/lib/inference/capabilities";
 import { listAvailableModels, requireAvailableModel, type RegisteredModel } from "@/lib/inference/registry";
 
@@ -26,5 +27,6 @@ export async function retrieveModelResponse(id: string) {
     kind: model.kind.toLowerCase(),
     context_length: model.contextLength,
     ...(model.kind === "CHAT" && { capabilities: capabilitiesBody(model.capabilities) }),
+    ...(model.kind === "EMBEDDING" && { dimensions: model.capabilities.dimensions, adjustable_dimensions: model.capabilities.adjustableDimensions }),
   };
 }
