@@ -1,9 +1,8 @@
 // The production HTTP server (`npm start`, and what the tests and benchmarks run). Requests for
 // the /v1 API go straight to their route handlers in app/v1 — the same modules `next dev` serves —
-// because Next.js's router costs more per request (about 1.5 ms at the median on a 2-core machine,
-// and tens at the tail) than the gateway's whole budget (`npm run bench`). Everything else, and any
-// /v1 request that isn't one of these exact routes and methods (a trailing slash, an unknown path,
-// a 405), is passed to Next.js's own server, which runs in a child process (next-server.ts) so that
+// because Next.js's router costs more per request than the gateway's whole budget (`npm run bench`).
+// A /v1 path we don't serve answers OpenAI's JSON 404, and a known path asked with another method a
+// 405 with Allow. Everything else is passed to Next.js's own server, which runs in a child process (next-server.ts) so that
 // its heap and hooks stay out of the API's; behaviour at the edges stays Next's. If that child
 // dies it is started again, while the API keeps serving.
 //
@@ -26,7 +25,7 @@ import { answerConsoleUnreachable, proxyRequest } from "@/lib/http/reverse-proxy
 import { env } from "@/lib/env";
 import { drainRequests, releaseInstanceLease } from "@/lib/inference/gateway-instance";
 import { startGatewayInstance } from "@/lib/inference/metering";
-import { openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { invalidV1Url, methodNotAllowed, openAIErrorResponse } from "@/lib/inference/openai-errors";
 
 type RouteHandler = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
 type RouteModule = Partial<Record<"GET" | "POST", RouteHandler>>;
@@ -57,13 +56,23 @@ export function matchV1Route(pathname: string): V1Match | null {
   return null;
 }
 
+const ROUTE_METHODS = ["GET", "POST"] as const;
+
+/**
+ * The handler for a /v1 request: its route's, a 405 naming the methods the path allows, or a 404
+ * for a path the API doesn't have. Null for anything outside /v1/, which Next.js serves.
+ */
 function v1Handler(req: IncomingMessage): { handler: RouteHandler; params: Record<string, string | string[]> } | null {
   const url = req.url ?? "/";
   if (!url.startsWith("/v1/")) return null;
   const query = url.indexOf("?");
-  const match = matchV1Route(query === -1 ? url : url.slice(0, query));
-  const handler = match?.module[req.method as "GET" | "POST"];
-  return match && handler ? { handler, params: match.params } : null;
+  const pathname = query === -1 ? url : url.slice(0, query);
+  const match = matchV1Route(pathname);
+  if (!match) return { handler: async () => openAIErrorResponse(invalidV1Url(req.method ?? "GET", pathname)), params: {} };
+  const handler = match.module[req.method as "GET" | "POST"];
+  if (handler) return { handler, params: match.params };
+  const allowed = ROUTE_METHODS.filter((method) => match.module[method]);
+  return { handler: async () => methodNotAllowed(req.method ?? "", pathname, allowed), params: {} };
 }
 
 async function serveV1(req: IncomingMessage, res: ServerResponse, handler: RouteHandler, params: Record<string, string | string[]>): Promise<void> {

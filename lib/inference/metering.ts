@@ -37,6 +37,8 @@ export interface InferenceOptions {
   signal?: AbortSignal;
   /** Our id for the request (x-request-id); one is made when omitted. */
   requestId?: string;
+  /** Called once credit is held and the request is in the log, to be settled there. */
+  onOpened?: () => void;
 }
 
 /** nginx's "client closed request": what the log says about a request whose caller left. */
@@ -90,6 +92,7 @@ export async function openRequest(
   const requestId = options.requestId ?? newRequestId();
   const instanceId = startGatewayInstance();
   await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId, instanceId });
+  options.onOpened?.();
   const controller = linkedController(options.signal);
   trackOpenRequest(requestId, controller);
   return { requestId, controller };

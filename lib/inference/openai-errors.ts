@@ -107,3 +107,18 @@ export function openAIErrorResponse(error: unknown, extraHeaders: Record<string,
   const { status, body, headers } = toOpenAIError(error);
   return Response.json(body, { status, headers: { ...headers, ...extraHeaders } });
 }
+
+const SERVED = "/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations, /v1/audio/speech, /v1/audio/transcriptions, /v1/audio/translations, /v1/models and /v1/me";
+
+/** A /v1 path the API doesn't have: OpenAI's 404, listing what it does have. */
+export function invalidV1Url(method: string, pathname: string): DomainError {
+  return new DomainError("not_found", `Invalid URL (${method} ${pathname}). EcoLink serves ${SERVED}.`);
+}
+
+/** A /v1 path asked with a method it doesn't take: 405 with Allow, in OpenAI's error shape. */
+export function methodNotAllowed(method: string, pathname: string, allowed: readonly string[]): Response {
+  const body: OpenAIErrorBody = {
+    error: { message: `${method} is not allowed on ${pathname}; use ${allowed.join(" or ")}.`, type: "invalid_request_error", param: null, code: "method_not_allowed" },
+  };
+  return Response.json(body, { status: 405, headers: { allow: allowed.join(", ") } });
+}

@@ -1,15 +1,18 @@
 // The shared frame of every /v1 route handler: authenticate the API key, apply its rate limit,
-// give the request an id, and turn whatever goes wrong into OpenAI's error shape. Every response
+// give the request an id, and turn whatever goes wrong into OpenAI's error shape. A request
+// refused before the core held credit for it (bad input, unknown model, rate limit, no credit, a
+// revoked key) is still written to its key's request log, at no cost, with its error code. Every response
 // carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
 import "server-only";
-import { authenticateApiKey, recentlyAuthenticatedApiKey, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
+import { authenticateApiKey, recentlyAuthenticatedApiKey, RefusedKeyError, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
 import { publicOriginFor } from "@/lib/auth/public-origin";
 import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
+import { DomainError, isDomainError } from "@/lib/errors";
 import { readBodyBytes } from "@/lib/http/read-body";
-import type { InferencePrincipal } from "@/lib/inference/metering";
+import { elapsedMs, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
+import { logRefusedRequest } from "@/lib/inference/refused-requests";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";
 import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rate-limit";
 
@@ -21,6 +24,16 @@ export interface V1Call {
   requestId: string;
   principal: InferencePrincipal;
   apiKey: ApiKeyPrincipal;
+  /** What the core needs from the route: the client's signal, our request id, and word of the hold. */
+  options: InferenceOptions;
+}
+
+// The model a request's body names, read by the body readers below: a request refused before it
+// reaches the core is logged with it.
+const modelNamedBy = new WeakMap<Request, string>();
+
+function noteModel(request: Request, model: unknown): void {
+  if (typeof model === "string" && model.length > 0) modelNamedBy.set(request, model.slice(0, 256));
 }
 
 type RouteContext<Params> = { params: Promise<Params> };
@@ -39,12 +52,15 @@ export function v1Route<Params = Record<string, never>>(
   options: V1RouteOptions = {},
 ): (request: Request, context: RouteContext<Params>) => Promise<Response> {
   return async (request, context) => {
+    const startedAt = performance.now();
     const requestId = newRequestId();
     const headers: Record<string, string> = { "x-request-id": requestId };
     const authorization = request.headers.get("authorization");
     const recentKey = options.reservesCredit ? recentlyAuthenticatedApiKey(authorization) : null;
+    let apiKey: ApiKeyPrincipal | null = null;
+    let opened = false;
     try {
-      const apiKey = recentKey ?? (await authenticateApiKey(authorization));
+      apiKey = recentKey ?? (await authenticateApiKey(authorization));
       const limit = await consumeRateLimit(`api-key:${apiKey.apiKeyId}`, apiKey.rateLimitRpm);
       Object.assign(headers, rateLimitHeaders(limit));
       if (!limit.allowed) throw rateLimitExceeded(limit);
@@ -54,14 +70,31 @@ export function v1Route<Params = Record<string, never>>(
       if (!accountLimit.allowed || accountLimit.remaining < limit.remaining) Object.assign(headers, rateLimitHeaders(accountLimit));
       if (!accountLimit.allowed) throw rateLimitExceeded(accountLimit, "account");
       const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API" };
-      const response = await handler({ request, requestId, principal, apiKey }, await context.params);
+      const callOptions: InferenceOptions = { signal: request.signal, requestId, onOpened: () => (opened = true) };
+      const response = await handler({ request, requestId, principal, apiKey, options: callOptions }, await context.params);
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
       return response;
     } catch (error) {
       // A key taken from the cache may have been revoked since: that, not the error at hand, is
       // what the caller must hear (a revoked key's bad request is a 401, not a 400).
       const keyError = recentKey ? await authenticateApiKey(authorization).then(() => null, (authError: unknown) => authError) : null;
-      return openAIErrorResponse(keyError ?? error, headers);
+      const refusal = keyError ?? error;
+      // A request that never reached its hold has no log row yet; its key's owner sees it anyway.
+      const response = openAIErrorResponse(refusal, headers);
+      const owner = refusal instanceof RefusedKeyError ? refusal.key : keyError === null ? apiKey : null;
+      if (!opened && owner) {
+        logRefusedRequest({
+          requestId,
+          userId: owner.userId,
+          apiKeyId: owner.apiKeyId,
+          modelId: modelNamedBy.get(request) ?? null,
+          endpoint: new URL(request.url).pathname,
+          httpStatus: response.status,
+          errorCode: isDomainError(refusal) ? refusal.code : "internal_error",
+          latencyMs: elapsedMs(startedAt),
+        });
+      }
+      return response;
     }
   };
 }
@@ -78,7 +111,9 @@ export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_
   }
   const bytes = await readBodyBytes(request, limitBytes);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    const body = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    if (typeof body === "object" && body !== null) noteModel(request, (body as { model?: unknown }).model);
+    return body;
   } catch {
     throw new DomainError(
       "invalid_request",
@@ -95,7 +130,9 @@ export async function readMultipartBody(request: Request, limitBytes: number): P
   }
   const bytes = await readBodyBytes(request, limitBytes);
   try {
-    return await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+    const form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+    noteModel(request, form.get("model"));
+    return form;
   } catch {
     throw new DomainError("invalid_request", "The multipart/form-data body could not be parsed.");
   }

@@ -28,6 +28,16 @@ function unauthenticated(message: string): DomainError {
   return new DomainError("unauthenticated", message);
 }
 
+/** A 401 for a key we found but may not use (revoked, expired): its owner's request log shows it. */
+export class RefusedKeyError extends DomainError {
+  constructor(
+    message: string,
+    readonly key: { userId: string; apiKeyId: string },
+  ) {
+    super("unauthenticated", message);
+  }
+}
+
 function readBearerToken(authorizationHeader: string | null): string {
   const header = authorizationHeader?.trim() ?? "";
   if (header === "") {
@@ -101,13 +111,12 @@ export async function authenticateApiKey(authorizationHeader: string | null): Pr
   const [key] = await runPrepared<ApiKeyRow>(FIND_KEY_BY_HASH, [hash]);
   if (!key) throw incorrect();
   const shown = displayApiKey(key.prefix, key.lastFour);
+  const owner = { userId: key.userId, apiKeyId: key.id };
   if (key.revokedAt) {
-    throw unauthenticated(`The API key ${shown} has been revoked. You can create a new one ${whereToFindKeys()}.`);
+    throw new RefusedKeyError(`The API key ${shown} has been revoked. You can create a new one ${whereToFindKeys()}.`, owner);
   }
   if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
-    throw unauthenticated(
-      `The API key ${shown} expired on ${expiryDate.format(key.expiresAt)}. You can create a new one ${whereToFindKeys()}.`,
-    );
+    throw new RefusedKeyError(`The API key ${shown} expired on ${expiryDate.format(key.expiresAt)}. You can create a new one ${whereToFindKeys()}.`, owner);
   }
   const principal: ApiKeyPrincipal = {
     userId: key.userId,

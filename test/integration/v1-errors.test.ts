@@ -7,7 +7,7 @@ import { db } from "@/lib/db";
 import { revokeApiKey } from "@/lib/keys/api-keys";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, bearer, fundedUser, newApiKey, postJson, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
+import { appUrl, bearer, expectSettledBooks, fundedUser, newApiKey, postJson, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
 
 let upstream: UpstreamServer;
 let chatModel: TestModel;
@@ -62,7 +62,6 @@ describe("/v1 input errors", () => {
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }] }), 400, {
       param: "messages[0].content[0]",
     });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, frobnicate: true }), 400, { param: "frobnicate", message: "Unrecognized request argument supplied: frobnicate" });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, n: 2 }), 400, { param: "n" });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, tools: [{ type: "function", function: { name: "f" } }] }), 400, { param: "tools" });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, response_format: { type: "json_object" } }), 400, { param: "response_format" });
@@ -89,22 +88,79 @@ describe("/v1 input errors", () => {
       store: false,
       user: "u-1",
       parallel_tool_calls: true,
+      // vLLM's own sampling fields pass through to the upstream.
+      top_k: 40,
     });
     expect(tolerant.status, await tolerant.clone().text()).toBe(200);
+    expect(upstream.requestsFor(chatModel.upstreamModel).at(-1)!.body).toMatchObject({ top_k: 40, metadata: { team: "a" } });
 
     expect(upstream.requestsFor(chatModel.upstreamModel).length).toBe(callsBefore + 1);
-    expect(await db.requestLog.count({ where: { userId: user.id } })).toBe(1);
+    // One request got as far as a hold; the refused ones are logged at no cost.
+    expect(await db.requestLog.count({ where: { userId: user.id, reserved: { gt: 0 } } })).toBe(1);
+    await expect.poll(() => db.requestLog.count({ where: { userId: user.id, status: "FAILED", cost: 0 } })).toBe(20);
   });
 
-  it("answers endpoints it does not serve with OpenAI's JSON 404", async () => {
+  it("answers paths it does not serve with OpenAI's JSON 404, and a wrong method with 405 and Allow", async () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
 
-    const error = await expectErrorBody(await postJson("/v1/embeddings", key.secret, { model: chatModel.id, input: "hi" }), 404);
+    const error = await expectErrorBody(await postJson("/v1/files", key.secret, { purpose: "batch" }), 404);
+    expect(error.message).toMatch(/^Invalid URL \(POST \/v1\/files\)/);
+    await expect(client.files.list()).rejects.toBeInstanceOf(OpenAI.NotFoundError);
 
-    expect(error.message).toMatch(/^Invalid URL \(POST \/v1\/embeddings\)/);
-    await expect(client.embeddings.create({ model: chatModel.id, input: "hi" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const wrongMethod = await fetch(`${appUrl()}/v1/chat/completions`, { headers: bearer(key.secret) });
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect((await expectErrorBody(wrongMethod, 405)).code).toBe("method_not_allowed");
+    const deleteModels = await fetch(`${appUrl()}/v1/models`, { method: "DELETE", headers: bearer(key.secret) });
+    expect(deleteModels.headers.get("allow")).toBe("GET");
+    await expectErrorBody(deleteModels, 405);
+  });
+
+  it("logs every request a key makes, refused ones included, at no cost and with their error code", async () => {
+    const user = await fundedUser("0.000001");
+    const key = await newApiKey(user.id, { rateLimitRpm: 6 });
+    const body = { model: chatModel.id, messages: [{ role: "user", content: "Hi" }] };
+    const statusOf = async (response: Response) => {
+      await response.arrayBuffer();
+      return { status: response.status, id: response.headers.get("x-request-id")! };
+    };
+
+    const refused = [
+      await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, temperature: 9 })),
+      await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, model: "no-such/model" })),
+      await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, max_tokens: 900 })),
+      await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] })),
+    ];
+    await db.creditAccount.update({ where: { userId: user.id }, data: { balance: { increment: 1_000_000_000n } } });
+    upstream.behave(chatModel.upstreamModel, { failWith: 500 });
+    refused.push(await statusOf(await postJson("/v1/chat/completions", key.secret, body)));
+    upstream.behave(chatModel.upstreamModel, { failWith: null });
+    refused.push(await statusOf(await postJson("/v1/chat/completions", key.secret, body)));
+    refused.push(await statusOf(await postJson("/v1/chat/completions", key.secret, body)));
+    await revokeApiKey(user.id, key.id);
+    refused.push(await statusOf(await postJson("/v1/chat/completions", key.secret, body)));
+    expect(refused.map((r) => r.status)).toEqual([400, 404, 402, 413, 502, 200, 429, 401]);
+
+    await expect.poll(() => db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(8);
+    const rows = await db.requestLog.findMany({ where: { id: { in: refused.map((r) => r.id) } } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const logged = refused.map((r) => byId.get(r.id)!);
+    expect(logged.map((row) => [row.httpStatus, row.errorCode, row.status])).toEqual([
+      [400, "invalid_request", "FAILED"],
+      [404, "model_not_found", "FAILED"],
+      [402, "insufficient_quota", "FAILED"],
+      [413, "payload_too_large", "FAILED"],
+      [502, "upstream_error", "FAILED"],
+      [200, null, "SUCCEEDED"],
+      [429, "rate_limited", "FAILED"],
+      [401, "unauthenticated", "FAILED"],
+    ]);
+    expect(logged.filter((row) => row.status === "FAILED").every((row) => row.cost === 0n)).toBe(true);
+    expect(logged[1]!.modelId).toBe("no-such/model");
+    expect(logged[3]!.modelId).toBeNull();
+    expect(logged[0]!.modelId).toBe(chatModel.id);
+    expect(await expectSettledBooks(user.id)).toBe(1_000_001_000n - logged[5]!.cost);
   });
 
   it("refuses requests without a valid key with 401, and a revoked key from the very next request on", async () => {
@@ -125,7 +181,8 @@ describe("/v1 input errors", () => {
     await expectError(await fetch(`${appUrl()}/v1/models`, { headers: bearer(key.secret) }), 401, { code: "invalid_api_key" });
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: chatModel.id, messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    expect(await db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(1);
+    await expect.poll(() => db.requestLog.count({ where: { apiKeyId: key.id, httpStatus: 401, cost: 0 } })).toBe(4);
+    expect(await db.requestLog.count({ where: { apiKeyId: key.id, reserved: { gt: 0 } } })).toBe(1);
   });
 
   it("refuses a key from the moment it expires, on the next request", async () => {
@@ -138,7 +195,7 @@ describe("/v1 input errors", () => {
 
     const error = await expectError(await postJson("/v1/chat/completions", key.secret, { ...body, stream: true }), 401, { code: "invalid_api_key" });
     expect(error.message).toMatch(/expired on/);
-    expect(await db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(1);
+    expect(await db.requestLog.count({ where: { apiKeyId: key.id, reserved: { gt: 0 } } })).toBe(1);
   });
 
   it("limits a key to its requests per minute with 429, Retry-After and x-ratelimit-* headers", async () => {
@@ -159,6 +216,7 @@ describe("/v1 input errors", () => {
     expect(limited.headers.get("x-ratelimit-reset-requests")).toMatch(/^(\d+m)?\d+s$/);
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
     await expect(client.models.list()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
-    expect(await db.requestLog.count({ where: { userId: user.id } })).toBe(0);
+    await expect.poll(() => db.requestLog.count({ where: { userId: user.id, httpStatus: 429, cost: 0 } })).toBe(2);
+    expect(await db.requestLog.count({ where: { userId: user.id, reserved: { gt: 0 } } })).toBe(0);
   });
 });

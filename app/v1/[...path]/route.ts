@@ -1,11 +1,10 @@
-// Any /v1 path we do not serve (e.g. /v1/embeddings) gets OpenAI's JSON 404 rather than an HTML
-// page, so that SDKs raise NotFoundError with a readable message.
-import { DomainError } from "@/lib/errors";
-import { openAIErrorResponse } from "@/lib/inference/openai-errors";
+// Any /v1 path we do not serve gets OpenAI's JSON 404 rather than an HTML page, so that SDKs raise
+// NotFoundError with a readable message. (In production server.ts answers these itself; this is
+// what `next dev` serves.)
+import { invalidV1Url, openAIErrorResponse } from "@/lib/inference/openai-errors";
 
 function invalidUrl(request: Request): Response {
-  const { pathname } = new URL(request.url);
-  return openAIErrorResponse(new DomainError("not_found", `Invalid URL (${request.method} ${pathname}). EcoLink serves /v1/chat/completions, /v1/images/generations, /v1/audio/transcriptions, /v1/models and /v1/me.`));
+  return openAIErrorResponse(invalidV1Url(request.method, new URL(request.url).pathname));
 }
 
 export const GET = invalidUrl;
