@@ -44,6 +44,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** Completion tokens sent before the answer ended or was abandoned. */
   tokensSent: number;
+  /** The usage of the whole answer (generation requests), whether or not it was reported (omitUsage). */
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
 }
 
 export interface UpstreamServer {
@@ -265,6 +267,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     const plan = chatPlan(body, b);
     const completionTokens = plan.choices.reduce((sum, c) => sum + stepsOf(c).length, 0);
     const usage = { prompt_tokens: plan.promptTokens, completion_tokens: completionTokens, total_tokens: plan.promptTokens + completionTokens };
+    record.usage = usage;
     const base = { id: "chatcmpl-upstream", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
     const topLogprobs = body.logprobs === true ? (typeof body.top_logprobs === "number" ? body.top_logprobs : 0) : null;
 
@@ -340,6 +343,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     const promptTokens = prompts.reduce<number>((sum, p) => sum + (typeof p === "string" ? p.split(/\s+/).filter(Boolean).length : p.length), 0);
     const completionTokens = choices.length * tokens;
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    record.usage = usage;
     const base = { id: "cmpl-upstream", object: "text_completion", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
     const topLogprobs = typeof body.logprobs === "number" ? body.logprobs : null;
 
@@ -410,7 +414,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
   }
 
   const server = createServer((req, res) => {
-    const record: RecordedRequest = { path: req.url ?? "", model: null, body: {}, raw: "", headers: req.headers, ended: false, aborted: false, tokensSent: 0 };
+    const record: RecordedRequest = { path: req.url ?? "", model: null, body: {}, raw: "", headers: req.headers, ended: false, aborted: false, tokensSent: 0, usage: null };
     res.on("close", () => {
       if (!res.writableFinished) record.aborted = true;
       record.ended = true;
