@@ -79,7 +79,8 @@ export interface GenerationResponse {
   object: "chat.completion" | "text_completion";
   created: number;
   model: string;
-  system_fingerprint: string | null;
+  /** Only when the backend names one: OpenAI's schema has it as a string, never null. */
+  system_fingerprint?: string;
   choices: ChoiceChunk[];
   usage: GenerationUsageBody;
 }
@@ -223,7 +224,7 @@ async function complete(call: Call): Promise<GenerationResult> {
       object: call.kind === "chat" ? "chat.completion" : "text_completion",
       created: call.created,
       model: model.id,
-      system_fingerprint: output.systemFingerprint,
+      ...(output.systemFingerprint !== null && { system_fingerprint: output.systemFingerprint }),
       choices: output.choices,
       usage: usageBody(usage, cost),
     },

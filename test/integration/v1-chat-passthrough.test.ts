@@ -96,6 +96,18 @@ function assembleToolCalls(chunks: Chunk[]) {
   return calls;
 }
 
+/**
+ * A legacy completion chunk against OpenAI's schema. The spec shares one schema between
+ * completions and their chunks, which has neither the null finish_reason of every chunk but the
+ * last nor the `usage: null` of every chunk but the usage chunk, both of which OpenAI's own streams
+ * send (its API reference says so of stream_options.include_usage): those two nulls are left out.
+ */
+function assertCompletionChunk(chunk: Chunk): void {
+  expect(chunk.object).toBe("text_completion");
+  const { usage, ...rest } = chunk;
+  assertOpenAIShape("CreateCompletionResponse", { ...rest, ...(usage != null && { usage }), choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })) });
+}
+
 const weatherTool = {
   type: "function",
   function: {
@@ -497,10 +509,8 @@ describe("POST /v1/completions", () => {
     expect(done).toBe(true);
     const chunks = events as unknown as Chunk[];
     for (const chunk of chunks) {
-      // OpenAI's spec shares one schema between completions and their chunks, and it has no null
-      // finish_reason, which every chunk but the last carries (as OpenAI's own streams do).
-      assertOpenAIShape("CreateCompletionResponse", { ...chunk, choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })) });
-      expect(chunk.object).toBe("text_completion");
+      assertCompletionChunk(chunk);
+      expect(chunk.usage === null || chunk === chunks.at(-1)).toBe(true);
     }
     expect(chunks.slice(0, -1).map((c) => c.choices[0]!.text).join("")).toBe(upstreamText(16));
     expect(received(llama).json).toEqual({ ...request, model: llama.upstreamModel, max_tokens: 16, stream_options: { include_usage: true } });
@@ -524,7 +534,8 @@ describe("POST /v1/completions", () => {
     expect(body.choices[0]!.text.length).toBeGreaterThan(0);
     const { events, done } = parseEventStream(await streamed.text());
     expect(done).toBe(true);
-    expect(events.every((e) => e.object === "text_completion")).toBe(true);
+    for (const event of events) assertCompletionChunk(event as unknown as Chunk);
+    expect(events.map((e) => (e as unknown as Chunk).choices[0]?.text ?? "").join("").length).toBeGreaterThan(0);
     const logs = [await requestLog(plain.headers.get("x-request-id")), await requestLog(streamed.headers.get("x-request-id"))];
     expect(logs.map((l) => l.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
     expect(logs[0]!.outputTokens).toBe(body.usage.completion_tokens);
