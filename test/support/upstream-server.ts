@@ -164,14 +164,21 @@ export function exampleOf(schema: unknown): unknown {
     case "string":
       return "loopback";
     case "integer":
-      return typeof s.minimum === "number" ? Math.ceil(s.minimum) : 7;
+      return Math.ceil(within(s, 7));
     case "number":
-      return typeof s.minimum === "number" ? s.minimum : 7.5;
+      return within(s, 7.5);
     case "boolean":
       return true;
     default:
       return s.properties ? exampleOf({ ...s, type: "object" }) : null;
   }
+}
+
+/** `value`, moved into the schema's minimum and maximum. */
+function within(s: JsonSchema, value: number): number {
+  const min = typeof s.minimum === "number" ? s.minimum : -Infinity;
+  const max = typeof s.maximum === "number" ? s.maximum : Infinity;
+  return Math.min(Math.max(value, min), max);
 }
 
 interface OfferedTool {
