@@ -287,11 +287,18 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
         object: "chat.completion",
         choices: plan.choices.map((c, index) => ({
           index,
+          // vLLM's ChatMessage as it serialises it: every optional field present, null when unset.
           message: {
             role: "assistant",
             content: c.toolCalls.length ? null : c.content.join(""),
-            ...(c.toolCalls.length && { tool_calls: c.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })) }),
+            reasoning_content: null,
+            refusal: null,
+            annotations: null,
+            audio: null,
+            function_call: null,
+            tool_calls: c.toolCalls.length ? c.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })) : null,
           },
+          stop_reason: null,
           finish_reason: c.finish,
           logprobs: topLogprobs === null ? null : { content: c.content.map((token) => tokenLogprob(token, topLogprobs)), refusal: null },
         })),
