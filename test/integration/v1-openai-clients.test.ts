@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
+import type { AIMessageChunk } from "@langchain/core/messages";
 import { tool as langchainTool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { embedMany, generateObject, generateText, streamText, tool } from "ai";
@@ -184,6 +185,25 @@ describe("LangChain's ChatOpenAI", () => {
     await expectBilledExactly(user.id, llama);
   });
 
+  it("streams a bound tool's call: the chunks' tool_call_chunks concatenate into the call", async () => {
+    const { user, llama, apiKey, baseURL } = await customer();
+    upstream.behave(llama.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Vienna","unit":"celsius"}' } });
+    const getWeather = langchainTool(async ({ city }) => `Sunny in ${city}`, { name: "get_weather", description: "The current weather in a city.", schema: weather });
+    const chat = new ChatOpenAI({ model: llama.id, apiKey, configuration: { baseURL }, maxRetries: 0 });
+
+    const stream = await chat.bindTools([getWeather]).stream("What's the weather in Vienna?");
+    let message: AIMessageChunk | undefined;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      message = message ? message.concat(chunk) : chunk;
+      chunks += 1;
+    }
+
+    expect(chunks).toBeGreaterThan(3);
+    expect(message!.tool_calls).toEqual([expect.objectContaining({ name: "get_weather", args: { city: "Vienna", unit: "celsius" } })]);
+    await expectBilledExactly(user.id, llama);
+  });
+
   it("withStructuredOutput: the answer comes back as the schema's object", async () => {
     const { user, llama, apiKey, baseURL } = await customer();
     upstream.behave(llama.upstreamModel, { toolCall: null });
@@ -228,6 +248,22 @@ describe("the Vercel AI SDK", () => {
     expect(result.object).toEqual(loopbackPerson);
     const sent = JSON.parse(upstream.requestsFor(llama.upstreamModel).at(-1)!.raw) as { response_format: { type: string } };
     expect(sent.response_format.type).toBe("json_schema");
+    await expectBilledExactly(user.id, llama);
+  });
+
+  it("streamText with tools: the streamed call is assembled and its input parsed", async () => {
+    const { user, llama, apiKey, baseURL } = await customer();
+    upstream.behave(llama.upstreamModel, { toolCall: { name: "getWeather", arguments: '{"city":"Athens","unit":"fahrenheit"}' } });
+    const openai = createOpenAI({ apiKey, baseURL });
+
+    const result = streamText({ model: openai.chat(llama.id), prompt: "What's the weather in Athens?", tools: { getWeather: tool({ inputSchema: weather }) }, maxRetries: 0 });
+    const deltas: string[] = [];
+    for await (const part of result.fullStream) if (part.type === "tool-input-delta") deltas.push(part.delta);
+
+    expect(await result.toolCalls).toEqual([expect.objectContaining({ toolName: "getWeather", input: { city: "Athens", unit: "fahrenheit" } })]);
+    expect(deltas.join("")).toBe('{"city":"Athens","unit":"fahrenheit"}');
+    const usage = upstream.requestsFor(llama.upstreamModel).at(-1)!.usage!;
+    expect(await result.usage).toMatchObject({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens });
     await expectBilledExactly(user.id, llama);
   });
 
