@@ -21,11 +21,15 @@ function duration(ms: number | null): string {
   return ms < 1_000 ? `${ms} ms` : `${(ms / 1_000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-/** What a request used: tokens for chat, images for image generation, seconds of audio for transcription. */
+/**
+ * What a request used: tokens for chat and embeddings, images for image generation, seconds of
+ * audio for transcription, characters for speech; "counted" when the backend reported no usage.
+ */
 function usageOf(row: RequestLogRow): string {
   if (row.images > 0) return `${integer.format(row.images)} image${row.images === 1 ? "" : "s"}`;
   if (row.audioSeconds > 0) return `${row.audioSeconds.toFixed(1)} s audio`;
-  return `${integer.format(row.inputTokens)} / ${integer.format(row.outputTokens)}`;
+  if (row.inputCharacters > 0) return `${integer.format(row.inputCharacters)} characters`;
+  return `${integer.format(row.inputTokens)} / ${integer.format(row.outputTokens)}${row.usageCounted ? " (counted)" : ""}`;
 }
 
 /**
@@ -58,8 +62,8 @@ export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; fil
               <div className="font-mono text-xs text-zinc-500 select-all">{row.id}</div>
             </TableCell>
             <TableCell className="max-w-64">
-              <div className="truncate font-mono text-xs" title={`${row.modelId} · ${row.endpoint}`}>
-                {row.modelId}
+              <div className="truncate font-mono text-xs" title={`${row.modelId ?? "No model named"} · ${row.endpoint}`}>
+                {row.modelId ?? <span className="text-zinc-500">{row.endpoint}</span>}
               </div>
               <div className="truncate text-xs">
                 {row.apiKey ? <span title={row.apiKey.display}>{row.apiKey.name}</span> : <span className="text-zinc-500">{row.source === "PLAYGROUND" ? "Playground" : "Deleted key"}</span>}
@@ -72,9 +76,13 @@ export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; fil
               <div className="text-xs text-zinc-500">{duration(row.ttftMs)}</div>
             </TableCell>
             <TableCell>
-              <Badge variant={STATUSES[row.status].variant} title={row.errorCode ?? (row.httpStatus ? `HTTP ${row.httpStatus}` : undefined)}>
-                {STATUSES[row.status].label}
-              </Badge>
+              <Badge variant={STATUSES[row.status].variant}>{STATUSES[row.status].label}</Badge>
+              {row.errorCode ? (
+                <div className="mt-1 font-mono text-xs whitespace-nowrap text-zinc-500">
+                  {row.httpStatus ? `${row.httpStatus} · ` : ""}
+                  {row.errorCode}
+                </div>
+              ) : null}
             </TableCell>
           </TableRow>
         ))}

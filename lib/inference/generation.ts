@@ -79,7 +79,6 @@ export interface GenerationResponse {
   object: "chat.completion" | "text_completion";
   created: number;
   model: string;
-  /** Only when the backend names one: OpenAI's schema has it as a string, never null. */
   system_fingerprint?: string;
   choices: ChoiceChunk[];
   usage: GenerationUsageBody;
@@ -211,7 +210,7 @@ async function complete(call: Call): Promise<GenerationResult> {
     await settle(call.principal.userId, call.requestId, undeliveredOutcome(error, call.controller.signal, call.startedAt));
     throw error;
   }
-  const usage = output.usage ?? { promptTokens: countPromptTokens(model, parsed), completionTokens: countOutputTokens(model, output.text) };
+  const usage = output.usage ?? { promptTokens: await countPromptTokens(model, parsed), completionTokens: await countOutputTokens(model, output.text) };
   const charge = billed(call, usage, output.usage === null);
   const settlement = await settle(call.principal.userId, call.requestId, succeededOutcome(charge, call.startedAt));
   const cost = settlement?.cost ?? charge.cost;
@@ -281,7 +280,7 @@ async function* streamEvents(
   const estimated = (completionTokens: number): TokenUsage => ({ promptTokens: promptEstimate, completionTokens });
   // Without the provider's usage (the caller hung up), the prompt is counted with the tokenizer and
   // the output is what was streamed, a token per chunk and choice as servers stream them.
-  const counted = (completionTokens: number): TokenUsage => ({ promptTokens: countPromptTokens(model, parsed), completionTokens });
+  const counted = async (completionTokens: number): Promise<TokenUsage> => ({ promptTokens: await countPromptTokens(model, parsed), completionTokens });
   let received = 0;
   let released = 0;
   const unreleased: GenerationChunk[] = [];
@@ -372,13 +371,13 @@ async function* streamEvents(
       const { error } = ending;
       if (endedByShutdown(call.controller.signal)) {
         // Ended by our shutdown: the caller pays for what it was sent, and is told why it stopped.
-        await settleCancelled(counted(released), true);
+        await settleCancelled(await counted(released), true);
         yield endedError("The server is restarting; this stream was ended early and billed for what it delivered. Please retry for the rest.");
         return;
       }
       if (call.controller.signal.aborted) {
         const reported = error instanceof InferenceAbortedError ? error.usage : null;
-        await settleCancelled(reported ?? counted(received), reported === null);
+        await settleCancelled(reported ?? (await counted(received)), reported === null);
         return;
       }
       settled = true;
@@ -389,7 +388,7 @@ async function* streamEvents(
       return;
     }
 
-    const usage = ending.end.usage ?? counted(received);
+    const usage = ending.end.usage ?? (await counted(received));
     settled = true;
     let cost: bigint;
     try {
@@ -406,7 +405,7 @@ async function* streamEvents(
     if (!settled) {
       call.controller.abort();
       await upstream.return(undefined as never).catch(() => undefined);
-      await settleCancelled(counted(received), true);
+      await settleCancelled(await counted(received), true);
     }
   }
 }

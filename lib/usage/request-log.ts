@@ -66,6 +66,8 @@ export interface RequestLogRow {
   outputTokens: number;
   images: number;
   audioSeconds: number;
+  inputCharacters: number;
+  usageCounted: boolean;
   cost: bigint;
   latencyMs: number | null;
   ttftMs: number | null;
@@ -84,6 +86,8 @@ const rowSelect = {
   outputTokens: true,
   images: true,
   audioSeconds: true,
+  inputCharacters: true,
+  usageCounted: true,
   cost: true,
   latencyMs: true,
   ttftMs: true,
@@ -135,6 +139,8 @@ export const REQUEST_LOG_CSV_HEADER = [
   "output_tokens",
   "images",
   "audio_seconds",
+  "input_characters",
+  "usage_counted",
   "cost_usd",
   "latency_ms",
   "time_to_first_token_ms",
@@ -167,6 +173,8 @@ export async function* requestLogCsvRows(userId: string, filters: RequestLogFilt
         row.outputTokens,
         row.images,
         row.audioSeconds,
+        row.inputCharacters,
+        row.usageCounted,
         nanosToDecimalString(row.cost),
         row.latencyMs,
         row.ttftMs,

@@ -147,8 +147,9 @@ describe("POST /v1/chat/completions", () => {
     assertOpenAIShape("CreateChatCompletionResponse", completion);
     expect(completion.choices[0]!.message.content).toBe(upstreamText(3));
     const forwarded = upstream.requestsFor(model.upstreamModel).at(-1)!.body;
-    expect(forwarded).toMatchObject({ max_tokens: 3, temperature: 0.2, seed: 7, stop: ["\n\n"] });
-    expect((forwarded.messages as { content: string }[])[1]!.content).toBe("Say\nhello");
+    // The request reaches the upstream as the SDK sent it, but for the model's name there.
+    expect(forwarded).toMatchObject({ model: model.upstreamModel, max_completion_tokens: 3, temperature: 0.2, seed: 7, stop: ["\n\n"], user: "end-user-42" });
+    expect((forwarded.messages as { content: unknown }[])[1]!.content).toEqual([{ type: "text", text: "Say" }, { type: "text", text: "hello" }]);
 
     const stream = await client.chat.completions.create({ model: model.id, messages: [{ role: "user", content: "Stream please" }], stream: true, stream_options: { include_usage: true } });
     let text = "";
