@@ -6,7 +6,7 @@ import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { createApiKey } from "@/lib/keys/api-keys";
 import { getUsageSummary, PLAYGROUND_SERIES_ID } from "@/lib/usage/aggregates";
-import { listRequestLog, parseRequestLogFilters, requestLogCsvRows } from "@/lib/usage/request-log";
+import { listRequestLog, parseRequestLogFilters, REQUEST_LOG_CSV_HEADER, requestLogCsvRows } from "@/lib/usage/request-log";
 import { createUser } from "../support/factories";
 
 const DAY = 86_400_000;
@@ -123,8 +123,9 @@ describe("usage", () => {
     const exported = [];
     for await (const row of requestLogCsvRows(user.id, parseRequestLogFilters({ model }), 4)) exported.push(row);
     expect(exported).toHaveLength(10);
-    expect(exported.reduce((total, row) => total + usdToNanos(String(row[12])), 0n)).toBe(7n * 123n);
-    expect(exported[0]![12]).toBe("0.000000123");
+    const cost = REQUEST_LOG_CSV_HEADER.indexOf("cost_usd");
+    expect(exported.reduce((total, row) => total + usdToNanos(String(row[cost])), 0n)).toBe(7n * 123n);
+    expect(exported[0]![cost]).toBe("0.000000123");
   });
 
   it("shows the ledger with request charges grouped per day and a running balance, and exports every movement", async () => {

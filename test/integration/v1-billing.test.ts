@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBalance } from "@/lib/credits/ledger";
 import { perMillion } from "@/lib/credits/money";
 import { db } from "@/lib/db";
+import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { startAppInstance, type AppInstance } from "../support/stack";
@@ -91,11 +92,12 @@ describe("concurrent requests", () => {
   });
 
   it("lets clients that ask again the moment they have their answer spend what is left: the answer comes once its hold is released", async () => {
-    // The hold (one token per prompt byte, the most a prompt can be) is 100 times the real cost,
+    // The hold (one token per prompt byte and the template's bound, the most a prompt can be) is
+    // far above the real cost,
     // and each balance covers one and a half holds: only a released hold makes room for the next.
     const model = await registerUpstreamModel(upstream, "CHAT", { inputPrice: 1_000_000_000n, outputPrice: 0n });
     const prompt = "x".repeat(400);
-    const hold = perMillion(8 + 8 + prompt.length, 1_000_000_000n);
+    const hold = perMillion(PROMPT_TEMPLATE_TOKEN_BOUND + prompt.length, 1_000_000_000n);
     const cost = perMillion(upstreamPromptTokens([{ content: prompt }]), 1_000_000_000n);
 
     // Five clients at once, each with its own account, so that settlements land under some load.
