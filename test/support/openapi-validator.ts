@@ -61,6 +61,7 @@ function validatorFor(component: string): ValidateFunction {
 export const OPENAI_COMPONENTS = [
   "CreateChatCompletionResponse",
   "CreateChatCompletionStreamResponse",
+  "CreateCompletionResponse",
   "ImagesResponse",
   "CreateTranscriptionResponseJson",
   "CreateTranscriptionResponseVerboseJson",

@@ -1,6 +1,8 @@
 // A loopback inference server that speaks OpenAI's protocol, standing in for vLLM & co. in the
 // gateway's tests and benchmark: chat completions (plain, and streamed with a usage chunk when
-// asked), image generation, transcription and translation, embeddings and speech. Its behaviour is set per upstream model name, so
+// asked; tool calls, JSON answers, several choices and log probabilities as vLLM gives them),
+// legacy text completions, image generation, transcription and translation, embeddings and speech.
+// Its behaviour is set per upstream model name, so
 // tests that register their own Model rows don't disturb each other; every request is recorded,
 // including whether the gateway hung up on it before it was answered.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -24,12 +26,20 @@ export interface UpstreamBehaviour {
   transcript: string;
   /** Answer embeddings with vectors of this length when the request names no `dimensions`. */
   embeddingDimensions: number;
+  /**
+   * Answer chat requests that offer tools by calling these (all of them unless
+   * parallel_tool_calls is false). Without it a request still gets a call when its tool_choice
+   * names a function or is "required".
+   */
+  toolCall: UpstreamToolCall | UpstreamToolCall[] | null;
 }
 
 export interface RecordedRequest {
   path: string;
   model: string | null;
   body: Record<string, unknown>;
+  /** The body's text exactly as received (JSON requests). */
+  raw: string;
   headers: IncomingMessage["headers"];
   /** The answer was sent or abandoned. */
   ended: boolean;
@@ -37,6 +47,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** Completion tokens sent before the answer ended or was abandoned. */
   tokensSent: number;
+  /** The usage of the whole answer (generation requests), whether or not it was reported (omitUsage). */
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
 }
 
 export interface UpstreamServer {
@@ -60,6 +72,7 @@ const DEFAULTS: UpstreamBehaviour = {
   omitUsage: false,
   transcript: "the quick brown fox jumps over the lazy dog",
   embeddingDimensions: 8,
+  toolCall: null,
 };
 
 const WORDS = ["Hello", " from", " the", " loopback", " upstream", "."];
@@ -147,6 +160,143 @@ function sendSpeech(res: ServerResponse, body: Record<string, unknown>): void {
   res.end(wav);
 }
 
+/** A function call the upstream answers with. */
+export interface UpstreamToolCall {
+  name: string;
+  /** JSON text; by default an example object of the tool's `parameters` schema. */
+  arguments?: string;
+}
+
+interface PlannedChoice {
+  /** Content tokens. */
+  content: string[];
+  toolCalls: { id: string; name: string; arguments: string }[];
+  finish: "stop" | "length" | "tool_calls";
+}
+
+/** Characters per streamed token of a JSON answer or of tool-call arguments. */
+const JSON_PIECE_CHARS = 6;
+
+function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length ? out : [""];
+}
+
+/**
+ * The deltas a choice streams, one token each, as vLLM streams them: content a token at a time; a
+ * tool call as one delta with its index, id, type and name (arguments ""), then its arguments in
+ * fragments carrying only the index.
+ */
+function stepsOf(choice: PlannedChoice): Record<string, unknown>[] {
+  const content = choice.content.map((token) => ({ content: token }));
+  const calls = choice.toolCalls.flatMap((call, index) => [
+    { tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] },
+    ...pieces(call.arguments, JSON_PIECE_CHARS).map((fragment) => ({ tool_calls: [{ index, function: { arguments: fragment } }] })),
+  ]);
+  return [...content, ...calls];
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** A value that satisfies a simple JSON schema: objects, arrays, enums, consts and scalars. */
+export function exampleOf(schema: unknown): unknown {
+  if (!schema || typeof schema !== "object") return null;
+  const s = schema as JsonSchema;
+  if ("const" in s) return s.const;
+  if (Array.isArray(s.enum)) return s.enum[0];
+  for (const key of ["anyOf", "oneOf", "allOf"]) {
+    if (Array.isArray(s[key])) return exampleOf((s[key] as JsonSchema[]).find((option) => option.type !== "null") ?? s[key][0]);
+  }
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
+  switch (type) {
+    case "object": {
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, exampleOf(property)]));
+    }
+    case "array":
+      return [exampleOf(s.items)];
+    case "string":
+      return "loopback";
+    case "integer":
+      return Math.ceil(within(s, 7));
+    case "number":
+      return within(s, 7.5);
+    case "boolean":
+      return true;
+    default:
+      return s.properties ? exampleOf({ ...s, type: "object" }) : null;
+  }
+}
+
+/** `value`, moved into the schema's minimum and maximum. */
+function within(s: JsonSchema, value: number): number {
+  const min = typeof s.minimum === "number" ? s.minimum : -Infinity;
+  const max = typeof s.maximum === "number" ? s.maximum : Infinity;
+  return Math.min(Math.max(value, min), max);
+}
+
+interface OfferedTool {
+  name: string;
+  parameters: unknown;
+}
+
+/** The calls a chat request is answered with: none unless it offers tools and is told or forced to call. */
+function toolCallsFor(body: Record<string, unknown>, b: UpstreamBehaviour): { name: string; arguments: string }[] {
+  const offered: OfferedTool[] = ((body.tools as { type?: string; function?: { name: string; parameters?: unknown } }[] | undefined) ?? [])
+    .filter((tool) => tool.type === "function" && tool.function)
+    .map((tool) => ({ name: tool.function!.name, parameters: tool.function!.parameters }));
+  const choice = body.tool_choice;
+  if (!offered.length || choice === "none") return [];
+  const call = (wanted: UpstreamToolCall) => {
+    const tool = offered.find((t) => t.name === wanted.name);
+    return { name: wanted.name, arguments: wanted.arguments ?? JSON.stringify(exampleOf(tool?.parameters ?? { type: "object" })) };
+  };
+  const forced = typeof choice === "object" && choice !== null ? (choice as { function?: { name?: string } }).function?.name : undefined;
+  const told = b.toolCall === null ? [] : Array.isArray(b.toolCall) ? b.toolCall : [b.toolCall];
+  if (forced) return [call(told.find((t) => t.name === forced) ?? { name: forced })];
+  if (told.length) return (body.parallel_tool_calls === false ? told.slice(0, 1) : told).map(call);
+  if (choice === "required") return [call({ name: offered[0]!.name })];
+  return [];
+}
+
+/** The JSON a request with response_format json_object or json_schema is answered with, else null. */
+function jsonAnswerFor(body: Record<string, unknown>): string | null {
+  const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+  if (format?.type === "json_schema") return JSON.stringify(exampleOf(format.json_schema?.schema ?? { type: "object" }));
+  if (format?.type === "json_object") return JSON.stringify({ answer: upstreamText(DEFAULTS.defaultTokens) });
+  return null;
+}
+
+/** A chat token's log probability in OpenAI's shape, with `top` alternatives (the token first). */
+function tokenLogprob(token: string, top: number) {
+  const entry = (t: string, logprob: number) => ({ token: t, logprob, bytes: [...Buffer.from(t, "utf8")] });
+  return { ...entry(token, -0.25), top_logprobs: Array.from({ length: top }, (_, i) => entry(i === 0 ? token : `${token}~${i}`, -0.25 - i)) };
+}
+
+/** Legacy completions' log probabilities: parallel arrays, top alternatives as {token: logprob}. */
+function completionLogprobs(tokens: string[], top: number) {
+  let offset = 0;
+  return {
+    tokens,
+    token_logprobs: tokens.map(() => -0.25),
+    top_logprobs: tokens.map((token) => Object.fromEntries(Array.from({ length: top }, (_, i) => [i === 0 ? token : `${token}~${i}`, -0.25 - i]))),
+    text_offset: tokens.map((token) => {
+      const at = offset;
+      offset += token.length;
+      return at;
+    }),
+  };
+}
+
+/** A legacy completion's prompts: one string or token array, or several. */
+function promptsOf(prompt: unknown): (string | number[])[] {
+  if (typeof prompt === "string") return [prompt];
+  if (!Array.isArray(prompt) || prompt.length === 0) return [""];
+  if (typeof prompt[0] === "number") return [prompt as number[]];
+  return prompt as (string | number[])[];
+}
+
 export async function startUpstreamServer(): Promise<UpstreamServer> {
   const behaviours = new Map<string, UpstreamBehaviour>();
   const requests: RecordedRequest[] = [];
@@ -154,25 +304,59 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
   const behaviourOf = (model: string | null) => behaviours.get(model ?? "") ?? DEFAULTS;
   const notifyEnded = () => ended.splice(0).forEach((wake) => wake());
 
+  /** The answer a chat request gets, per choice, as the steps a server streams (one token each). */
+  function chatPlan(body: Record<string, unknown>, b: UpstreamBehaviour): { choices: PlannedChoice[]; promptTokens: number } {
+    const messages = ((body.messages as { content: unknown }[] | undefined) ?? []).map((m) => ({ content: textOf(m.content) }));
+    const n = typeof body.n === "number" ? body.n : 1;
+    const calls = toolCallsFor(body, b);
+    const json = jsonAnswerFor(body);
+    const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : null;
+    const choice = (): PlannedChoice => {
+      if (calls.length) {
+        const toolCalls = calls.map((call, i) => ({ id: `call_loopback_${i}_${Math.random().toString(36).slice(2, 10)}`, ...call }));
+        return { content: [], toolCalls, finish: "tool_calls" };
+      }
+      if (json !== null) return { content: pieces(json, JSON_PIECE_CHARS), toolCalls: [], finish: "stop" };
+      const tokens = maxTokens ?? b.defaultTokens;
+      return { content: Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]!), toolCalls: [], finish: maxTokens !== null ? "length" : "stop" };
+    };
+    return { choices: Array.from({ length: n }, choice), promptTokens: upstreamPromptTokens(messages) };
+  }
+
   async function chat(res: ServerResponse, record: RecordedRequest, isClosed: () => boolean): Promise<void> {
     const b = behaviourOf(record.model);
     const body = record.body;
-    const messages = ((body.messages as { content: unknown }[] | undefined) ?? []).map((m) => ({ content: textOf(m.content) }));
-    const asked = body.max_completion_tokens ?? body.max_tokens;
-    const maxTokens = typeof asked === "number" ? asked : null;
-    const tokens = maxTokens ?? b.defaultTokens;
-    const finishReason = maxTokens !== null ? "length" : "stop";
-    const usage = { prompt_tokens: upstreamPromptTokens(messages), completion_tokens: tokens, total_tokens: upstreamPromptTokens(messages) + tokens };
+    const plan = chatPlan(body, b);
+    const completionTokens = plan.choices.reduce((sum, c) => sum + stepsOf(c).length, 0);
+    const usage = { prompt_tokens: plan.promptTokens, completion_tokens: completionTokens, total_tokens: plan.promptTokens + completionTokens };
+    record.usage = usage;
     const base = { id: "chatcmpl-upstream", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
+    const topLogprobs = body.logprobs === true ? (typeof body.top_logprobs === "number" ? body.top_logprobs : 0) : null;
 
     if (body.stream !== true) {
-      await sleep(b.tokenDelayMs * tokens);
+      await sleep(b.tokenDelayMs * completionTokens);
       if (isClosed()) return;
-      record.tokensSent = tokens;
+      record.tokensSent = completionTokens;
       sendJson(res, 200, {
         ...base,
         object: "chat.completion",
-        choices: [{ index: 0, message: { role: "assistant", content: upstreamText(tokens) }, finish_reason: finishReason, logprobs: null }],
+        choices: plan.choices.map((c, index) => ({
+          index,
+          // vLLM's ChatMessage as it serialises it: every optional field present, null when unset.
+          message: {
+            role: "assistant",
+            content: c.toolCalls.length ? null : c.content.join(""),
+            reasoning_content: null,
+            refusal: null,
+            annotations: null,
+            audio: null,
+            function_call: null,
+            tool_calls: c.toolCalls.length ? c.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })) : null,
+          },
+          stop_reason: null,
+          finish_reason: c.finish,
+          logprobs: topLogprobs === null ? null : { content: c.content.map((token) => tokenLogprob(token, topLogprobs)), refusal: null },
+        })),
         ...(!b.omitUsage && { usage }),
       });
       return;
@@ -180,22 +364,90 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
-    const chunk = (delta: object, finish: string | null) => ({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], usage: null });
-    send(chunk({ role: "assistant", content: "" }, null));
-    for (let i = 0; i < tokens; i++) {
-      await sleep(b.tokenDelayMs);
-      if (isClosed()) return;
-      if (b.failAfterTokens !== null && i === b.failAfterTokens) {
-        send({ error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
-        res.end();
-        return;
+    const chunk = (index: number, delta: object, finish: string | null, logprobs: unknown = null) => ({
+      ...base,
+      object: "chat.completion.chunk",
+      choices: [{ index, delta, finish_reason: finish, logprobs }],
+      usage: null,
+    });
+    // As vLLM streams several choices: a role chunk for each, then their tokens interleaved, one
+    // choice per chunk, each with its own index.
+    plan.choices.forEach((_, index) => send(chunk(index, { role: "assistant", content: "" }, null)));
+    const steps = plan.choices.map(stepsOf);
+    const longest = Math.max(...steps.map((s) => s.length));
+    for (let step = 0; step < longest; step++) {
+      for (const [index, choiceSteps] of steps.entries()) {
+        const delta = choiceSteps[step];
+        if (!delta) continue;
+        await sleep(b.tokenDelayMs);
+        if (isClosed()) return;
+        if (b.failAfterTokens !== null && record.tokensSent === b.failAfterTokens) {
+          send({ error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
+          res.end();
+          return;
+        }
+        const logprobs = topLogprobs !== null && typeof delta.content === "string" ? { content: [tokenLogprob(delta.content, topLogprobs)], refusal: null } : null;
+        send(chunk(index, delta, null, logprobs));
+        record.tokensSent += 1;
       }
-      send(chunk({ content: WORDS[i % WORDS.length] }, null));
-      record.tokensSent = i + 1;
     }
-    send(chunk({}, finishReason));
+    plan.choices.forEach((c, index) => send(chunk(index, {}, c.finish)));
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && !b.omitUsage) send({ ...base, object: "chat.completion.chunk", choices: [], usage });
+    send("[DONE]");
+    res.end();
+  }
+
+  /** POST /completions, the legacy text completions: a choice per prompt and n, index prompt × n + i. */
+  async function completion(res: ServerResponse, record: RecordedRequest, isClosed: () => boolean): Promise<void> {
+    const b = behaviourOf(record.model);
+    const body = record.body;
+    const prompts = promptsOf(body.prompt);
+    const n = typeof body.n === "number" ? body.n : 1;
+    const maxTokens = typeof body.max_tokens === "number" ? body.max_tokens : null;
+    const tokens = maxTokens ?? b.defaultTokens;
+    const finish = maxTokens !== null ? "length" : "stop";
+    const words = Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]!);
+    const choices = prompts.flatMap((prompt) => Array.from({ length: n }, () => (body.echo === true && typeof prompt === "string" ? prompt : "")));
+    const promptTokens = prompts.reduce<number>((sum, p) => sum + (typeof p === "string" ? p.split(/\s+/).filter(Boolean).length : p.length), 0);
+    const completionTokens = choices.length * tokens;
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    record.usage = usage;
+    const base = { id: "cmpl-upstream", object: "text_completion", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
+    const topLogprobs = typeof body.logprobs === "number" ? body.logprobs : null;
+
+    if (body.stream !== true) {
+      await sleep(b.tokenDelayMs * completionTokens);
+      if (isClosed()) return;
+      record.tokensSent = completionTokens;
+      sendJson(res, 200, {
+        ...base,
+        choices: choices.map((echo, index) => ({ index, text: echo + words.join(""), finish_reason: finish, logprobs: topLogprobs === null ? null : completionLogprobs(words, topLogprobs) })),
+        ...(!b.omitUsage && { usage }),
+      });
+      return;
+    }
+
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+    const chunk = (index: number, text: string, finishReason: string | null, logprobs: unknown = null) => ({ ...base, choices: [{ index, text, finish_reason: finishReason, logprobs }] });
+    choices.forEach((echo, index) => echo && send(chunk(index, echo, null)));
+    for (const word of words) {
+      for (const index of choices.keys()) {
+        await sleep(b.tokenDelayMs);
+        if (isClosed()) return;
+        if (b.failAfterTokens !== null && record.tokensSent === b.failAfterTokens) {
+          send({ error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
+          res.end();
+          return;
+        }
+        send(chunk(index, word, null, topLogprobs === null ? null : completionLogprobs([word], topLogprobs)));
+        record.tokensSent += 1;
+      }
+    }
+    choices.forEach((_, index) => send(chunk(index, "", finish)));
+    const options = body.stream_options as { include_usage?: boolean } | undefined;
+    if (options?.include_usage && !b.omitUsage) send({ ...base, choices: [], usage });
     send("[DONE]");
     res.end();
   }
@@ -231,7 +483,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
   }
 
   const server = createServer((req, res) => {
-    const record: RecordedRequest = { path: req.url ?? "", model: null, body: {}, headers: req.headers, ended: false, aborted: false, tokensSent: 0 };
+    const record: RecordedRequest = { path: req.url ?? "", model: null, body: {}, raw: "", headers: req.headers, ended: false, aborted: false, tokensSent: 0, usage: null };
     res.on("close", () => {
       if (!res.writableFinished) record.aborted = true;
       record.ended = true;
@@ -242,7 +494,8 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
       const raw = await readBody(req);
       const contentType = req.headers["content-type"] ?? "";
       if (contentType.startsWith("application/json")) {
-        record.body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+        record.raw = raw.toString("utf8");
+        record.body = JSON.parse(record.raw) as Record<string, unknown>;
         record.model = typeof record.body.model === "string" ? record.body.model : null;
       }
       requests.push(record);
@@ -251,6 +504,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
       if (b.hang) return;
       if (b.failWith) return sendJson(res, b.failWith, { error: { message: "upstream failure", type: "server_error", param: null, code: null } });
       if (record.path.endsWith("/chat/completions")) return chat(res, record, isClosed);
+      if (record.path.endsWith("/v1/completions")) return completion(res, record, isClosed);
       if (record.path.endsWith("/images/generations")) return images(res, record);
       if (record.path.endsWith("/embeddings")) return sendJson(res, 200, embeddingsAnswer(record.body, b));
       if (record.path.endsWith("/audio/speech")) return sendSpeech(res, record.body);

@@ -80,6 +80,36 @@ export async function registerUpstreamModel(
   return model;
 }
 
+/**
+ * A copy of a seeded model (its kind, prices, context length and capabilities) served by the
+ * loopback upstream under a unique id: the seeded row itself has no server in the tests, and other
+ * test files share the database.
+ */
+export async function registerSeededModelCopy(upstream: UpstreamServer | { baseUrl: string }, seededId: string): Promise<TestModel & { seeded: Awaited<ReturnType<typeof db.model.findUniqueOrThrow>> }> {
+  const seeded = await db.model.findUniqueOrThrow({ where: { id: seededId } });
+  const suffix = randomUUID().slice(0, 8);
+  const model = { id: `test-org/${seededId.split("/").at(-1)!.toLowerCase()}-${suffix}`, upstreamModel: `loopback-${seededId.replace("/", "--")}-${suffix}` };
+  await db.model.create({
+    data: {
+      id: model.id,
+      kind: seeded.kind,
+      displayName: `${seeded.displayName} (test copy ${suffix})`,
+      description: seeded.description,
+      ownedBy: "test-org",
+      contextLength: seeded.contextLength,
+      inputPrice: seeded.inputPrice,
+      outputPrice: seeded.outputPrice,
+      imagePrices: seeded.imagePrices ?? undefined,
+      audioMinutePrice: seeded.audioMinutePrice,
+      characterPrice: seeded.characterPrice,
+      capabilities: seeded.capabilities ?? {},
+      provider: "upstream",
+      providerConfig: { baseUrl: upstream.baseUrl, upstreamModel: model.upstreamModel },
+    },
+  });
+  return { ...model, seeded };
+}
+
 export function bearer(secret: string): Record<string, string> {
   return { authorization: `Bearer ${secret}` };
 }

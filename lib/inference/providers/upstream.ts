@@ -180,6 +180,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The fields that have a value. Servers built on pydantic (vLLM among them) send every optional
+ * field of a message, null when unset (tool_calls, function_call, annotations, audio…), where
+ * OpenAI's schema has an array or object or nothing: relayed as they are, those nulls make the
+ * answer invalid for clients that check it.
+ */
+function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
+}
+
 /** A choice of an upstream chunk or answer, with the fields OpenAI's schema requires filled in. */
 function choiceOf(value: unknown, position: number, model: RegisteredModel, what: string): ChoiceChunk {
   if (!isObject(value)) throw garbled(model, what);
@@ -276,7 +286,7 @@ async function completeGeneration(model: RegisteredModel, request: GenerationReq
     const choices = body.choices.map((choice, i) => {
       const normal = choiceOf(choice, i, model, "completion");
       if (request.kind === "chat") {
-        const message = isObject(normal.message) ? normal.message : {};
+        const message = isObject(normal.message) ? withoutNulls(normal.message) : {};
         normal.message = { ...message, role: "assistant", content: message.content ?? null, refusal: message.refusal ?? null };
       } else if (typeof normal.text !== "string") normal.text = "";
       return normal;
