@@ -13,12 +13,19 @@ import { metrics, routeLabel } from "@/lib/metrics";
 interface OpenRequest {
   modelId: string;
   route: string;
-  heldDollars: number;
+  held: bigint;
   trace: UpstreamTrace;
 }
 
 const NANOS_PER_DOLLAR = 1e9;
 const open = new Map<string, OpenRequest>();
+// Summed exactly, so that the gauge reads 0 when nothing is held rather than a float's residue.
+let heldTotal = 0n;
+
+function setCreditHeld(change: bigint): void {
+  heldTotal += change;
+  metrics().creditHeld.set(Number(heldTotal) / NANOS_PER_DOLLAR);
+}
 
 let logger: pino.Logger | null | undefined;
 
@@ -30,10 +37,9 @@ function requestLogger(): pino.Logger | null {
 
 /** Credit is held for a request whose provider call gets `signal`. */
 export function requestOpened(requestId: string, modelId: string, endpoint: string, held: bigint, signal: AbortSignal): void {
-  const heldDollars = Number(held) / NANOS_PER_DOLLAR;
-  open.set(requestId, { modelId, route: routeLabel(endpoint), heldDollars, trace: startUpstreamTrace(signal) });
+  open.set(requestId, { modelId, route: routeLabel(endpoint), held, trace: startUpstreamTrace(signal) });
   metrics().inFlight.inc();
-  metrics().creditHeld.inc(heldDollars);
+  setCreditHeld(held);
 }
 
 /** The outcome with what the request did upstream, as its settlement records it. */
@@ -50,7 +56,7 @@ export function requestSettled(requestId: string, outcome: RequestOutcome, settl
   open.delete(requestId);
   const m = metrics();
   m.inFlight.dec();
-  m.creditHeld.dec(request.heldDollars);
+  setCreditHeld(-request.held);
   if (!settlement) return;
   const labels = { model: request.modelId, route: request.route };
   const upstream = request.trace.endpoint ?? "none";
