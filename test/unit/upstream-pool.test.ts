@@ -110,3 +110,24 @@ describe("choosing an endpoint", () => {
     expect((await acquireEndpoint("m4", endpoints, new Set(["b"]), signal))!.endpoint.name).toBe("a");
   });
 });
+
+describe("MODEL_UPSTREAMS", () => {
+  it("takes one endpoint (a URL or an object) or a pool of them, and refuses a malformed one by name", async () => {
+    const pools = {
+      "acme/one": "http://vllm-1:8000/v1",
+      "acme/object": { baseUrl: "http://vllm-2:8000/v1", apiKey: "sk-2" },
+      "acme/pool": [{ name: "gpu-a", baseUrl: "http://vllm-3:8000/v1", upstreamModel: "acme-7b-awq", weight: 2, maxConcurrent: 8 }, "http://vllm-4:8000/v1"],
+    };
+    await pool({ MODEL_UPSTREAMS: JSON.stringify(pools) });
+    const { env } = await import("@/lib/env");
+    expect(env().MODEL_UPSTREAMS).toEqual({
+      "acme/one": [{ baseUrl: "http://vllm-1:8000/v1" }],
+      "acme/object": [{ baseUrl: "http://vllm-2:8000/v1", apiKey: "sk-2" }],
+      "acme/pool": [{ name: "gpu-a", baseUrl: "http://vllm-3:8000/v1", upstreamModel: "acme-7b-awq", weight: 2, maxConcurrent: 8 }, { baseUrl: "http://vllm-4:8000/v1" }],
+    });
+    vi.resetModules();
+    await pool({ MODEL_UPSTREAMS: JSON.stringify({ "acme/bad": [{ baseUrl: "http://vllm:8000/v1", weight: 0 }] }) });
+    const fresh = await import("@/lib/env");
+    expect(() => fresh.env()).toThrow(/MODEL_UPSTREAMS/);
+  });
+});
