@@ -219,6 +219,8 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
       }
       const retryable = deadline.expired || connectErrorCode(error, FAILOVER_ERROR_CODES) !== null;
       lease.report(deadline.expired ? "timeout" : "connect_error", retryable);
+      // A failed attempt's slot is free at once, not when the request ends on another endpoint.
+      lease.release();
       if (!retryable) throw failure;
       lastFailure = failure;
       continue;
@@ -231,6 +233,7 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
     const failure = await failureFrom(response, model).catch((error: unknown) => deadline.explain(error, model));
     const retryable = FAILOVER_STATUSES.has(response.status);
     lease.report(response.status >= 500 ? "server_error" : "client_error", retryable);
+    lease.release();
     if (!retryable) {
       if (trace) trace.endpoint = endpoint.name;
       throw failure;
