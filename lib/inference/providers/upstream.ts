@@ -188,8 +188,11 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
   const endpoints = endpointsOf(upstreamOf(model));
   const trace = upstreamTraceOf(deadline.caller);
   const tried = new Set<string>();
+  const maxAttempts = env().UPSTREAM_MAX_ATTEMPTS;
+  /** Whether a failed attempt is followed by another (for the retries metric). */
+  const retriedAfter = (attempt: number, retryable: boolean) => retryable && attempt + 1 < maxAttempts && tried.size < endpoints.length;
   let lastFailure: Error | undefined;
-  for (let attempt = 0; attempt < env().UPSTREAM_MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let lease: EndpointLease | null;
     try {
       lease = await acquireEndpoint(model.id, endpoints, tried, deadline.caller);
@@ -218,7 +221,7 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
         throw failure;
       }
       const retryable = deadline.expired || connectErrorCode(error, FAILOVER_ERROR_CODES) !== null;
-      lease.report(deadline.expired ? "timeout" : "connect_error", retryable);
+      lease.report(deadline.expired ? "timeout" : "connect_error", retriedAfter(attempt, retryable));
       // A failed attempt's slot is free at once, not when the request ends on another endpoint.
       lease.release();
       if (!retryable) throw failure;
@@ -232,7 +235,7 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
     }
     const failure = await failureFrom(response, model).catch((error: unknown) => deadline.explain(error, model));
     const retryable = FAILOVER_STATUSES.has(response.status);
-    lease.report(response.status >= 500 ? "server_error" : "client_error", retryable);
+    lease.report(response.status >= 500 ? "server_error" : "client_error", retriedAfter(attempt, retryable));
     lease.release();
     if (!retryable) {
       if (trace) trace.endpoint = endpoint.name;
