@@ -319,6 +319,8 @@ describe("GET /metrics", () => {
       }
       expect(sampleSum(families, "ecolink_requests_total", { model })).toBe(rows.length);
       expect(sampleSum(families, "ecolink_upstream_attempts_total", { model })).toBe(rows.reduce((sum, row) => sum + row.upstreamAttempts, 0));
+      // Every attempt but a request's last was followed by a retry.
+      expect(sampleSum(families, "ecolink_upstream_retries_total", { model })).toBe(rows.reduce((sum, row) => sum + Math.max(row.upstreamAttempts - 1, 0), 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "input" })).toBe(rows.reduce((sum, row) => sum + row.inputTokens, 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "output" })).toBe(rows.reduce((sum, row) => sum + row.outputTokens, 0));
       expect(sampleSum(families, "ecolink_request_duration_seconds", { model })).toBe(rows.length);
