@@ -214,15 +214,16 @@ describe("a model served by a pool of upstream endpoints", () => {
   it("never retries a stream an upstream cut midway: the client keeps what it got, with an error, billed once by the rule for upstream failures", async () => {
     const [a, b] = [await upstreamServer(), await upstreamServer()];
     const model = await registerPool([{ server: a, name: "cuts", weight: 100 }, { server: b, name: "spare" }]);
-    a.behave(model.upstreamModel, { cutAfterTokens: 3 });
+    a.behave(model.upstreamModel, { cutAfterTokens: 3, tokenDelayMs: 30 });
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
     const response = await chat(key.secret, model.id, { max_tokens: 8, stream: true });
 
     expect(response.status).toBe(200);
-    const { events, done } = parseEventStream(await response.text());
-    expect(done).toBe(false);
+    const text = await response.text();
+    const { events, done } = parseEventStream(text);
+    expect(done, text).toBe(false);
     const content = events.map((e) => (e.choices as { delta?: { content?: string } }[] | undefined)?.[0]?.delta?.content ?? "").join("");
     expect(content).toBe(upstreamText(3));
     expect(events.at(-1)).toMatchObject({ error: { code: "upstream_error" } });
@@ -255,11 +256,12 @@ describe("a model served by a pool of upstream endpoints", () => {
   it("answers 503 with Retry-After, at no cost, when every endpoint stays full past the queue timeout", async () => {
     const server = await upstreamServer();
     const model = await registerPool([{ server, maxConcurrent: 1 }]);
-    server.behave(model.upstreamModel, { tokenDelayMs: 500 });
+    // A stream of 4 s, each token well within the upstream timeout: it holds the only slot.
+    server.behave(model.upstreamModel, { tokenDelayMs: 400 });
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
-    const first = chat(key.secret, model.id, { max_tokens: 10 });
+    const first = chat(key.secret, model.id, { max_tokens: 10, stream: true });
     while (server.requestsFor(model.upstreamModel).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await chat(key.secret, model.id);
 
@@ -267,7 +269,9 @@ describe("a model served by a pool of upstream endpoints", () => {
     expect(second.headers.get("retry-after")).toBe("1");
     expect(await second.json()).toMatchObject({ error: { code: "upstream_unavailable" } });
     expect(await requestLog(second.headers.get("x-request-id"))).toMatchObject({ status: "FAILED", cost: 0n, httpStatus: 503, upstreamAttempts: 0 });
-    expect((await first).status).toBe(200);
+    const streamed = await first;
+    expect(streamed.status).toBe(200);
+    expect(parseEventStream(await streamed.text()).done).toBe(true);
     expect(server.requestsFor(model.upstreamModel)).toHaveLength(1);
     await expectSettledBooks(user.id);
   });
@@ -284,7 +288,8 @@ describe("GET /metrics", () => {
   });
 
   it("parses as Prometheus text, and its counters match the request log of every request above", async () => {
-    const families = parsePrometheusTextFormat(await (await scrape()).text());
+    const text = await (await scrape()).text();
+    const families = parsePrometheusTextFormat(text);
     const names = new Set(families.map((f) => f.name));
     for (const name of [
       "ecolink_requests_total",
@@ -323,8 +328,13 @@ describe("GET /metrics", () => {
       expect(sampleSum(families, "ecolink_upstream_retries_total", { model })).toBe(rows.reduce((sum, row) => sum + Math.max(row.upstreamAttempts - 1, 0), 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "input" })).toBe(rows.reduce((sum, row) => sum + row.inputTokens, 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "output" })).toBe(rows.reduce((sum, row) => sum + row.outputTokens, 0));
-      expect(sampleSum(families, "ecolink_request_duration_seconds", { model })).toBe(rows.length);
+      // The parser drops a histogram's labels, so its per-model counts are read from the text.
+      const counted = [...text.matchAll(/^ecolink_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)]
+        .filter(([, labels]) => labels!.includes(`model="${model}"`))
+        .reduce((sum, [, , count]) => sum + Number(count), 0);
+      expect(counted).toBe(rows.length);
     }
+
   });
 
   it("writes one JSON line per request, without keys or prompts", async () => {

@@ -197,13 +197,15 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
     try {
       lease = await acquireEndpoint(model.id, endpoints, tried, deadline.caller);
     } catch (error) {
-      throw deadline.explain(error, model);
+      // A full pool's 503 is the pool's answer, whatever the clock says.
+      throw error instanceof DomainError ? error : deadline.explain(error, model);
     }
     if (!lease) break;
     deadline.hold(lease);
     const { endpoint } = lease;
     tried.add(endpoint.name);
-    if (attempt > 0) deadline.restart();
+    // The endpoint has UPSTREAM_TIMEOUT_MS from now: time spent waiting for a slot is not its.
+    deadline.restart();
     if (trace) trace.attempts += 1;
     const built = typeof body === "function" ? await body(endpoint) : body;
     const request = typeof built === "string" || built instanceof Uint8Array ? { body: built, headers: {} } : built;
