@@ -11,7 +11,7 @@ import { db } from "@/lib/db";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { appEnvironment, startAppServer, type AppProcess } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, upstreamText, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, bearer, expectSettledBooks, fundedUser, newApiKey, parseEventStream, requestLog } from "../support/v1-fixtures";
+import { appUrl, bearer, eventually, expectSettledBooks, fundedUser, newApiKey, parseEventStream, requestLog } from "../support/v1-fixtures";
 
 const METRICS_TOKEN = "test-metrics-token-fleet";
 const COOLDOWN_MS = 20_000;
@@ -288,6 +288,7 @@ describe("GET /metrics", () => {
   });
 
   it("parses as Prometheus text, and its counters match the request log of every request above", async () => {
+    await eventually(async () => expect(await db.requestLog.count({ where: { modelId: { in: models }, status: "PENDING" } })).toBe(0));
     const text = await (await scrape()).text();
     const families = parsePrometheusTextFormat(text);
     const names = new Set(families.map((f) => f.name));

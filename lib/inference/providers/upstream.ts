@@ -96,7 +96,12 @@ class Deadline {
     }, env().UPSTREAM_TIMEOUT_MS);
   }
 
-  /** The next attempt, at another endpoint: a fresh signal with a fresh UPSTREAM_TIMEOUT_MS. */
+  /** No upstream is working for the call (it waits for a slot): the clock stops until restart(). */
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** The next attempt: a fresh signal with a fresh UPSTREAM_TIMEOUT_MS. */
   restart(): void {
     clearTimeout(this.timer);
     this.stopFollowingCaller();
@@ -194,11 +199,11 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
   let lastFailure: Error | undefined;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let lease: EndpointLease | null;
+    deadline.pause();
     try {
       lease = await acquireEndpoint(model.id, endpoints, tried, deadline.caller);
     } catch (error) {
-      // A full pool's 503 is the pool's answer, whatever the clock says.
-      throw error instanceof DomainError ? error : deadline.explain(error, model);
+      throw deadline.explain(error, model);
     }
     if (!lease) break;
     deadline.hold(lease);
