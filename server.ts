@@ -1,6 +1,7 @@
 // The production HTTP server (`npm start`, and what the tests and benchmarks run). Requests for
 // the /v1 API go straight to their route handlers in app/v1 — the same modules `next dev` serves —
 // because Next.js's router costs more per request than the gateway's whole budget (`npm run bench`).
+// GET /metrics (Prometheus, behind METRICS_TOKEN) is served here too, from this process's counts.
 // A /v1 path we don't serve answers OpenAI's JSON 404, and a known path asked with another method a
 // 405 with Allow. Everything else is passed to Next.js's own server, which runs in a child process (next-server.ts) so that
 // its heap and hooks stay out of the API's; behaviour at the edges stays Next's. If that child
@@ -29,6 +30,7 @@ import { env } from "@/lib/env";
 import { drainRequests, releaseInstanceLease } from "@/lib/inference/gateway-instance";
 import { startGatewayInstance } from "@/lib/inference/metering";
 import { invalidV1Url, methodNotAllowed, openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { serveMetrics } from "@/lib/http/metrics-endpoint";
 
 type RouteHandler = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
 type RouteModule = Partial<Record<"GET" | "POST", RouteHandler>>;
@@ -210,6 +212,10 @@ export async function startAppServer(options: { port: number }): Promise<AppServ
   startGatewayInstance();
   const nextProcess = await startNextProcess(options.port);
   const server = createServer((req, res) => {
+    if (req.url === "/metrics" || req.url?.startsWith("/metrics?")) {
+      void serveMetrics(req, res);
+      return;
+    }
     const v1 = v1Handler(req);
     if (v1) void serveV1(req, res, v1.handler, v1.params);
     else serveConsole(req, res, nextProcess);

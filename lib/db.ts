@@ -45,6 +45,12 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
   },
 });
 
+/** The pool's connections, for /metrics: open, idle, and queries waiting for one. */
+export function dbPoolUsage(): { total: number; idle: number; waiting: number } {
+  const current = globalForDb.pgPool;
+  return current ? { total: current.totalCount, idle: current.idleCount, waiting: current.waitingCount } : { total: 0, idle: 0, waiting: 0 };
+}
+
 /** A statement the hot path runs on every request. Its `name` must be unique in the process. */
 export interface PreparedStatement {
   name: string;

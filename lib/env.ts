@@ -26,6 +26,19 @@ const trustProxy = z
     return z.NEVER;
   });
 
+// One endpoint of a model's upstream pool in MODEL_UPSTREAMS: a base URL, or an object that may
+// also name it (metrics and logs show the name; the host by default), the model's name there, its
+// key, its share of the traffic and how many requests it takes at once.
+const upstreamEndpointObject = z.object({
+  name: z.string().min(1).max(64).optional(),
+  baseUrl: z.url(),
+  upstreamModel: z.string().min(1).optional(),
+  apiKey: z.string().optional(),
+  weight: z.number().positive().optional(),
+  maxConcurrent: z.number().int().positive().optional(),
+});
+const upstreamEndpointEnv = z.union([z.url().transform((baseUrl) => ({ baseUrl })), upstreamEndpointObject]).pipe(upstreamEndpointObject);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.url({ message: "DATABASE_URL is required: a postgresql:// connection URL" }),
@@ -55,8 +68,9 @@ const envSchema = z.object({
   INSTANCE_LEASE_MS: z.coerce.number().int().min(1_000, "INSTANCE_LEASE_MS must be at least 1000").default(45_000),
   // On SIGTERM, how long requests in progress may run before they are ended (and billed for what they delivered).
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
-  // Where each upstream-served model runs, by public model id, overriding prisma/models.json:
-  // {"meta-llama/Llama-3.1-8B-Instruct": "http://vllm:8000/v1"} or {"<id>": {"baseUrl": "…", "apiKey": "…"}}.
+  // Where each upstream-served model runs, by public model id, overriding prisma/models.json: one
+  // endpoint — {"meta-llama/Llama-3.1-8B-Instruct": "http://vllm:8000/v1"} or {"<id>": {"baseUrl": "…", "apiKey": "…"}} —
+  // or a pool of them: {"<id>": [{"baseUrl": "…", "weight": 3, "maxConcurrent": 8}, "http://vllm-2:8000/v1"]}.
   MODEL_UPSTREAMS: z
     .string()
     .optional()
@@ -69,12 +83,24 @@ const envSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(
-      z.record(
-        z.string(),
-        z.union([z.url().transform((baseUrl) => ({ baseUrl, apiKey: undefined })), z.object({ baseUrl: z.url(), apiKey: z.string().optional() })]),
-      ),
-    ),
+    .pipe(z.record(z.string(), z.union([upstreamEndpointEnv, z.array(upstreamEndpointEnv).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])))),
+  // Failover: how many endpoints of a model's pool one request may try (a connection error, no
+  // answer before UPSTREAM_TIMEOUT_MS, or a 502/503/504 moves it to the next, before anything was sent).
+  UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
+  // When every endpoint of a model is at its maxConcurrent, how long a request waits for one before a 503.
+  UPSTREAM_QUEUE_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(2_000),
+  // Consecutive failures that take an endpoint out of its pool, and how long until one request tries it again.
+  UPSTREAM_CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(3),
+  UPSTREAM_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().positive().default(30_000),
+  // While an endpoint is out, how often GET {baseUrl}/models asks whether it is back.
+  UPSTREAM_PROBE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  // GET /metrics (Prometheus) answers only this bearer token; unset: /metrics is a 404.
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined)),
+  // "json": one structured line per API request on stdout (request id, model, endpoint, status, latency).
+  LOG_FORMAT: z.enum(["text", "json"]).default("text"),
 }).superRefine((config, ctx) => {
   if (config.NODE_ENV === "production" && !config.AUTH_URL) {
     ctx.addIssue({ code: "custom", path: ["AUTH_URL"], message: "AUTH_URL is required in production: the console's public URL, e.g. https://console.example.com" });

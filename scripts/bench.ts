@@ -1,6 +1,7 @@
 // `npm run bench`: performance numbers, printed as tables (never asserted by the tests). Starts its
 // own stack (throwaway PostgreSQL, a fresh production build of the app in .next-bench, so that the
-// numbers are always of the code as it is) and runs, in order: the gateway's added latency over a loopback upstream, the local
+// numbers are always of the code as it is) and runs, in order: the gateway's added latency over a loopback upstream, what
+// upstream pools cost (routing among 8 endpoints against 1, a failover), the local
 // tiny-chat model's speed, and local transcription's real-time factor.
 import "./lib/allow-server-only";
 import { spawnSync } from "node:child_process";
@@ -25,6 +26,8 @@ async function main() {
   // The bench's one user sends 50 requests at once, flat out: far past an account's default limits.
   process.env.ACCOUNT_MAX_CONCURRENT_REQUESTS ??= "1000";
   process.env.ACCOUNT_RATE_LIMIT_RPM ??= "1000000";
+  // The failover benchmark's dead endpoint must stay in its pool, so that every request pays for it.
+  process.env.UPSTREAM_CIRCUIT_FAILURES ??= "1000000000";
   build();
   const { startStack } = await import("../test/support/stack");
   const stack = await startStack({ app: true });
@@ -33,6 +36,8 @@ async function main() {
   try {
     const { runGatewayBench } = await import("./bench/gateway");
     await runGatewayBench(stack.env.APP_URL);
+    const { runFleetBench } = await import("./bench/fleet");
+    await runFleetBench(stack.env.APP_URL);
     const { runTinyChatBench } = await import("./bench/tiny-chat");
     await runTinyChatBench();
     const { runTranscriptionBench } = await import("./bench/transcription");

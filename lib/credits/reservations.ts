@@ -50,6 +50,10 @@ export interface RequestOutcome {
   ttftMs?: number | null;
   httpStatus?: number;
   errorCode?: string | null;
+  /** Upstream endpoints tried, failed failover attempts included (they cost nothing). */
+  upstreamAttempts?: number;
+  /** The name of the upstream endpoint that answered. */
+  upstreamEndpoint?: string | null;
 }
 
 export interface Settlement {
@@ -153,7 +157,7 @@ const SETTLE: PreparedStatement = {
   name: "settle_request",
   // $1 request id, $2 status, $3 charged, $4 input tokens, $5 output tokens, $6 images,
   // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference,
-  // $13 input characters, $14 usage counted here
+  // $13 input characters, $14 usage counted here, $15 upstream attempts, $16 upstream endpoint
   // The ledger entry is the one applyMovement would write; it is inlined to keep settle one statement.
   // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
   // takes, so a checkpoint can't land between reading it and settling.
@@ -172,6 +176,8 @@ const SETTLE: PreparedStatement = {
         "errorCode" = $11::text,
         "inputCharacters" = $13::integer,
         "usageCounted" = $14::boolean,
+        "upstreamAttempts" = $15::integer,
+        "upstreamEndpoint" = $16::text,
         "settledAt" = now()
       WHERE "id" = $1 AND "status" = 'PENDING'
       RETURNING "userId", "apiKeyId", "modelId", "reserved", "cost"
@@ -232,6 +238,8 @@ async function runSettle(requestId: string, outcome: RequestOutcome, usage: [str
     `request:${requestId}`,
     outcome.inputCharacters ?? 0,
     outcome.usageCounted ?? false,
+    outcome.upstreamAttempts ?? 0,
+    outcome.upstreamEndpoint ?? null,
   ]);
   return settled ? { cost: BigInt(settled.cost), balanceAfter: BigInt(settled.balanceAfter), autoRechargeDue: settled.autoRechargeDue } : null;
 }

@@ -23,6 +23,7 @@ import { env } from "@/lib/env";
 import { DomainError, isDomainError } from "@/lib/errors";
 import { endedByShutdown, ensureInstanceLease, isDraining, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
 import { toOpenAIError } from "@/lib/inference/openai-errors";
+import { requestOpened, requestSettled, withUpstreamTrace } from "@/lib/inference/request-telemetry";
 import { untilWritten } from "@/lib/inference/until-written";
 
 /** Who a request is billed to and where it came from; the playground passes apiKeyId null. */
@@ -95,6 +96,7 @@ export async function openRequest(
   options.onOpened?.();
   const controller = linkedController(options.signal);
   trackOpenRequest(requestId, controller);
+  requestOpened(requestId, modelId, endpoint, amount, controller.signal);
   return { requestId, controller };
 }
 
@@ -104,10 +106,12 @@ export async function openRequest(
  * itself settled by the lost-instance sweep (this process lost its lease meanwhile) must not be
  * answered: that throws upstream_unavailable.
  */
-export async function settle(userId: string, requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
+export async function settle(userId: string, requestId: string, reported: RequestOutcome): Promise<Settlement | null> {
   let attempts = 0;
+  const outcome = withUpstreamTrace(requestId, reported);
+  let settlement: Settlement | null = null;
   try {
-    const settlement = await untilWritten(`Settlement of request ${requestId}`, () => {
+    settlement = await untilWritten(`Settlement of request ${requestId}`, () => {
       attempts += 1;
       return settleRequest(requestId, outcome);
     });
@@ -118,6 +122,7 @@ export async function settle(userId: string, requestId: string, outcome: Request
     return await alreadySettled(requestId, outcome, attempts);
   } finally {
     untrackOpenRequest(requestId);
+    requestSettled(requestId, outcome, settlement);
   }
 }
 

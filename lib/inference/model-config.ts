@@ -5,17 +5,36 @@ import { z } from "zod";
 export const LOCAL_ENGINES = ["tiny-chat", "pattern", "pocketsphinx", "hashed-ngrams", "festival"] as const;
 export type LocalEngine = (typeof LOCAL_ENGINES)[number];
 
-/** Any OpenAI-compatible server; `baseUrl` null means "not deployed here" unless MODEL_UPSTREAMS names one. */
+/**
+ * One server of a model's pool. Unset fields take the model's: its upstreamModel and apiKeyEnv.
+ * `name` is what metrics, logs and the request log call it (the URL's host by default); `weight`
+ * is its share of the traffic; `maxConcurrent` the requests it takes at once (unlimited if unset).
+ */
+export const upstreamEndpointConfigSchema = z.object({
+  name: z.string().min(1).max(64).optional(),
+  baseUrl: z.url(),
+  upstreamModel: z.string().min(1).optional(),
+  apiKeyEnv: z.string().min(1).optional(),
+  weight: z.number().positive().default(1),
+  maxConcurrent: z.number().int().positive().optional(),
+});
+
+/**
+ * Any OpenAI-compatible server; `baseUrl` null means "not deployed here" unless MODEL_UPSTREAMS
+ * names one. A pool of servers is `endpoints` (which then replaces `baseUrl`).
+ */
 export const upstreamConfigSchema = z.object({
   baseUrl: z.url().nullable().default(null),
   upstreamModel: z.string().min(1),
   /** Name of the environment variable holding the upstream's API key, if it wants one. */
   apiKeyEnv: z.string().min(1).optional(),
+  endpoints: z.array(upstreamEndpointConfigSchema).optional(),
 });
 
 export const localConfigSchema = z.object({ engine: z.enum(LOCAL_ENGINES) });
 
 export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
+export type UpstreamEndpointConfig = z.infer<typeof upstreamEndpointConfigSchema>;
 export type LocalConfig = z.infer<typeof localConfigSchema>;
 
 /** "1024x1024" → { width: 1024, height: 1024 } */

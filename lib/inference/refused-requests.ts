@@ -5,6 +5,7 @@
 // (an upstream failure) are in the log already: their settlement wrote them.
 import "server-only";
 import { runPrepared, type PreparedStatement } from "@/lib/db";
+import { requestRefused } from "@/lib/inference/request-telemetry";
 
 export interface RefusedRequest {
   requestId: string;
@@ -34,6 +35,7 @@ const MAX_ENDPOINT_CHARS = 200;
  * down loses the line (logged here), never the answer.
  */
 export function logRefusedRequest(refused: RefusedRequest): void {
+  requestRefused(refused.requestId, refused.endpoint, refused.httpStatus, refused.errorCode, refused.latencyMs);
   runPrepared(LOG_REFUSED, [
     refused.requestId,
     refused.userId,

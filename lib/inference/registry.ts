@@ -1,6 +1,6 @@
 // The model registry: the Model table (seeded from prisma/models.json) joined with this
 // deployment's configuration, i.e. where each upstream model runs (MODEL_UPSTREAMS or the row's
-// baseUrl) and whether each local engine can run on this machine. Read on every API request, so
+// baseUrl, or a pool of endpoints) and whether each local engine can run on this machine. Read on every API request, so
 // it is cached in-process for a few seconds; a model id the cache does not know is looked up
 // afresh, so a newly added model serves at once.
 import "server-only";
@@ -10,7 +10,7 @@ import { env, namedSecret } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { ModelKind } from "@/lib/generated/prisma/enums";
 import { capabilitiesSchema, NO_CAPABILITIES, type ModelCapabilities } from "@/lib/inference/capabilities";
-import { localConfigSchema, parseImageSize, upstreamConfigSchema, type LocalConfig } from "@/lib/inference/model-config";
+import { localConfigSchema, parseImageSize, upstreamConfigSchema, type LocalConfig, type UpstreamConfig } from "@/lib/inference/model-config";
 import { localEngineAvailability } from "@/lib/inference/providers/local";
 
 const CACHE_TTL_MS = 5_000;
@@ -28,10 +28,29 @@ export interface ModelPrices {
   perMillionCharacters: bigint;
 }
 
+/** One inference server of a model's pool, as requests are sent to it. */
+export interface UpstreamEndpoint {
+  /** Unique within the model; what metrics, logs and the request log call it (never its key). */
+  name: string;
+  baseUrl: string;
+  /** The model's name on that server. */
+  upstreamModel: string;
+  apiKey: string | undefined;
+  weight: number;
+  /** Requests it takes at once; Infinity when unlimited. */
+  maxConcurrent: number;
+}
+
+/**
+ * Where an upstream model runs: its pool of endpoints (lib/inference/upstream-pool.ts routes
+ * among them). The top-level fields are the first endpoint's, for readers that want one server;
+ * without `endpoints` (a model built by hand) they are the only one.
+ */
 export interface ResolvedUpstream {
   baseUrl: string;
   upstreamModel: string;
   apiKey: string | undefined;
+  endpoints?: readonly UpstreamEndpoint[];
 }
 
 export type Availability = { available: true } | { available: false; reason: string };
@@ -102,19 +121,50 @@ function resolve(row: ModelRow): RegisteredModel {
   if (row.provider !== "upstream") return misconfigured(`Provider "${row.provider}" is unknown.`);
   const config = upstreamConfigSchema.safeParse(row.providerConfig);
   if (!config.success) return misconfigured("Its upstream configuration is malformed.");
-  const override = env().MODEL_UPSTREAMS[row.id];
-  const baseUrl = override?.baseUrl ?? config.data.baseUrl;
-  if (!baseUrl) {
+  const endpoints = endpointsOf(row.id, config.data);
+  if (endpoints.length === 0) {
     return { ...base, provider: "upstream", upstream: null, local: null, availability: { available: false, reason: "No inference server is configured for it." } };
   }
-  const apiKey = override?.apiKey ?? (config.data.apiKeyEnv ? namedSecret(config.data.apiKeyEnv) : undefined);
+  const [first] = endpoints as [UpstreamEndpoint, ...UpstreamEndpoint[]];
   return {
     ...base,
     provider: "upstream",
-    upstream: { baseUrl: baseUrl.replace(/\/+$/, ""), upstreamModel: config.data.upstreamModel, apiKey },
+    upstream: { baseUrl: first.baseUrl, upstreamModel: first.upstreamModel, apiKey: first.apiKey, endpoints },
     local: null,
     availability: { available: true },
   };
+}
+
+/**
+ * A model's pool: MODEL_UPSTREAMS's entry for it when there is one, else the row's `endpoints`,
+ * else its single `baseUrl` (none: not deployed here). Names default to the URL's host and are
+ * made unique within the model.
+ */
+function endpointsOf(modelId: string, config: UpstreamConfig): UpstreamEndpoint[] {
+  const override = env().MODEL_UPSTREAMS[modelId];
+  const keyOf = (apiKeyEnv: string | undefined) => (apiKeyEnv ? namedSecret(apiKeyEnv) : undefined);
+  const listed = override
+    ? override.map((e) => ({ ...e, upstreamModel: e.upstreamModel ?? config.upstreamModel, apiKey: e.apiKey || keyOf(config.apiKeyEnv) }))
+    : config.endpoints
+      ? config.endpoints.map((e) => ({ ...e, upstreamModel: e.upstreamModel ?? config.upstreamModel, apiKey: keyOf(e.apiKeyEnv ?? config.apiKeyEnv) }))
+      : config.baseUrl
+        ? [{ baseUrl: config.baseUrl, upstreamModel: config.upstreamModel, apiKey: keyOf(config.apiKeyEnv) }]
+        : [];
+  const taken = new Set<string>();
+  return listed.map((e) => {
+    const wanted = ("name" in e && e.name) || new URL(e.baseUrl).host;
+    let name = wanted;
+    for (let n = 2; taken.has(name); n++) name = `${wanted}#${n}`;
+    taken.add(name);
+    return {
+      name,
+      baseUrl: e.baseUrl.replace(/\/+$/, ""),
+      upstreamModel: e.upstreamModel,
+      apiKey: e.apiKey,
+      weight: ("weight" in e && e.weight) || 1,
+      maxConcurrent: ("maxConcurrent" in e && e.maxConcurrent) || Infinity,
+    };
+  });
 }
 
 interface Snapshot {

@@ -44,7 +44,7 @@ const SCENARIOS: Scenario[] = [
 // scenario's own pace, so that a paced run does not start in the wake of a burst.
 const WARMUP_REQUESTS = 1_000;
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
@@ -54,13 +54,13 @@ function spawnScript(file: string): ChildProcess {
   return spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, file)], { stdio: ["pipe", "pipe", "inherit"] });
 }
 
-async function startUpstreamProcess(): Promise<{ baseUrl: string; stop(): void }> {
+export async function startUpstreamProcess(): Promise<{ baseUrl: string; stop(): void }> {
   const child = spawnScript("upstream-process.ts");
   const [baseUrl] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
   return { baseUrl, stop: () => child.kill() };
 }
 
-function startLoadGenerator(): { run(job: LoadJob): Promise<LoadResult>; stop(): void } {
+export function startLoadGenerator(): { run(job: LoadJob): Promise<LoadResult>; stop(): void } {
   const child = spawnScript("load-process.ts");
   const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
@@ -72,6 +72,16 @@ function startLoadGenerator(): { run(job: LoadJob): Promise<LoadResult>; stop():
     },
     stop: () => child.kill(),
   };
+}
+
+/** A table with its title, the first column left-aligned and the others right-aligned. */
+export function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
 }
 
 export async function runGatewayBench(appUrl: string): Promise<void> {
@@ -108,13 +118,11 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
         String(gatewayRun.failures + directRun.failures),
       ]);
     }
-    const header = ["scenario", "direct p50", "gateway p50", "added p50", "direct p99", "gateway p99", "added p99", "direct req/s", "gateway req/s", "errors"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-    console.log("\nGateway added latency (milliseconds; chat completions of 6 tokens, loopback upstream)");
-    console.log(line(header));
-    console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const row of rows) console.log(line(row));
+    printTable(
+      "Gateway added latency (milliseconds; chat completions of 6 tokens, loopback upstream)",
+      ["scenario", "direct p50", "gateway p50", "added p50", "direct p99", "gateway p99", "added p99", "direct req/s", "gateway req/s", "errors"],
+      rows,
+    );
     await expectSettledBooks(user.id);
     const logged = await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } });
     console.log(`${logged} gateway requests settled; targets: added p50 < 2 ms, added p99 < 10 ms.`);

@@ -18,6 +18,8 @@ export interface UpstreamBehaviour {
   failWith: number | null;
   /** Send the first `failAfterTokens` tokens of a stream, then an error event. */
   failAfterTokens: number | null;
+  /** Send the first `cutAfterTokens` tokens of a stream, then drop the connection (a crashed server). */
+  cutAfterTokens: number | null;
   /** Never answer (until the client gives up): for timeout tests. */
   hang: boolean;
   /** Leave usage out of answers, as some servers do. */
@@ -58,6 +60,8 @@ export interface UpstreamServer {
   /** Sets how requests for `upstreamModel` are answered (unset fields keep their defaults). */
   behave(upstreamModel: string, behaviour: Partial<UpstreamBehaviour>): void;
   requestsFor(upstreamModel: string): RecordedRequest[];
+  /** The most requests for the model this server was working on at once. */
+  peakConcurrency(upstreamModel: string): number;
   /** Resolves when `count` requests for the model have ended (answered or abandoned). */
   waitForEnded(upstreamModel: string, count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   close(): Promise<void>;
@@ -68,6 +72,7 @@ const DEFAULTS: UpstreamBehaviour = {
   tokenDelayMs: 0,
   failWith: null,
   failAfterTokens: null,
+  cutAfterTokens: null,
   hang: false,
   omitUsage: false,
   transcript: "the quick brown fox jumps over the lazy dog",
@@ -297,8 +302,10 @@ function promptsOf(prompt: unknown): (string | number[])[] {
   return prompt as (string | number[])[];
 }
 
-export async function startUpstreamServer(): Promise<UpstreamServer> {
+/** `port`: listen there (a server stopped with close() and started again on its port is "back"). */
+export async function startUpstreamServer(options: { port?: number } = {}): Promise<UpstreamServer> {
   const behaviours = new Map<string, UpstreamBehaviour>();
+  const concurrency = new Map<string, { now: number; peak: number }>();
   const requests: RecordedRequest[] = [];
   const ended: (() => void)[] = [];
   const behaviourOf = (model: string | null) => behaviours.get(model ?? "") ?? DEFAULTS;
@@ -381,6 +388,10 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
         if (!delta) continue;
         await sleep(b.tokenDelayMs);
         if (isClosed()) return;
+        if (b.cutAfterTokens !== null && record.tokensSent === b.cutAfterTokens) {
+          res.destroy();
+          return;
+        }
         if (b.failAfterTokens !== null && record.tokensSent === b.failAfterTokens) {
           send({ error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
           res.end();
@@ -490,6 +501,8 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
       notifyEnded();
     });
     const isClosed = () => record.ended || res.destroyed;
+    // The pool's health probe: answered, never recorded, so tests counting requests don't see it.
+    if (req.method === "GET" && req.url?.endsWith("/models")) return sendJson(res, 200, { object: "list", data: [] });
     void (async () => {
       const raw = await readBody(req);
       const contentType = req.headers["content-type"] ?? "";
@@ -499,6 +512,13 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
         record.model = typeof record.body.model === "string" ? record.body.model : null;
       }
       requests.push(record);
+      const counter = concurrency.get(record.model ?? "") ?? { now: 0, peak: 0 };
+      concurrency.set(record.model ?? "", counter);
+      counter.now += 1;
+      counter.peak = Math.max(counter.peak, counter.now);
+      res.once("close", () => {
+        counter.now -= 1;
+      });
       if (record.path.endsWith("/audio/transcriptions") || record.path.endsWith("/audio/translations")) return transcription(res, record, raw, contentType);
       const b = behaviourOf(record.model);
       if (b.hang) return;
@@ -515,7 +535,10 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
 
   const requestsFor = (model: string) => requests.filter((r) => r.model === model);
@@ -526,6 +549,7 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
       behaviours.set(model, { ...(behaviours.get(model) ?? DEFAULTS), ...behaviour });
     },
     requestsFor,
+    peakConcurrency: (model) => concurrency.get(model)?.peak ?? 0,
     async waitForEnded(model, count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

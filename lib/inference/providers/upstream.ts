@@ -13,7 +13,9 @@ import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
-import type { RegisteredModel, ResolvedUpstream } from "@/lib/inference/registry";
+import type { RegisteredModel, ResolvedUpstream, UpstreamEndpoint } from "@/lib/inference/registry";
+import { acquireEndpoint, type EndpointLease } from "@/lib/inference/upstream-pool";
+import { upstreamTraceOf } from "@/lib/inference/upstream-trace";
 import {
   type ChoiceChunk,
   type EmbeddingOutput,
@@ -35,27 +37,57 @@ import { postToUpstream } from "@/lib/inference/providers/upstream-http";
 
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 const MAX_ERROR_BODY_CHARS = 2_000;
+// Errors before an answer's headers that another endpoint may not have: no connection, or one
+// reset before it answered (a server that went down, or a kept-alive connection it had closed).
+const FAILOVER_ERROR_CODES = new Set([...CONNECT_ERROR_CODES, "ECONNRESET", "EPIPE"]);
+/** Answers that say this endpoint can't serve now, so another one of the pool is tried. */
+const FAILOVER_STATUSES = new Set([502, 503, 504]);
 
+/**
+ * Where the model runs. For readers of `.upstreamModel` (the first endpoint's): postJson and
+ * postForm write each attempt's endpoint's own name over it, so payloads may carry either.
+ */
 function upstreamOf(model: RegisteredModel): ResolvedUpstream {
   if (!model.upstream) throw new DomainError("not_configured", `No inference server is configured for ${model.id}.`);
   return model.upstream;
 }
 
+/** The model's pool; a single server when it names no pool. */
+function endpointsOf(upstream: ResolvedUpstream): readonly UpstreamEndpoint[] {
+  return (
+    upstream.endpoints ?? [
+      { name: new URL(upstream.baseUrl).host, baseUrl: upstream.baseUrl, upstreamModel: upstream.upstreamModel, apiKey: upstream.apiKey, weight: 1, maxConcurrent: Infinity },
+    ]
+  );
+}
+
 /**
  * The caller's signal plus a timer that fires after UPSTREAM_TIMEOUT_MS without progress, as one
  * signal. Linked by a listener, which clear() removes, rather than AbortSignal.any, whose weak
- * references keep every request's objects alive past the young generation's collections.
+ * references keep every request's objects alive past the young generation's collections. Each
+ * attempt at an endpoint gets a signal and a timer of its own (restart()); the endpoint slots
+ * post() takes are the call's until clear(), which every call runs when it is done reading.
  */
 class Deadline {
-  private readonly controller = new AbortController();
-  private readonly stopFollowingCaller: () => void;
+  private controller = new AbortController();
+  private stopFollowingCaller: () => void;
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
-  readonly signal = this.controller.signal;
+  private readonly leases: EndpointLease[] = [];
 
-  constructor(private readonly caller: AbortSignal) {
+  constructor(readonly caller: AbortSignal) {
     this.stopFollowingCaller = followAbort(caller, this.controller);
     this.extend();
+  }
+
+  /** The current attempt's signal: aborting it closes that attempt's connection. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Whether the current attempt ran out of time (as opposed to its caller leaving). */
+  get expired(): boolean {
+    return this.timedOut && !this.caller.aborted;
   }
 
   /** Progress was made: the upstream has another UPSTREAM_TIMEOUT_MS. */
@@ -67,9 +99,30 @@ class Deadline {
     }, env().UPSTREAM_TIMEOUT_MS);
   }
 
+  /** No upstream is working for the call (it waits for a slot): the clock stops until restart(). */
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** The next attempt: a fresh signal with a fresh UPSTREAM_TIMEOUT_MS. */
+  restart(): void {
+    clearTimeout(this.timer);
+    this.stopFollowingCaller();
+    this.controller = new AbortController();
+    this.timedOut = false;
+    this.stopFollowingCaller = followAbort(this.caller, this.controller);
+    this.extend();
+  }
+
+  /** Keeps an endpoint slot until clear(). */
+  hold(lease: EndpointLease): void {
+    this.leases.push(lease);
+  }
+
   clear(): void {
     clearTimeout(this.timer);
     this.stopFollowingCaller();
+    for (const lease of this.leases.splice(0)) lease.release();
   }
 
   /** What a thrown error means, given which signal (if any) fired. */
@@ -85,7 +138,7 @@ class Deadline {
   }
 }
 
-function connectErrorCode(error: unknown): string | null {
+function connectErrorCode(error: unknown, codes: ReadonlySet<string> = CONNECT_ERROR_CODES): string | null {
   // The code may sit deeper than the error itself: fetch (image links) wraps socket errors as
   // TypeError("fetch failed", { cause }), and with several addresses per host the socket error is
   // an AggregateError whose members carry the codes.
@@ -96,7 +149,7 @@ function connectErrorCode(error: unknown): string | null {
     if (!item || typeof item !== "object" || seen.has(item)) continue;
     seen.add(item);
     const code = (item as { code?: unknown }).code;
-    if (typeof code === "string" && CONNECT_ERROR_CODES.has(code)) return code;
+    if (typeof code === "string" && codes.has(code)) return code;
     queue.push((item as { cause?: unknown }).cause, ...(((item as { errors?: unknown }).errors as unknown[] | undefined) ?? []));
   }
   return null;
@@ -123,36 +176,115 @@ async function failureFrom(response: Response, model: RegisteredModel): Promise<
   return new DomainError("upstream_error", `The inference server for ${model.id} returned an error (HTTP ${response.status}). You were not charged.`);
 }
 
-function authHeaders(upstream: ResolvedUpstream): Record<string, string> {
-  return upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {};
+function authHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
+  return endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {};
 }
 
-async function post(model: RegisteredModel, path: string, body: string | Uint8Array, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
-  const upstream = upstreamOf(model);
-  let response: Response;
-  try {
-    response = await postToUpstream(`${upstream.baseUrl}${path}`, { body, headers: { ...authHeaders(upstream), ...headers }, signal: deadline.signal });
-  } catch (error) {
-    throw deadline.explain(error, model);
+type UpstreamBody = string | Uint8Array;
+/** One attempt's request body for the endpoint it goes to, with headers of its own if it needs them (a multipart boundary). */
+type BodyFor = (endpoint: UpstreamEndpoint) => UpstreamBody | { body: UpstreamBody; headers: Record<string, string> } | Promise<UpstreamBody | { body: UpstreamBody; headers: Record<string, string> }>;
+
+/**
+ * POSTs to the model's pool (lib/inference/upstream-pool.ts) and returns the first answer that is
+ * not a failure. A connection error, no answer headers within UPSTREAM_TIMEOUT_MS, or a 502/503/504
+ * moves the request to another endpoint, at most UPSTREAM_MAX_ATTEMPTS in all: nothing has reached
+ * the client yet, since the caller has not read a byte of any answer. Once this returns, the
+ * request stays on its endpoint (a stream cut later is never sent again). `body` is the same bytes
+ * for every endpoint, or built per endpoint (whose upstream model name and key may differ).
+ */
+async function post(model: RegisteredModel, path: string, body: UpstreamBody | BodyFor, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
+  const endpoints = endpointsOf(upstreamOf(model));
+  const trace = upstreamTraceOf(deadline.caller);
+  const tried = new Set<string>();
+  const maxAttempts = env().UPSTREAM_MAX_ATTEMPTS;
+  /** Whether a failed attempt is followed by another (for the retries metric). */
+  const retriedAfter = (attempt: number, retryable: boolean) => retryable && attempt + 1 < maxAttempts && tried.size < endpoints.length;
+  let lastFailure: Error | undefined;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    let lease: EndpointLease | null;
+    deadline.pause();
+    try {
+      lease = await acquireEndpoint(model.id, endpoints, tried, deadline.caller);
+    } catch (error) {
+      throw deadline.explain(error, model);
+    }
+    if (!lease) break;
+    deadline.hold(lease);
+    const { endpoint } = lease;
+    tried.add(endpoint.name);
+    // The endpoint has UPSTREAM_TIMEOUT_MS from now: time spent waiting for a slot is not its.
+    deadline.restart();
+    if (trace) trace.attempts += 1;
+    const built = typeof body === "function" ? await body(endpoint) : body;
+    const request = typeof built === "string" || built instanceof Uint8Array ? { body: built, headers: {} } : built;
+    let response: Response;
+    try {
+      response = await postToUpstream(`${endpoint.baseUrl}${path}`, {
+        body: request.body,
+        headers: { ...authHeaders(endpoint), ...headers, ...request.headers },
+        signal: deadline.signal,
+      });
+    } catch (error) {
+      const failure = deadline.explain(error, model);
+      if (failure instanceof InferenceAbortedError) {
+        lease.release();
+        throw failure;
+      }
+      const retryable = deadline.expired || connectErrorCode(error, FAILOVER_ERROR_CODES) !== null;
+      lease.report(deadline.expired ? "timeout" : "connect_error", retriedAfter(attempt, retryable));
+      // A failed attempt's slot is free at once, not when the request ends on another endpoint.
+      lease.release();
+      if (!retryable) throw failure;
+      lastFailure = failure;
+      continue;
+    }
+    if (response.ok) {
+      lease.report("ok", false);
+      if (trace) trace.endpoint = endpoint.name;
+      return response;
+    }
+    const failure = await failureFrom(response, model).catch((error: unknown) => deadline.explain(error, model));
+    const retryable = FAILOVER_STATUSES.has(response.status);
+    lease.report(response.status >= 500 ? "server_error" : "client_error", retriedAfter(attempt, retryable));
+    lease.release();
+    if (!retryable) {
+      if (trace) trace.endpoint = endpoint.name;
+      throw failure;
+    }
+    lastFailure = failure;
   }
-  if (!response.ok) throw await failureFrom(response, model).catch((error: unknown) => deadline.explain(error, model));
-  return response;
+  throw lastFailure ?? new DomainError("upstream_unavailable", `No inference server for ${model.id} could take the request. You were not charged; please retry shortly.`);
 }
 
+/** A JSON request; its `model` is set to each attempt's endpoint's upstream model name. */
 async function postJson(model: RegisteredModel, path: string, payload: object, deadline: Deadline): Promise<Response> {
-  return post(model, path, JSON.stringify(payload), { "content-type": "application/json", accept: "application/json, text/event-stream" }, deadline);
+  return post(model, path, (endpoint) => JSON.stringify({ ...payload, model: endpoint.upstreamModel }), { "content-type": "application/json", accept: "application/json, text/event-stream" }, deadline);
+}
+
+/** A multipart request; its `model` field is set to each attempt's endpoint's upstream model name. */
+async function postForm(model: RegisteredModel, path: string, form: FormData, deadline: Deadline): Promise<Response> {
+  return post(
+    model,
+    path,
+    async (endpoint) => {
+      form.set("model", endpoint.upstreamModel);
+      const encoded = new Response(form);
+      return { body: new Uint8Array(await encoded.arrayBuffer()), headers: { "content-type": encoded.headers.get("content-type") ?? "multipart/form-data" } };
+    },
+    {},
+    deadline,
+  );
 }
 
 function garbled(model: RegisteredModel, what: string): DomainError {
   return new DomainError("upstream_error", `The inference server for ${model.id} sent an unreadable ${what}. You were not charged.`);
 }
 
-/** The client's request as the upstream gets it: unchanged but for the model's name there, and usage always asked for. */
-function generationPayload(model: RegisteredModel, request: GenerationRequest): object {
+/** The client's request as the upstream gets it: unchanged but for the model's name there (postJson sets it), and usage always asked for. */
+function generationPayload(request: GenerationRequest): object {
   const streamOptions = request.body.stream_options;
   return {
     ...request.body,
-    model: upstreamOf(model).upstreamModel,
     stream: request.stream,
     // Billing needs usage even when the client did not ask to see it; the core strips it then.
     ...(request.stream && { stream_options: { ...(typeof streamOptions === "object" && streamOptions), include_usage: true } }),
@@ -250,7 +382,7 @@ async function* sseData(body: ReadableStream<Uint8Array>, deadline: Deadline): A
 async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   const deadline = new Deadline(signal);
   try {
-    const response = await postJson(model, pathOf(request.kind), generationPayload(model, request), deadline);
+    const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
     if (!response.body) throw garbled(model, "stream");
     let usage: TokenUsage | null = null;
     for await (const data of sseData(response.body, deadline)) {
@@ -278,7 +410,7 @@ async function* streamGeneration(model: RegisteredModel, request: GenerationRequ
 async function completeGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): Promise<GenerationOutput> {
   const deadline = new Deadline(signal);
   try {
-    const response = await postJson(model, pathOf(request.kind), generationPayload(model, request), deadline);
+    const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
     const body = await response.json().catch((error: unknown) => {
       throw deadline.signal.aborted ? error : garbled(model, "completion");
     });
@@ -310,7 +442,7 @@ async function generateImages(model: RegisteredModel, params: ImageParams, signa
     const response = await postJson(
       model,
       "/images/generations",
-      { model: upstreamOf(model).upstreamModel, prompt: params.prompt, n: params.n, size: params.size, response_format: "b64_json" },
+      { prompt: params.prompt, n: params.n, size: params.size, response_format: "b64_json" },
       deadline,
     );
     const body = (await response.json().catch(() => null)) as { data?: { b64_json?: unknown; url?: unknown }[] } | null;
@@ -344,7 +476,6 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
   try {
     const form = new FormData();
     form.set("file", new Blob([new Uint8Array(params.audio)]), params.filename);
-    form.set("model", upstreamOf(model).upstreamModel);
     form.set("response_format", "verbose_json");
     // Translations have no timestamp granularities or language (the output is always English).
     if (params.task === "transcribe") {
@@ -354,14 +485,7 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
     }
     if (params.prompt) form.set("prompt", params.prompt);
     if (params.temperature !== undefined) form.set("temperature", String(params.temperature));
-    const encoded = new Response(form);
-    const response = await post(
-      model,
-      params.task === "translate" ? "/audio/translations" : "/audio/transcriptions",
-      new Uint8Array(await encoded.arrayBuffer()),
-      { "content-type": encoded.headers.get("content-type") ?? "multipart/form-data" },
-      deadline,
-    );
+    const response = await postForm(model, params.task === "translate" ? "/audio/translations" : "/audio/transcriptions", form, deadline);
     const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
     if (!body || typeof body.text !== "string") throw garbled(model, "transcription");
     const segments = Array.isArray(body.segments) ? (body.segments as Record<string, unknown>[]) : [];
@@ -394,7 +518,7 @@ async function embed(model: RegisteredModel, request: EmbeddingRequest, signal: 
   const count = request.inputs.kind === "text" ? request.inputs.texts.length : request.inputs.ids.length;
   try {
     // Floats whatever the client asked: the core checks the vectors and encodes base64 itself.
-    const payload = { ...request.body, model: upstreamOf(model).upstreamModel, encoding_format: "float" };
+    const payload = { ...request.body, encoding_format: "float" };
     const response = await postJson(model, "/embeddings", payload, deadline);
     const body = (await response.json().catch(() => null)) as { data?: unknown; usage?: { prompt_tokens?: unknown } } | null;
     if (!body || !Array.isArray(body.data) || body.data.length !== count) throw garbled(model, "embeddings response");
@@ -417,7 +541,7 @@ async function embed(model: RegisteredModel, request: EmbeddingRequest, signal: 
 async function synthesizeSpeech(model: RegisteredModel, request: SpeechRequest, signal: AbortSignal): Promise<Uint8Array> {
   const deadline = new Deadline(signal);
   try {
-    const response = await postJson(model, "/audio/speech", { ...request.body, model: upstreamOf(model).upstreamModel }, deadline);
+    const response = await postJson(model, "/audio/speech", request.body, deadline);
     const type = response.headers.get("content-type") ?? "";
     // A JSON or text answer with a 200 is an error some servers send that way, not audio.
     if (/^(application\/json|text\/)/i.test(type)) throw garbled(model, "speech response");
