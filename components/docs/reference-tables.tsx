@@ -37,7 +37,7 @@ export function ParameterTable({ caption, rows }: { caption: string; rows: Param
   return (
     <TwoColumnTable caption={caption} headings={["Parameter", "Description"]}>
       {rows.map((row) => (
-        <tr key={`${row.in}:${row.name}`} data-testid="parameter-row">
+        <tr key={`${row.in}:${row.name}`} data-testid="parameter-row" data-parameter={row.name}>
           <td className="px-3 py-3 align-top sm:px-4">
             <span className="font-mono text-[13px] font-medium break-words text-zinc-900">{row.name}</span>
             <span className="mt-1 block font-mono text-xs break-words text-zinc-500">{row.type}</span>

@@ -5,12 +5,13 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
+import { DOCS_NAV } from "@/lib/docs/endpoints";
 import { createApiKey } from "@/lib/keys/api-keys";
 import { createSignedInUser } from "./helpers/session";
 
 test.setTimeout(600_000);
 
-const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
+const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password", ...DOCS_NAV.flatMap((section) => section.links.map((link) => link.href))];
 const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/models", "/usage", "/billing"];
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
