@@ -85,6 +85,7 @@ export function shortDescription(text: unknown): string {
   if (typeof text !== "string") return "";
   const paragraph = text.trim().split(/\n\s*\n/)[0] ?? "";
   return paragraph
+    .replace(/\s*\[Learn more\]\((?!https?:)[^)]*\)\.?/gi, "")
     .replace(/\[([^\]]+)\]\((?!https?:)[^)]*\)/g, "$1")
     .replace(/\s*\n\s*/g, " ")
     .trim();

@@ -7,7 +7,7 @@ import { deploymentOrigin } from "@/lib/auth/origin";
 import { endpointExample } from "@/lib/docs/endpoint-examples";
 import { endpointDoc } from "@/lib/docs/endpoints";
 import { errorRows } from "@/lib/docs/error-rows";
-import { errorStatuses, requestParameters } from "@/lib/docs/request-parameters";
+import { errorStatuses, requestParameters, shortDescription } from "@/lib/docs/request-parameters";
 import { modelCatalog } from "@/lib/inference/catalog";
 import { ecoLinkOpenAPI } from "@/lib/openapi/ecolink-openapi";
 
@@ -38,7 +38,7 @@ export default async function EndpointPage({ params }: Params) {
           <DocSection key={id} id={id} title={`${method.toUpperCase()} /v1${path}`}>
             {operation.summary && path !== "/chat/completions" ? (
               <P>
-                <InlineText text={operation.summary.split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, " ")} />
+                <InlineText text={shortDescription(operation.summary)} />
               </P>
             ) : null}
             <CodeBlock title="Example" samples={endpointExample(path, baseUrl, exampleModel)} />
