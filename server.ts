@@ -24,6 +24,7 @@ import * as imageGenerations from "@/app/v1/images/generations/route";
 import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
 import * as models from "@/app/v1/models/route";
+import * as openapi from "@/app/v1/openapi.json/route";
 import { sendWebResponse, toWebRequest } from "@/lib/http/node-web-bridge";
 import { answerConsoleUnreachable, proxyRequest } from "@/lib/http/reverse-proxy";
 import { env } from "@/lib/env";
@@ -50,6 +51,7 @@ const exactRoutes = new Map<string, RouteModule>([
   ["/v1/embeddings", embeddings],
   ["/v1/models", models],
   ["/v1/me", me],
+  ["/v1/openapi.json", openapi],
 ]);
 
 /** The app/v1 route module and params for a path, as Next.js's router would find them; null for anything else. */

@@ -9,9 +9,14 @@ export default async function MarketingLayout({ children }: { children: React.Re
   return (
     <div className="flex min-h-screen flex-col">
       <header className="border-b border-zinc-100">
-        <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6">
+        <div className="mx-auto flex h-16 max-w-6xl items-center gap-2 px-4 sm:gap-4 sm:px-6">
           <Logo />
-          <nav aria-label="Account" className="ml-auto flex items-center gap-2">
+          <nav aria-label="Main">
+            <Link href="/docs" className={buttonClasses({ variant: "ghost", size: "sm" })}>
+              Docs
+            </Link>
+          </nav>
+          <nav aria-label="Account" className="ml-auto flex items-center gap-1 sm:gap-2">
             <ThemeToggle />
             {user ? (
               <Link href="/dashboard" className={buttonClasses()}>

@@ -22,6 +22,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/usage", label: "Usage", icon: <Icon d="M4 20V10m6 10V4m6 16v-7m4 7H2" /> },
   { href: "/billing", label: "Billing", icon: <Icon d="M3 6h18v12H3V6Zm0 4h18M7 15h3" /> },
   { href: "/models", label: "Models", icon: <Icon d="M12 3 4 7.5v9L12 21l8-4.5v-9L12 3Zm0 0v18M4 7.5l8 4.5 8-4.5" /> },
+  { href: "/docs", label: "Docs", icon: <Icon d="M6 3h9l4 4v14H6V3Zm9 0v4h4M9 12h7M9 16h7" /> },
 ];
 
 export function isActive(pathname: string, href: string): boolean {

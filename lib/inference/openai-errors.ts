@@ -15,7 +15,7 @@ export interface OpenAIError {
   headers: Record<string, string>;
 }
 
-interface Mapping {
+export interface Mapping {
   status: number;
   type: string;
   code: string | null;
@@ -41,6 +41,14 @@ const MAPPINGS: Record<DomainErrorCode, Mapping> = {
   not_configured: { status: 503, type: "server_error", code: "not_configured" },
   upstream_timeout: { status: 504, type: "server_error", code: "upstream_timeout" },
 };
+
+/**
+ * Every error a /v1 answer can carry, by the domain error it comes from, and the 500 of anything
+ * else: read by the /docs error table and GET /v1/openapi.json's error responses, so they list
+ * what this mapping says.
+ */
+export const OPENAI_ERROR_MAPPINGS: Readonly<Record<DomainErrorCode, Readonly<Mapping>>> = MAPPINGS;
+export const INTERNAL_ERROR_MAPPING: Readonly<Mapping> = { status: 500, type: "server_error", code: null };
 
 const INTERNAL_ERROR_MESSAGE = "The server had an error while processing your request. Sorry about that! Please try again.";
 
@@ -80,8 +88,8 @@ export function toOpenAIError(error: unknown): OpenAIError {
   if (!isDomainError(domainError)) {
     console.error("Unexpected error while serving an API request:", error);
     return {
-      status: 500,
-      body: { error: { message: INTERNAL_ERROR_MESSAGE, type: "server_error", param: null, code: null } },
+      status: INTERNAL_ERROR_MAPPING.status,
+      body: { error: { message: INTERNAL_ERROR_MESSAGE, type: INTERNAL_ERROR_MAPPING.type, param: null, code: INTERNAL_ERROR_MAPPING.code } },
       headers: {},
     };
   }

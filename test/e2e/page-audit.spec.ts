@@ -5,12 +5,15 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { reserveCredit, settleRequest } from "@/lib/credits/reservations";
+import { DOCS_NAV } from "@/lib/docs/endpoints";
 import { createApiKey } from "@/lib/keys/api-keys";
 import { createSignedInUser } from "./helpers/session";
 
 test.setTimeout(600_000);
 
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
+// Public too, audited in tests of their own so that each run stays within its time limit.
+const DOCS_PAGES = DOCS_NAV.flatMap((section) => section.links.map((link) => link.href));
 const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/models", "/usage", "/billing"];
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
@@ -80,6 +83,16 @@ for (const viewport of VIEWPORTS) {
       const user = await openContext(browser, viewport, colorScheme, signedIn);
       for (const path of CONSOLE_PAGES) await audit(user.page, user.problems, path, colorScheme);
       await user.context.close();
+    });
+  }
+}
+
+for (const viewport of VIEWPORTS) {
+  for (const colorScheme of SCHEMES) {
+    test(`every docs page at ${viewport.width} px in the ${colorScheme} theme: fits the screen, no console errors, no serious axe violations`, async ({ browser }) => {
+      const visitor = await openContext(browser, viewport, colorScheme);
+      for (const path of DOCS_PAGES) await audit(visitor.page, visitor.problems, path, colorScheme);
+      await visitor.context.close();
     });
   }
 }

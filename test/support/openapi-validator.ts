@@ -1,5 +1,6 @@
-// Validates response bodies against OpenAI's published OpenAPI spec — the part of it vendored in
-// test/fixtures/openai-openapi.subset.json (scripts/vendor-openai-spec.ts) — so the tests hold our
+// Validates response bodies against OpenAI's published OpenAPI spec — the part of it this
+// deployment serves, vendored in lib/openapi/openai-subset.json (scripts/vendor-openapi.ts), the
+// same copy GET /v1/openapi.json serves — so the tests hold our
 // /v1 answers to the same schemas the OpenAI SDKs are generated from. The spec mixes OpenAPI 3.0's `nullable` into 3.1 schemas; `nullable: true`
 // becomes "this schema, or null". Vendor keywords (x-oaiMeta …) and OpenAPI-only formats
 // (unixtime, double …) are ignored.
@@ -7,11 +8,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
+import { VENDORED_OPENAI_SPEC_PATH } from "@/lib/openapi/served-operations";
 
 const repoRoot = path.resolve(__dirname, "../..");
-/** Where, from the repository's root, the vendored part of the spec lives. */
-export const VENDORED_SPEC_PATH = "test/fixtures/openai-openapi.subset.json";
-const specPath = path.resolve(repoRoot, VENDORED_SPEC_PATH);
+const specPath = path.resolve(repoRoot, VENDORED_OPENAI_SPEC_PATH);
 const SPEC_ID = "openai-openapi.json";
 const KNOWN_FORMATS = new Set(["date", "time", "date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "relative-json-pointer", "byte", "int32", "int64", "float", "double", "password", "binary"]);
 
@@ -57,7 +57,7 @@ function validatorFor(component: string): ValidateFunction {
   return validate;
 }
 
-/** The components the tests validate against: what scripts/vendor-openai-spec.ts vendors (with what they $ref). */
+/** The components the tests validate against; test/unit/openapi-validator.test.ts checks the vendored spec has them all. */
 export const OPENAI_COMPONENTS = [
   "CreateChatCompletionResponse",
   "CreateChatCompletionStreamResponse",
@@ -68,7 +68,6 @@ export const OPENAI_COMPONENTS = [
   "CreateTranslationResponseJson",
   "CreateTranslationResponseVerboseJson",
   "CreateEmbeddingResponse",
-  "CreateCompletionResponse",
   "ListModelsResponse",
   "Model",
   "ErrorResponse",

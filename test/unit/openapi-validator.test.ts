@@ -1,4 +1,4 @@
-// The vendored part of OpenAI's spec (test/fixtures/openai-openapi.subset.json) is complete: every
+// The vendored part of OpenAI's spec (lib/openapi/openai-subset.json) is complete: every
 // component the contract tests use compiles, with all it $refs, and still tells valid from invalid.
 import { describe, expect, it } from "vitest";
 import { OPENAI_COMPONENTS, openAIViolations } from "../support/openapi-validator";
