@@ -37,7 +37,7 @@ export interface Reservation {
 
 export interface RequestOutcome {
   status: Exclude<RequestStatus, "PENDING">;
-  /** Real cost in nano-dollars; capped at the reservation. Failed requests cost nothing. */
+  /** Real cost in nano-dollars; capped at the reservation. Failed requests cost nothing, but for a stream's output sent before its upstream failed. */
   cost: bigint;
   inputTokens?: number;
   outputTokens?: number;
@@ -209,7 +209,7 @@ const SETTLE: PreparedStatement = {
  * and adds it to the key's spend. A second call for the same request changes nothing (null).
  */
 export async function settleRequest(requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
-  const charged = outcome.status === "FAILED" || outcome.cost < 0n ? 0n : outcome.cost;
+  const charged = outcome.cost < 0n ? 0n : outcome.cost;
   return runSettle(requestId, outcome, [charged.toString(), outcome.inputTokens ?? 0, outcome.outputTokens ?? 0]);
 }
 

@@ -9,7 +9,8 @@
 //
 // A stream is only returned once the provider produced its first chunk (or finished), so that a
 // provider that fails up front still gets a proper error status instead of a 200 stream. After
-// that, a provider failure ends the stream with an OpenAI error event and costs nothing; a caller
+// that, a provider failure ends the stream with an OpenAI error event, billed for the output sent
+// before it; a caller
 // who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
 // provider call and pays for the prompt and the tokens generated so far.
 //
@@ -380,9 +381,12 @@ async function* streamEvents(
         await settleCancelled(reported ?? (await counted(received)), reported === null);
         return;
       }
+      // The upstream failed midway: the caller keeps what was generated (all of it is sent, then
+      // the error) and pays for that, counted, as for a stream it ended itself; a stream that
+      // failed before any output costs nothing. Never retried: the upstream may have done the work.
       settled = true;
-      await settle(call.principal.userId, call.requestId, failedOutcome(error, call.startedAt));
-      // A failed request costs nothing, so what the provider sent before failing is free to send.
+      const delivered = received > 0 ? billed(call, await counted(received), true) : { cost: 0n };
+      await settle(call.principal.userId, call.requestId, { ...failedOutcome(error, call.startedAt), ...delivered, ttftMs });
       yield* release(unreleased.length);
       yield toOpenAIError(error).body;
       return;

@@ -201,7 +201,7 @@ describe("upstream failures", () => {
     expect(await getBalance(user.id)).toMatchObject({ held: 0n });
   });
 
-  it("ends a stream that fails midway with an error event instead of [DONE], and charges nothing", async () => {
+  it("ends a stream that fails midway with an error event instead of [DONE], and charges only what it delivered", async () => {
     const model = await registerUpstreamModel(upstream, "CHAT");
     upstream.behave(model.upstreamModel, { failAfterTokens: 2 });
     const user = await fundedUser("1.00");
@@ -216,8 +216,13 @@ describe("upstream failures", () => {
     assertOpenAIShape("ErrorResponse", last);
     expect(last).toMatchObject({ error: { code: "upstream_error" } });
     for (const event of events.slice(0, -1)) assertOpenAIShape("CreateChatCompletionStreamResponse", event);
-    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "FAILED", cost: 0n });
-    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n);
+    const delivered = events.filter((event) => (event as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content).length;
+    expect(delivered).toBe(2);
+    const log = await requestLog(response.headers.get("x-request-id"));
+    // Counted here (the upstream never sent usage): the prompt with the tokenizer, the two tokens sent.
+    expect(log).toMatchObject({ status: "FAILED", errorCode: "upstream_error", outputTokens: 2, usageCounted: true });
+    expect(log.cost).toBe(perMillion(log.inputTokens, 200_000_000n) + perMillion(2, 600_000_000n));
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
   });
 
   it("bills by counted tokens when the upstream reports no usage", async () => {

@@ -211,7 +211,7 @@ describe("a model served by a pool of upstream endpoints", () => {
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - 2n * costOf(6));
   });
 
-  it("never retries a stream an upstream cut midway: the client keeps what it got, with an error, billed once by the rule for upstream failures", async () => {
+  it("never retries a stream an upstream cut midway: the client keeps what it got, with an error, and pays for that once", async () => {
     const [a, b] = [await upstreamServer(), await upstreamServer()];
     const model = await registerPool([{ server: a, name: "cuts", weight: 100 }, { server: b, name: "spare" }]);
     a.behave(model.upstreamModel, { cutAfterTokens: 3, tokenDelayMs: 30 });
@@ -230,10 +230,11 @@ describe("a model served by a pool of upstream endpoints", () => {
     expect(b.requestsFor(model.upstreamModel)).toHaveLength(0);
     expect(a.requestsFor(model.upstreamModel)).toHaveLength(1);
     const log = await requestLog(response.headers.get("x-request-id"));
-    // An upstream failure costs nothing (the gateway's rule for every failed request), exactly once.
-    expect(log).toMatchObject({ status: "FAILED", upstreamAttempts: 1, upstreamEndpoint: "cuts", cost: 0n });
-    expect(await db.ledgerEntry.count({ where: { userId: user.id, kind: "REQUEST_CHARGE" } })).toBe(0);
-    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n);
+    // Billed once, for the three tokens it delivered (counted: the cut stream sent no usage).
+    expect(log).toMatchObject({ status: "FAILED", upstreamAttempts: 1, upstreamEndpoint: "cuts", outputTokens: 3, usageCounted: true });
+    expect(log.cost).toBeGreaterThan(0n);
+    expect(await db.ledgerEntry.count({ where: { userId: user.id, kind: "REQUEST_CHARGE" } })).toBe(1);
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
   });
 
   it("never sends an endpoint more than its maxConcurrent: 3 endpoints × 2, 10 requests at once", async () => {
