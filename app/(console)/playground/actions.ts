@@ -18,7 +18,7 @@ import { playgroundModels } from "./models";
 import { playgroundPrincipal } from "./principal";
 import { requestFailure } from "./request-failure";
 
-const kindSchema = z.enum(["CHAT", "IMAGE", "TRANSCRIPTION"]);
+const kindSchema = z.enum(["CHAT", "IMAGE", "TRANSCRIPTION", "SPEECH", "EMBEDDING"]);
 
 /** The models of one kind, for the playground's pickers (TanStack Query refreshes them). */
 export async function listPlaygroundModels(kind: z.infer<typeof kindSchema>): Promise<PlaygroundModel[]> {
