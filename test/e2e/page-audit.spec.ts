@@ -11,7 +11,7 @@ import { createSignedInUser } from "./helpers/session";
 test.setTimeout(600_000);
 
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
-const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/models", "/usage", "/billing"];
+const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/playground/speech", "/playground/embeddings", "/models", "/usage", "/billing"];
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },

@@ -22,6 +22,11 @@ export interface UpstreamBehaviour {
   omitUsage: boolean;
   /** The transcript of any audio. */
   transcript: string;
+  /**
+   * Call the request's first tool with these JSON arguments (streamed in a few pieces) when the
+   * request has tools and its last message is not a tool's result; otherwise answer in text.
+   */
+  toolArguments: string | null;
 }
 
 export interface RecordedRequest {
@@ -57,6 +62,7 @@ const DEFAULTS: UpstreamBehaviour = {
   hang: false,
   omitUsage: false,
   transcript: "the quick brown fox jumps over the lazy dog",
+  toolArguments: null,
 };
 
 const WORDS = ["Hello", " from", " the", " loopback", " upstream", "."];
@@ -109,6 +115,10 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     const finishReason = maxTokens !== null ? "length" : "stop";
     const usage = { prompt_tokens: upstreamPromptTokens(messages), completion_tokens: tokens, total_tokens: upstreamPromptTokens(messages) + tokens };
     const base = { id: "chatcmpl-upstream", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
+    const tools = body.tools as { function?: { name?: string } }[] | undefined;
+    const lastRole = ((body.messages as { role?: string }[] | undefined) ?? []).at(-1)?.role;
+    const toolName = b.toolArguments !== null && lastRole !== "tool" ? tools?.[0]?.function?.name : undefined;
+    if (toolName !== undefined) return toolCall(res, record, toolName, b.toolArguments!, usage, base);
 
     if (body.stream !== true) {
       await sleep(b.tokenDelayMs * tokens);
@@ -141,6 +151,27 @@ export async function startUpstreamServer(): Promise<UpstreamServer> {
     send(chunk({}, finishReason));
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && !b.omitUsage) send({ ...base, object: "chat.completion.chunk", choices: [], usage });
+    send("[DONE]");
+    res.end();
+  }
+
+  /** A reply that calls a tool instead of answering in text: whole, or streamed as OpenAI streams it. */
+  function toolCall(res: ServerResponse, record: RecordedRequest, name: string, args: string, usage: object, base: object): void {
+    const call = { id: "call_loopback_1", type: "function", function: { name, arguments: args } };
+    record.tokensSent = 1;
+    if (record.body.stream !== true) {
+      sendJson(res, 200, { ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls", logprobs: null }], usage });
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+    const chunk = (delta: object, finish: string | null) => ({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], usage: null });
+    // The first piece names the call; the arguments follow in three pieces, keyed by index only.
+    send(chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: call.id, type: "function", function: { name, arguments: "" } }] }, null));
+    const third = Math.ceil(args.length / 3);
+    for (let i = 0; i < args.length; i += third) send(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + third) } }] }, null));
+    send(chunk({}, "tool_calls"));
+    if ((record.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) send({ ...base, object: "chat.completion.chunk", choices: [], usage });
     send("[DONE]");
     res.end();
   }
