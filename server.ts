@@ -14,9 +14,12 @@ import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import * as audioSpeech from "@/app/v1/audio/speech/route";
 import * as audioTranscriptions from "@/app/v1/audio/transcriptions/route";
+import * as audioTranslations from "@/app/v1/audio/translations/route";
 import * as chatCompletions from "@/app/v1/chat/completions/route";
 import * as completions from "@/app/v1/completions/route";
+import * as embeddings from "@/app/v1/embeddings/route";
 import * as imageGenerations from "@/app/v1/images/generations/route";
 import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
@@ -41,6 +44,9 @@ const exactRoutes = new Map<string, RouteModule>([
   ["/v1/completions", completions],
   ["/v1/images/generations", imageGenerations],
   ["/v1/audio/transcriptions", audioTranscriptions],
+  ["/v1/audio/translations", audioTranslations],
+  ["/v1/audio/speech", audioSpeech],
+  ["/v1/embeddings", embeddings],
   ["/v1/models", models],
   ["/v1/me", me],
 ]);

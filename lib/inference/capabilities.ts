@@ -1,7 +1,7 @@
-// What a chat model accepts beyond plain text, as its registry row declares it (Model.capabilities,
-// seeded from prisma/models.json). A request that needs something its model lacks is refused with a
-// 400 naming the parameter and the model, before any credit is held; GET /v1/models/{id} and the
-// Models page show the same facts.
+// What a chat model accepts beyond plain text (and an embedding model's vector length), as its
+// registry row declares it (Model.capabilities, seeded from prisma/models.json). A request that
+// needs something its model lacks is refused with a 400 naming the parameter and the model, before
+// any credit is held; GET /v1/models/{id} and the Models page show the same facts.
 import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 
@@ -20,6 +20,10 @@ export const capabilitiesSchema = z.strictObject({
   maxN: z.number().int().min(1).max(128).default(1),
   /** The model's pricing rule for an image input: the prompt tokens one image counts as, at most. */
   imageInputTokens: z.number().int().positive().default(1_600),
+  /** An embedding model's vector length. */
+  dimensions: z.number().int().positive().max(65_536).nullable().default(null),
+  /** An embedding model that makes shorter vectors when asked (`dimensions` from 1 to its own length). */
+  adjustableDimensions: z.boolean().default(false),
 });
 
 export type ModelCapabilities = z.output<typeof capabilitiesSchema>;

@@ -2,7 +2,7 @@
 // Model table) and the registry (which reads it back), so the two can never disagree on the shape.
 import { z } from "zod";
 
-export const LOCAL_ENGINES = ["tiny-chat", "pattern", "pocketsphinx"] as const;
+export const LOCAL_ENGINES = ["tiny-chat", "pattern", "pocketsphinx", "hashed-ngrams", "festival"] as const;
 export type LocalEngine = (typeof LOCAL_ENGINES)[number];
 
 /** Any OpenAI-compatible server; `baseUrl` null means "not deployed here" unless MODEL_UPSTREAMS names one. */

@@ -9,6 +9,11 @@ export function chatCost(prices: ModelPrices, usage: TokenUsage): bigint {
   return perMillion(usage.promptTokens, prices.inputPerMillion) + perMillion(usage.completionTokens, prices.outputPerMillion);
 }
 
+/** Input tokens alone: embeddings. */
+export function inputTokenCost(prices: ModelPrices, tokens: number): bigint {
+  return perMillion(tokens, prices.inputPerMillion);
+}
+
 export function imageCost(prices: ModelPrices, size: string, count: number): bigint {
   const each = prices.perImage.get(size);
   if (each === undefined) throw new Error(`No price for ${size} images`);

@@ -1,7 +1,8 @@
 // Speech to text, for POST /v1/audio/transcriptions and the playground: validate the upload, bound
 // its length from its header or size, reserve that, then measure the audio (decoding no more than
 // the bound), transcribe, settle, and answer in the format asked for. Audio is billed by its
-// measured length; nothing is decoded before the credit is held.
+// measured length; nothing is decoded before the credit is held. POST /v1/audio/translations
+// (translations.ts) is the same sequence with Whisper's translate task: meteredSpeechToText.
 import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 import { nanosToUsdNumber } from "@/lib/credits/money";
@@ -10,12 +11,14 @@ import { audioCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
 import { declaredAudioSeconds, measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
-import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
+import type { Transcript, TranscriptionTask, TranscriptSegment } from "@/lib/inference/providers/types";
 import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
-import { requireModel } from "@/lib/inference/registry";
+import { requireModel, type RegisteredModel } from "@/lib/inference/registry";
 
 export const TRANSCRIPTIONS_ENDPOINT = "/v1/audio/transcriptions";
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+/** A speech-to-text request body: the audio plus the other form fields and the multipart framing. */
+export const MAX_AUDIO_FORM_BYTES = MAX_AUDIO_BYTES + 1024 * 1024;
 /** The longest audio one request may hold; longer is refused before any decoding. */
 export const MAX_AUDIO_SECONDS = 2 * 60 * 60;
 /** Without a declared duration, a file is bounded by its size at this bitrate, below any speech codec's. */
@@ -28,17 +31,23 @@ export const AUDIO_EXTENSIONS = ["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "o
 
 const numberField = z.string().trim().regex(/^-?\d+(\.\d+)?$/, "expected a number").transform(Number);
 
-// Form fields arrive as strings. Temperature and chunking_strategy are hints our models cannot
-// follow and are accepted and ignored; the rest of the policy is the one in chat-request.ts.
-const fieldsSchema = z.strictObject({
+/** The form fields both speech-to-text endpoints take (form fields arrive as strings). */
+export const speechToTextFields = {
   model: z.string().min(1),
+  prompt: z.string().max(10_000).optional(),
+  response_format: z.enum(["json", "text", "srt", "verbose_json", "vtt"]).default("json"),
+  temperature: numberField.pipe(z.number().min(0).max(1)).optional(),
+};
+
+// Chunking_strategy is a hint our models cannot follow and is accepted and ignored; temperature
+// reaches upstreams (the local engine has none); the rest of the policy is the one in
+// chat-request.ts.
+const fieldsSchema = z.strictObject({
+  ...speechToTextFields,
   language: z
     .string()
     .regex(/^[a-z]{2,3}$/, "expected an ISO-639-1 language code such as \"en\"")
     .optional(),
-  prompt: z.string().max(10_000).optional(),
-  response_format: z.enum(["json", "text", "srt", "verbose_json", "vtt"]).default("json"),
-  temperature: numberField.pipe(z.number().min(0).max(1)).optional(),
   "timestamp_granularities[]": z.array(z.enum(["word", "segment"])).optional(),
   chunking_strategy: z.string().optional(),
   stream: onlyOff((v) => v === "false", "streaming transcriptions are not supported"),
@@ -60,7 +69,7 @@ export type TranscriptionResponse =
   | { format: "text" | "srt" | "vtt"; text: string };
 
 export interface VerboseTranscription {
-  task: "transcribe";
+  task: TranscriptionTask;
   language: string;
   duration: number;
   text: string;
@@ -81,7 +90,7 @@ export interface VerboseTranscription {
 }
 
 /** The form's fields as an object; `name[]` fields (sent once per value) become arrays. */
-function fieldsOf(form: FormData): Record<string, string | string[]> {
+export function fieldsOf(form: FormData): Record<string, string | string[]> {
   const fields: Record<string, string | string[]> = {};
   for (const [name, value] of form.entries()) {
     if (name === "file") continue;
@@ -169,7 +178,7 @@ function verboseSegments(segments: TranscriptSegment[]): VerboseTranscription["s
   }));
 }
 
-function respond(format: TranscriptionFormat, transcript: Transcript, usage: DurationUsage, wantWords: boolean): TranscriptionResponse {
+function respond(task: TranscriptionTask, format: TranscriptionFormat, transcript: Transcript, usage: DurationUsage, wantWords: boolean): TranscriptionResponse {
   // A backend that gives no segments still yields subtitles: one cue for the whole audio.
   const segments = transcript.segments.length ? transcript.segments : [{ id: 0, start: 0, end: usage.seconds, text: transcript.text }];
   switch (format) {
@@ -185,7 +194,7 @@ function respond(format: TranscriptionFormat, transcript: Transcript, usage: Dur
       return {
         format,
         body: {
-          task: "transcribe",
+          task,
           language: transcript.language,
           duration: usage.seconds,
           text: transcript.text,
@@ -197,6 +206,51 @@ function respond(format: TranscriptionFormat, transcript: Transcript, usage: Dur
   }
 }
 
+/** The HTTP answer of both speech-to-text endpoints: JSON, or the text formats as plain text. */
+export function speechToTextResponse(response: TranscriptionResponse): Response {
+  if (response.format === "json" || response.format === "verbose_json") return Response.json(response.body);
+  return new Response(response.text, { headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** A speech-to-text request whose fields and model its endpoint has checked. */
+export interface SpeechToTextRequest {
+  task: TranscriptionTask;
+  endpoint: string;
+  model: RegisteredModel;
+  form: FormData;
+  format: TranscriptionFormat;
+  language?: string;
+  prompt?: string;
+  temperature?: number;
+  /** verbose_json lists the words (timestamp_granularities[] includes "word"). */
+  wantWords: boolean;
+}
+
+/** The sequence both speech-to-text endpoints follow once their fields and model are checked. */
+export async function meteredSpeechToText(
+  principal: InferencePrincipal,
+  request: SpeechToTextRequest,
+  options: InferenceOptions,
+  startedAt: number,
+): Promise<MeteredAnswer<TranscriptionResponse>> {
+  const { model, task } = request;
+  const { audio, filename } = await audioOf(request.form);
+  const bound = await audioSecondsBound(audio, filename);
+  const hold = audioCost(model.prices, bound);
+  return meteredCall({ principal, modelId: model.id, endpoint: request.endpoint, hold, options, startedAt }, async ({ signal }) => {
+    // The local engine decodes the audio anyway and reports its exact length; audio for an
+    // upstream is measured here.
+    const measured = model.provider === "local" ? null : await measure(audio, filename, bound, signal);
+    const params = { task, audio, filename, language: request.language, prompt: request.prompt, temperature: request.temperature, maxSeconds: bound };
+    const transcript = await providerFor(model).transcribe(model, params, signal);
+    const seconds = billableSeconds(measured ?? transcript.durationSeconds, bound);
+    return {
+      usage: { cost: audioCost(model.prices, seconds), audioSeconds: seconds },
+      answer: (charged) => respond(task, request.format, transcript, { type: "duration", seconds, cost: nanosToUsdNumber(charged) }, request.wantWords),
+    };
+  });
+}
+
 export async function createTranscription(
   principal: InferencePrincipal,
   form: FormData,
@@ -204,22 +258,17 @@ export async function createTranscription(
 ): Promise<MeteredAnswer<TranscriptionResponse>> {
   const startedAt = performance.now();
   const fields = parseRequest(fieldsSchema, fieldsOf(form));
-  const { audio, filename } = await audioOf(form);
   const model = await requireModel(fields.model, "TRANSCRIPTION");
-  const bound = await audioSecondsBound(audio, filename);
-
-  const wantWords = fields["timestamp_granularities[]"]?.includes("word") ?? false;
-  const hold = audioCost(model.prices, bound);
-  return meteredCall({ principal, modelId: model.id, endpoint: TRANSCRIPTIONS_ENDPOINT, hold, options, startedAt }, async ({ signal }) => {
-    // The local engine decodes the audio anyway and reports its exact length; audio for an
-    // upstream is measured here.
-    const measured = model.provider === "local" ? null : await measure(audio, filename, bound, signal);
-    const params = { audio, filename, language: fields.language, prompt: fields.prompt, maxSeconds: bound };
-    const transcript = await providerFor(model).transcribe(model, params, signal);
-    const seconds = billableSeconds(measured ?? transcript.durationSeconds, bound);
-    return {
-      usage: { cost: audioCost(model.prices, seconds), audioSeconds: seconds },
-      answer: (charged) => respond(fields.response_format, transcript, { type: "duration", seconds, cost: nanosToUsdNumber(charged) }, wantWords),
-    };
-  });
+  const request: SpeechToTextRequest = {
+    task: "transcribe",
+    endpoint: TRANSCRIPTIONS_ENDPOINT,
+    model,
+    form,
+    format: fields.response_format,
+    language: fields.language,
+    prompt: fields.prompt,
+    temperature: fields.temperature,
+    wantWords: fields["timestamp_granularities[]"]?.includes("word") ?? false,
+  };
+  return meteredSpeechToText(principal, request, options, startedAt);
 }

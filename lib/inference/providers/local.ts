@@ -1,6 +1,7 @@
 // The local provider: demo models that run inside this process on the CPU, so that a fresh
 // deployment with no GPU server answers every endpoint. Each Model row names its engine in
-// providerConfig ({"engine": "tiny-chat" | "pattern" | "pocketsphinx"}); this module dispatches
+// providerConfig ({"engine": "tiny-chat" | "pattern" | "pocketsphinx" | "hashed-ngrams" |
+// "festival"}); this module dispatches
 // to the engine's module and translates its results and errors into the provider interface.
 import "server-only";
 import { existsSync } from "node:fs";
@@ -10,7 +11,9 @@ import { DomainError } from "@/lib/errors";
 import type { LocalEngine } from "@/lib/inference/model-config";
 import type { Availability, RegisteredModel } from "@/lib/inference/registry";
 import { ModuleWorkerPool } from "@/lib/inference/providers/local/module-worker";
+import { embedText, embedTokenIds } from "@/lib/inference/providers/local/embeddings/hashed-ngrams";
 import type { PatternOptions } from "@/lib/inference/providers/local/pattern/generate-pattern";
+import { localSpeechSynthesisAvailability, synthesizeSpeech as speakWithFestival } from "@/lib/inference/providers/local/speech/synthesize";
 import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 import {
   TINY_CHAT_CONTEXT_LENGTH,
@@ -22,6 +25,8 @@ import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 import { tinyChatModelDir } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
 import {
   type ChoiceChunk,
+  type EmbeddingOutput,
+  type EmbeddingRequest,
   type GenerationChunk,
   type GenerationOutput,
   type GenerationRequest,
@@ -29,6 +34,7 @@ import {
   InferenceAbortedError,
   type ImageParams,
   type InferenceProvider,
+  type SpeechRequest,
   type Transcript,
   type TranscriptionParams,
 } from "@/lib/inference/providers/types";
@@ -42,11 +48,17 @@ export function localEngineAvailability(engine: LocalEngine): Availability {
     }
     case "pattern":
       return { available: true };
-    case "pocketsphinx": {
-      const speech = localSpeechAvailability();
-      return speech.available ? { available: true } : { available: false, reason: `Missing Debian packages: ${speech.missing.join(", ")}.` };
-    }
+    case "pocketsphinx":
+      return packagesAvailability(localSpeechAvailability());
+    case "hashed-ngrams":
+      return { available: true };
+    case "festival":
+      return packagesAvailability(localSpeechSynthesisAvailability());
   }
+}
+
+function packagesAvailability(check: { available: boolean; missing: string[] }): Availability {
+  return check.available ? { available: true } : { available: false, reason: `Missing Debian packages: ${check.missing.join(", ")}.` };
 }
 
 function engineOf(model: RegisteredModel, expected: LocalEngine): void {
@@ -160,6 +172,7 @@ async function generateImages(model: RegisteredModel, params: ImageParams, signa
 
 async function transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript> {
   engineOf(model, "pocketsphinx");
+  if (params.task !== "transcribe") throw new DomainError("invalid_request", `${model.id} can only transcribe; translation needs an upstream Whisper model.`, { param: "model" });
   const { audio, filename, language, prompt, maxSeconds } = params;
   const result = await transcribeAudio(audio, { filename, language, prompt, maxSeconds, signal });
   return {
@@ -169,6 +182,32 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
     segments: result.segments.map(({ id, start, end, text }) => ({ id, start, end, text })),
     words: result.words.map(({ word, start, end }) => ({ word, start, end })),
   };
+}
+
+// Hashing a few kilobytes of text takes well under a millisecond, so embedding runs on the event
+// loop; a request of many inputs yields between them so that it never blocks other requests long.
+const EMBEDDINGS_PER_TURN = 64;
+
+async function embed(model: RegisteredModel, request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingOutput> {
+  engineOf(model, "hashed-ngrams");
+  const { inputs } = request;
+  const dimensions = request.dimensions ?? undefined;
+  const count = inputs.kind === "text" ? inputs.texts.length : inputs.ids.length;
+  const vectors: number[][] = [];
+  for (let index = 0; index < count; index++) {
+    if (index % EMBEDDINGS_PER_TURN === 0 && index > 0) await new Promise((resolve) => setImmediate(resolve));
+    throwIfAborted(signal);
+    const vector = inputs.kind === "text" ? embedText(inputs.texts[index]!, dimensions) : embedTokenIds(inputs.ids[index]!, dimensions);
+    vectors.push(Array.from(vector));
+  }
+  // The engine has no tokenizer of its own: the core counts the tokens it bills.
+  return { vectors, promptTokens: null };
+}
+
+async function synthesizeSpeech(model: RegisteredModel, request: SpeechRequest, signal: AbortSignal): Promise<Uint8Array> {
+  engineOf(model, "festival");
+  // One voice, whatever `voice` names; `instructions` cannot steer it.
+  return speakWithFestival(request.input, { format: request.format, speed: request.speed, signal });
 }
 
 export const localProvider: InferenceProvider = {
@@ -182,4 +221,6 @@ export const localProvider: InferenceProvider = {
   completeGeneration,
   generateImages,
   transcribe,
+  embed,
+  synthesizeSpeech,
 };

@@ -1,12 +1,13 @@
 // The one interface every inference backend implements: an upstream OpenAI-compatible server
 // (upstream.ts) or the engines that run inside this process (local.ts). The gateway core
-// (lib/inference/chat.ts, images.ts, transcriptions.ts) prices, reserves, calls one of these and
-// settles; providers know nothing about money.
+// (lib/inference/generation.ts, images.ts, transcriptions.ts, embeddings.ts, speech.ts) prices,
+// reserves, calls one of these and settles; providers know nothing about money.
 //
 // Errors: a provider throws DomainError "upstream_error" (502), "upstream_unavailable" (503),
 // "upstream_timeout" (504) or "invalid_request" (400, the backend refused the input). When the
 // caller's `signal` aborts it throws InferenceAbortedError; the core checks the signal, not the
 // error, to tell a hang-up from a failure.
+import type { SpeechFormat } from "@/lib/inference/providers/local/speech/synthesize";
 import type { RegisteredModel } from "@/lib/inference/registry";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant";
@@ -112,13 +113,53 @@ export interface Transcript {
   words: TranscriptWord[];
 }
 
+/** Speech to text in its own language, or translated into English (Whisper's translate task). */
+export type TranscriptionTask = "transcribe" | "translate";
+
 export interface TranscriptionParams {
+  task: TranscriptionTask;
   audio: Uint8Array;
   filename: string;
   language?: string;
   prompt?: string;
+  /** Whisper's sampling temperature, 0–1; upstreams get it, the local engine has none. */
+  temperature?: number;
   /** The most audio the request holds credit for: a local engine decodes no more than this. */
   maxSeconds?: number;
+}
+
+/** What to embed: texts, or texts already tokenized (OpenAI's token-id arrays). Never mixed. */
+export type EmbeddingInputs = { kind: "text"; texts: string[] } | { kind: "tokens"; ids: number[][] };
+
+/**
+ * An embeddings request as the core hands it to a provider. An upstream receives `body` (the
+ * client's validated request) with the model renamed and float vectors asked for; a local engine
+ * reads `inputs` and `dimensions`.
+ */
+export interface EmbeddingRequest {
+  body: Record<string, unknown>;
+  inputs: EmbeddingInputs;
+  /** The vectors' length the client asked for; null: the model's own. */
+  dimensions: number | null;
+}
+
+export interface EmbeddingOutput {
+  /** One vector per input, in the inputs' order. */
+  vectors: number[][];
+  /** The backend's count of the inputs' tokens; null when it reported none. */
+  promptTokens: number | null;
+}
+
+/**
+ * A text-to-speech request as the core hands it to a provider. An upstream receives `body` (the
+ * client's validated request, voice and vendor fields as sent) with the model renamed; a local
+ * engine reads the rest.
+ */
+export interface SpeechRequest {
+  body: Record<string, unknown>;
+  input: string;
+  format: SpeechFormat;
+  speed: number;
 }
 
 export interface InferenceProvider {
@@ -133,4 +174,7 @@ export interface InferenceProvider {
   /** PNG files. */
   generateImages(model: RegisteredModel, params: ImageParams, signal: AbortSignal): Promise<Uint8Array[]>;
   transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript>;
+  embed(model: RegisteredModel, request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingOutput>;
+  /** The audio file, encoded in `request.format`. */
+  synthesizeSpeech(model: RegisteredModel, request: SpeechRequest, signal: AbortSignal): Promise<Uint8Array>;
 }

@@ -16,6 +16,8 @@ import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
 import type { RegisteredModel, ResolvedUpstream } from "@/lib/inference/registry";
 import {
   type ChoiceChunk,
+  type EmbeddingOutput,
+  type EmbeddingRequest,
   type GenerationChunk,
   type GenerationKind,
   type GenerationOutput,
@@ -24,6 +26,7 @@ import {
   InferenceAbortedError,
   type ImageParams,
   type InferenceProvider,
+  type SpeechRequest,
   type TokenUsage,
   type Transcript,
   type TranscriptionParams,
@@ -333,14 +336,18 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
     form.set("file", new Blob([new Uint8Array(params.audio)]), params.filename);
     form.set("model", upstreamOf(model).upstreamModel);
     form.set("response_format", "verbose_json");
-    form.append("timestamp_granularities[]", "segment");
-    form.append("timestamp_granularities[]", "word");
-    if (params.language) form.set("language", params.language);
+    // Translations have no timestamp granularities or language (the output is always English).
+    if (params.task === "transcribe") {
+      form.append("timestamp_granularities[]", "segment");
+      form.append("timestamp_granularities[]", "word");
+      if (params.language) form.set("language", params.language);
+    }
     if (params.prompt) form.set("prompt", params.prompt);
+    if (params.temperature !== undefined) form.set("temperature", String(params.temperature));
     const encoded = new Response(form);
     const response = await post(
       model,
-      "/audio/transcriptions",
+      params.task === "translate" ? "/audio/translations" : "/audio/transcriptions",
       new Uint8Array(await encoded.arrayBuffer()),
       { "content-type": encoded.headers.get("content-type") ?? "multipart/form-data" },
       deadline,
@@ -363,6 +370,57 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
   }
 }
 
+/** A vector as servers send it: a JSON array of numbers, or base64 of little-endian float32s. */
+function vectorOf(value: unknown): number[] | null {
+  if (Array.isArray(value)) return value.every((x) => typeof x === "number" && Number.isFinite(x)) ? (value as number[]) : null;
+  if (typeof value !== "string") return null;
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.byteLength % 4 !== 0) return null;
+  return Array.from({ length: bytes.byteLength / 4 }, (_, i) => bytes.readFloatLE(i * 4));
+}
+
+async function embed(model: RegisteredModel, request: EmbeddingRequest, signal: AbortSignal): Promise<EmbeddingOutput> {
+  const deadline = new Deadline(signal);
+  const count = request.inputs.kind === "text" ? request.inputs.texts.length : request.inputs.ids.length;
+  try {
+    // Floats whatever the client asked: the core checks the vectors and encodes base64 itself.
+    const payload = { ...request.body, model: upstreamOf(model).upstreamModel, encoding_format: "float" };
+    const response = await postJson(model, "/embeddings", payload, deadline);
+    const body = (await response.json().catch(() => null)) as { data?: unknown; usage?: { prompt_tokens?: unknown } } | null;
+    if (!body || !Array.isArray(body.data) || body.data.length !== count) throw garbled(model, "embeddings response");
+    const vectors: number[][] = new Array(count);
+    body.data.forEach((item: unknown, position) => {
+      const index = isObject(item) && typeof item.index === "number" ? item.index : position;
+      const vector = isObject(item) ? vectorOf(item.embedding) : null;
+      if (!vector || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) throw garbled(model, "embeddings response");
+      vectors[index] = vector;
+    });
+    const promptTokens = body.usage?.prompt_tokens;
+    return { vectors, promptTokens: typeof promptTokens === "number" && Number.isInteger(promptTokens) && promptTokens >= 0 ? promptTokens : null };
+  } catch (error) {
+    throw deadline.explain(error, model);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function synthesizeSpeech(model: RegisteredModel, request: SpeechRequest, signal: AbortSignal): Promise<Uint8Array> {
+  const deadline = new Deadline(signal);
+  try {
+    const response = await postJson(model, "/audio/speech", { ...request.body, model: upstreamOf(model).upstreamModel }, deadline);
+    const type = response.headers.get("content-type") ?? "";
+    // A JSON or text answer with a 200 is an error some servers send that way, not audio.
+    if (/^(application\/json|text\/)/i.test(type)) throw garbled(model, "speech response");
+    const audio = new Uint8Array(await response.arrayBuffer());
+    if (audio.byteLength === 0) throw garbled(model, "speech response");
+    return audio;
+  } catch (error) {
+    throw deadline.explain(error, model);
+  } finally {
+    deadline.clear();
+  }
+}
+
 export const upstreamProvider: InferenceProvider = {
   // One token per byte: no byte-level BPE tokenizer does worse. Media is priced by the core.
   promptTokenBound: (_model, _request, promptBytes) => promptBytes + PROMPT_TEMPLATE_TOKEN_BOUND,
@@ -370,4 +428,6 @@ export const upstreamProvider: InferenceProvider = {
   completeGeneration,
   generateImages,
   transcribe,
+  embed,
+  synthesizeSpeech,
 };

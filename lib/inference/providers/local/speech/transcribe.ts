@@ -3,7 +3,6 @@
 // word timings and segments. Both tools are Debian packages run as child processes; nothing runs
 // on the event loop but parsing.
 import "server-only";
-import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
 import { DomainError } from "@/lib/errors";
@@ -11,6 +10,7 @@ import type { Transcript } from "@/lib/inference/providers/types";
 
 import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 
+import { isOnPath, isReadable } from "./installed";
 import { convertToSpeechWav, measureDecodedSeconds, probeDeclaredSeconds, withUploadInTempDir } from "./audio-conversion";
 import {
   POCKETSPHINX_COMMAND,
@@ -98,7 +98,7 @@ export function localSpeechAvailability(): { available: boolean; missing: string
     const missing = [
       ...(isOnPath("ffmpeg") ? [] : ["ffmpeg"]),
       ...(isOnPath(POCKETSPHINX_COMMAND) ? [] : ["pocketsphinx"]),
-      ...(Object.values(POCKETSPHINX_MODEL_FILES).every(exists) ? [] : ["pocketsphinx-en-us"]),
+      ...(Object.values(POCKETSPHINX_MODEL_FILES).every(isReadable) ? [] : ["pocketsphinx-en-us"]),
     ];
     availability = { available: missing.length === 0, missing };
   }
@@ -134,29 +134,4 @@ function groupIntoSegments(words: readonly RecognizedWord[]): RecognizedWord[][]
   }
   if (current.length > 0) groups.push(current);
   return groups;
-}
-
-function isOnPath(command: string): boolean {
-  return (process.env.PATH ?? "")
-    .split(path.delimiter)
-    .filter(Boolean)
-    .some((dir) => isExecutable(path.join(dir, command)));
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function exists(file: string): boolean {
-  try {
-    accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

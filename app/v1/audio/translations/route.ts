@@ -1,0 +1,8 @@
+import { MAX_AUDIO_FORM_BYTES, speechToTextResponse } from "@/lib/inference/transcriptions";
+import { createTranslation } from "@/lib/inference/translations";
+import { readMultipartBody, v1Route } from "@/lib/inference/v1-handler";
+
+export const POST = v1Route(async ({ request, requestId, principal }) => {
+  const { body: response } = await createTranslation(principal, await readMultipartBody(request, MAX_AUDIO_FORM_BYTES), { signal: request.signal, requestId });
+  return speechToTextResponse(response);
+}, { reservesCredit: true });
