@@ -468,7 +468,7 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
                     <>
                       {turn.images?.length ? <Thumbnails images={turn.images} /> : null}
                       {turn.content ? <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p> : null}
-                      {turn.id === lastUser?.id && !streaming && !turn.images?.length ? (
+                      {turn.id === lastUser?.id && !streaming ? (
                         <Button variant="ghost" size="sm" onClick={() => setEditing({ id: turn.id, text: turn.content })}>
                           Edit
                         </Button>
@@ -489,7 +489,7 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
                 <article key={turn.id} aria-label="Reply" aria-busy={turn.status === "streaming"} className="max-w-full">
                   <div className="flex flex-col gap-2 rounded-2xl rounded-bl-sm bg-zinc-100 px-4 py-3 text-zinc-900">
                     {turn.content && turn.json && turn.status === "done" ? (
-                      <pre aria-label="JSON reply" className="overflow-x-auto font-mono text-xs whitespace-pre-wrap">{prettyArguments(turn.content)}</pre>
+                      <pre className="overflow-x-auto font-mono text-xs whitespace-pre-wrap">{prettyArguments(turn.content)}</pre>
                     ) : turn.content ? (
                       <Markdown source={turn.content} />
                     ) : turn.toolCalls?.length ? null : turn.status === "streaming" ? (
