@@ -37,7 +37,7 @@ function Capabilities({ capabilities }: { capabilities: NonNullable<CatalogModel
           <li className="text-zinc-900">Text only</li>
         )}
       </ul>
-      {missing.length ? <p className="mt-1.5 text-xs text-zinc-500">Not supported: {missing.map((item) => item.label.toLowerCase()).join(", ")}.</p> : null}
+      {missing.length ? <p className="mt-1.5 text-xs text-zinc-500">Not supported: {missing.map((item) => item.label).join(", ")}.</p> : null}
     </div>
   );
 }
