@@ -15,7 +15,8 @@ function capabilityList(capabilities: NonNullable<CatalogModel["capabilities"]>)
     { label: "Image input", supported: capabilities.vision },
     { label: "Audio input", supported: capabilities.audioIn },
     { label: "Log probabilities", supported: capabilities.logprobs },
-    { label: capabilities.maxN > 1 ? `Up to ${capabilities.maxN} choices (n)` : "One choice per request", supported: capabilities.maxN > 1 },
+    // One choice per request is every model's; only more is worth a word.
+    ...(capabilities.maxN > 1 ? [{ label: `Up to ${capabilities.maxN} choices (n)`, supported: true }] : []),
   ];
 }
 
