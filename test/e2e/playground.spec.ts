@@ -374,9 +374,9 @@ test("embeddings: texts are embedded with the local model, each vector is summed
   await expect(page.getByRole("link", { name: "Embeddings", exact: true })).toHaveAttribute("aria-current", "page");
   await page.getByLabel("Model").selectOption("ecolink/hashed-ngrams");
   await page.getByRole("button", { name: "Add text" }).click();
-  await expect(page.getByLabel("Text 4")).toBeFocused();
-  await page.getByLabel("Text 4").fill("The cat sat on the mat.");
-  await page.getByRole("button", { name: "Embed" }).click();
+  await expect(page.getByRole("textbox", { name: "Text 4" })).toBeFocused();
+  await page.getByRole("textbox", { name: "Text 4" }).fill("The cat sat on the mat.");
+  await page.getByRole("button", { name: "Embed", exact: true }).click();
 
   const matrix = page.getByRole("table", { name: "Cosine similarity" });
   await expect(matrix).toBeVisible({ timeout: 60_000 });
