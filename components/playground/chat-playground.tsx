@@ -8,7 +8,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { BALANCE_QUERY_KEY } from "@/components/console/use-balance";
-import { Button } from "@/components/ui/button";
+import { Alert } from "@/components/ui/alert";
+import { Button, buttonClasses } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
 import { EmptyState } from "@/components/ui/empty-state";
 import { controlClasses, Textarea } from "@/components/ui/input";
@@ -16,8 +17,6 @@ import { Label } from "@/components/ui/label";
 import { Spinner } from "@/components/ui/spinner";
 import { formatUsd, usdToNanos } from "@/lib/credits/money";
 import { getRequestSummary } from "@/app/(console)/playground/actions";
-import { Alert } from "@/components/ui/alert";
-import { buttonClasses } from "@/components/ui/button";
 import { focusRing } from "@/components/ui/focus-ring";
 import { ChatRequestError, streamChatReply } from "./chat-stream";
 import { ChatSettingsPanel, chatSettingsProblems, defaultMaxTokens, parseStopSequences, type ChatSettings } from "./chat-settings";
