@@ -67,63 +67,140 @@ function javascriptClient(baseUrl: string, imports: string[] = []): string {
   return [`import OpenAI from "openai";`, ...imports, "", `const client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: process.env.${KEY_VARIABLE} });`].join("\n");
 }
 
+export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
+export interface ChatToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export type ChatRequestMessage =
+  | { role: "system" | "user"; content: string | ChatContentPart[] }
+  | { role: "assistant"; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+export interface ChatTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+export type ChatResponseFormat = { type: "json_object" } | { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
+
 export type ChatRequestBody = {
   model: string;
-  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  messages: ChatRequestMessage[];
   stream?: boolean;
   stream_options?: { include_usage: true };
   temperature?: number;
   top_p?: number;
   max_tokens?: number;
   stop?: string[];
+  tools?: ChatTool[];
+  response_format?: ChatResponseFormat;
 };
 
-export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
-  const json = body as unknown as Record<string, Json>;
-  const stream = body.stream === true;
+const DATA_URL = /^data:(image\/([\w.+-]+));base64,/;
+
+interface ImageFile {
+  /** The placeholder the body holds instead of the data URL, until each language puts its variable there. */
+  marker: string;
+  file: string;
+  mime: string;
+}
+
+/**
+ * The body with every attached image (a base64 data URL) replaced by a marker: a snippet reads the
+ * image from a file instead of carrying megabytes of base64 in its source.
+ */
+function withImageFiles(body: ChatRequestBody): { json: Record<string, Json>; images: ImageFile[] } {
+  const images: ImageFile[] = [];
+  const replace = (value: Json): Json => {
+    if (typeof value === "string") {
+      const match = DATA_URL.exec(value);
+      if (!match) return value;
+      const number = images.length + 1;
+      const extension = match[2] === "jpeg" ? "jpg" : match[2]!.replace(/\W.*$/, "");
+      images.push({ marker: `@@image_${number}@@`, file: `image-${number}.${extension}`, mime: match[1]! });
+      return images[images.length - 1]!.marker;
+    }
+    if (Array.isArray(value)) return value.map(replace);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replace(item)]));
+    return value;
+  };
+  return { json: replace(body as unknown as Json) as Record<string, Json>, images };
+}
+
+/** Puts each image's variable where its marker (a quoted string) is in `code`. */
+function useImageVariables(code: string, images: ImageFile[], variable: (index: number) => string): string {
+  return images.reduce((text, image, index) => text.replaceAll(JSON.stringify(image.marker), variable(index)), code);
+}
+
+function chatCurl(baseUrl: string, json: Record<string, Json>, images: ImageFile[], stream: boolean): string {
+  const url = `curl${stream ? " -N" : ""} ${baseUrl}/chat/completions \\`;
+  const headers = [`  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`, `  -H "Content-Type: application/json" \\`];
+  const data = shellQuote(JSON.stringify(json, null, 2));
+  if (images.length === 0) return [url, ...headers, `  -d ${data}`].join("\n");
+  // A data URL is too long for one command-line argument, so printf (a shell builtin) pipes the
+  // body into curl with each image's base64 in between the quoted JSON.
+  const pieces = images.reduce((text, image, index) => text.replace(image.marker, `' "$IMAGE_${index + 1}" '`), data);
   return [
-    {
-      label: "curl",
-      code: [
-        `curl${stream ? " -N" : ""} ${baseUrl}/chat/completions \\`,
-        `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
-        `  -H "Content-Type: application/json" \\`,
-        `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
-      ].join("\n"),
-    },
+    ...images.map((image, index) => `IMAGE_${index + 1}="data:${image.mime};base64,$(base64 < ${shellQuote(image.file)} | tr -d '\\n')"`),
+    `printf '%s' ${pieces} | ${url}`,
+    ...headers,
+    `  --data-binary @-`,
+  ].join("\n");
+}
+
+export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
+  const { json, images } = withImageFiles(body);
+  const stream = body.stream === true;
+  const tools = (body.tools?.length ?? 0) > 0;
+  return [
+    { label: "curl", code: chatCurl(baseUrl, json, images, stream) },
     {
       label: "Python",
       code: [
-        pythonClient(baseUrl),
+        pythonClient(baseUrl, images.length ? ["import base64"] : []),
         "",
+        ...images.map((image, index) => `image_${index + 1} = "data:${image.mime};base64," + base64.b64encode(open(${JSON.stringify(image.file)}, "rb").read()).decode()`),
+        ...(images.length ? [""] : []),
         `${stream ? "stream" : "response"} = client.chat.completions.create(`,
-        pythonKeywordArguments(json),
+        useImageVariables(pythonKeywordArguments(json), images, (index) => `image_${index + 1}`),
         ")",
         ...(stream
           ? [
               "for chunk in stream:",
               "    if chunk.choices and chunk.choices[0].delta.content:",
               `        print(chunk.choices[0].delta.content, end="", flush=True)`,
+              ...(tools ? ["    if chunk.choices and chunk.choices[0].delta.tool_calls:", "        print(chunk.choices[0].delta.tool_calls)"] : []),
               "    if chunk.usage:",
               `        print(f"\\n\\n{chunk.usage.prompt_tokens} tokens in, {chunk.usage.completion_tokens} tokens out")`,
             ]
-          : ["print(response.choices[0].message.content)"]),
+          : tools
+            ? ["print(response.choices[0].message.tool_calls or response.choices[0].message.content)"]
+            : ["print(response.choices[0].message.content)"]),
       ].join("\n"),
     },
     {
       label: "JavaScript",
       code: [
-        javascriptClient(baseUrl),
+        javascriptClient(baseUrl, images.length ? [`import { readFileSync } from "node:fs";`] : []),
         "",
-        `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${javascriptLiteral(json, "")});`,
+        ...images.map((image, index) => `const image${index + 1} = \`data:${image.mime};base64,\${readFileSync(${JSON.stringify(image.file)}).toString("base64")}\`;`),
+        ...(images.length ? [""] : []),
+        `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${useImageVariables(javascriptLiteral(json, ""), images, (index) => `image${index + 1}`)});`,
         ...(stream
           ? [
               "for await (const chunk of stream) {",
               `  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");`,
+              ...(tools ? ["  if (chunk.choices[0]?.delta?.tool_calls) console.log(JSON.stringify(chunk.choices[0].delta.tool_calls));"] : []),
               "  if (chunk.usage) console.log(`\\n\\n${chunk.usage.prompt_tokens} tokens in, ${chunk.usage.completion_tokens} tokens out`);",
               "}",
             ]
-          : ["console.log(response.choices[0].message.content);"]),
+          : tools
+            ? ["console.log(response.choices[0].message.tool_calls ?? response.choices[0].message.content);"]
+            : ["console.log(response.choices[0].message.content);"]),
       ].join("\n"),
     },
   ];

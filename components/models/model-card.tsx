@@ -7,6 +7,42 @@ import { focusRing } from "@/components/ui/focus-ring";
 import type { CatalogModel } from "@/lib/inference/catalog";
 import { modelCodeSamples } from "./model-code-samples";
 
+/** A chat model's capabilities in words, in the order GET /v1/models/{id} lists them. */
+function capabilityList(capabilities: NonNullable<CatalogModel["capabilities"]>): { label: string; supported: boolean }[] {
+  return [
+    { label: "Tool calling", supported: capabilities.tools },
+    { label: "JSON mode", supported: capabilities.json },
+    { label: "Image input", supported: capabilities.vision },
+    { label: "Audio input", supported: capabilities.audioIn },
+    { label: "Log probabilities", supported: capabilities.logprobs },
+    // One choice per request is every model's; only more is worth a word.
+    ...(capabilities.maxN > 1 ? [{ label: `Up to ${capabilities.maxN} choices (n)`, supported: true }] : []),
+  ];
+}
+
+function Capabilities({ capabilities }: { capabilities: NonNullable<CatalogModel["capabilities"]> }) {
+  const list = capabilityList(capabilities);
+  const supported = list.filter((item) => item.supported);
+  const missing = list.filter((item) => !item.supported);
+  return (
+    <div className="text-sm">
+      <p className="text-zinc-500">Supports</p>
+      <ul aria-label="Supported features" className="mt-1 flex flex-wrap gap-1.5">
+        {supported.length ? (
+          supported.map((item) => (
+            <li key={item.label}>
+              <Badge variant="success">{item.label}</Badge>
+            </li>
+          ))
+        ) : (
+          <li className="text-zinc-900">Text only</li>
+        )}
+      </ul>
+      {missing.length ? <p className="mt-1.5 text-xs text-zinc-500">Not supported: {missing.map((item) => item.label).join(", ")}.</p> : null}
+    </div>
+  );
+}
+
 const KIND_LABELS: Record<CatalogModel["kind"], string> = { CHAT: "Chat", IMAGE: "Image", TRANSCRIPTION: "Speech to text", EMBEDDING: "Embeddings", SPEECH: "Text to speech" };
 
 /** One model of the catalog: what it is, what it costs, whether it runs here, and how to call it. */
@@ -62,6 +98,7 @@ export function ModelCard({ model, baseUrl }: { model: CatalogModel; baseUrl: st
             </dd>
           </div>
         </dl>
+        {model.capabilities ? <Capabilities capabilities={model.capabilities} /> : null}
         <details className="group">
           <summary className={cx("w-fit cursor-pointer rounded text-sm font-medium text-emerald-700 hover:underline", focusRing)}>Code sample</summary>
           <CodeBlock className="mt-3" title={`Calling ${model.id}`} samples={modelCodeSamples(model, baseUrl)} />

@@ -3,11 +3,13 @@
 // The chat playground: settings on the side, the conversation with a composer beside them.
 // Replies stream token by token from /api/playground/chat; Stop aborts the fetch, which makes the
 // server stop generating (and bill only what was generated). Every reply refreshes the header's
-// balance.
+// balance. Models that take them get images attached to a message, JSON mode and functions; a reply
+// that calls functions shows each call, and the user types the results to continue.
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { BALANCE_QUERY_KEY } from "@/components/console/use-balance";
-import { Button } from "@/components/ui/button";
+import { Alert } from "@/components/ui/alert";
+import { Button, buttonClasses } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
 import { EmptyState } from "@/components/ui/empty-state";
 import { controlClasses, Textarea } from "@/components/ui/input";
@@ -15,12 +17,16 @@ import { Label } from "@/components/ui/label";
 import { Spinner } from "@/components/ui/spinner";
 import { formatUsd, usdToNanos } from "@/lib/credits/money";
 import { getRequestSummary } from "@/app/(console)/playground/actions";
+import { focusRing } from "@/components/ui/focus-ring";
 import { ChatRequestError, streamChatReply } from "./chat-stream";
 import { ChatSettingsPanel, chatSettingsProblems, defaultMaxTokens, parseStopSequences, type ChatSettings } from "./chat-settings";
+import { attachmentProblem, formatBytes, IMAGE_TYPES, readImage, type AttachedImage } from "./image-attachments";
 import { Markdown } from "./markdown";
 import { firstAvailable, type PlaygroundModel } from "./playground-model";
-import { chatCode, type ChatRequestBody } from "@/components/code-samples/request-code";
+import { chatCode, type ChatContentPart, type ChatRequestBody, type ChatRequestMessage, type ChatToolCall } from "@/components/code-samples/request-code";
 import { networkError, RequestErrorAlert, type RequestError } from "./request-error";
+import { EXAMPLE_SCHEMA, responseFormatOf, toolsOf } from "./structured-output";
+import { appendToolCallDelta, finishedToolCalls, prettyArguments } from "./tool-calls";
 import { usePlaygroundModels } from "./use-playground-models";
 import { ViewCodeButton } from "./view-code";
 
@@ -35,36 +41,69 @@ interface ReplyStats {
 
 interface Turn {
   id: number;
-  role: "user" | "assistant";
+  /** "tool": a function's result, typed by the user. */
+  role: "user" | "assistant" | "tool";
   content: string;
   status: "streaming" | "done" | "stopped" | "failed";
   stats?: ReplyStats;
   error?: RequestError;
+  /** User turns: the images attached to the message. */
+  images?: AttachedImage[];
+  /** Assistant turns: the function calls the reply made (pieces of them while it streams). */
+  toolCalls?: ChatToolCall[];
+  /** Assistant turns: the request asked for JSON, so the reply is shown as JSON. */
+  json?: boolean;
+  /** Tool turns: the call this result answers. */
+  toolCall?: { id: string; name: string };
 }
 
 /** How many times (0.4 s apart) a stopped reply asks for its cost before giving up. */
 const STOPPED_COST_ATTEMPTS = 10;
 
-function requestBody(settings: ChatSettings, conversation: readonly Pick<Turn, "role" | "content">[]): ChatRequestBody {
+type SentTurn = Pick<Turn, "role" | "content" | "images" | "toolCalls" | "toolCall">;
+
+function messageOf(turn: SentTurn): ChatRequestMessage {
+  if (turn.role === "tool") return { role: "tool", tool_call_id: turn.toolCall?.id ?? "", content: turn.content };
+  if (turn.role === "assistant") return turn.toolCalls?.length ? { role: "assistant", content: turn.content || null, tool_calls: turn.toolCalls } : { role: "assistant", content: turn.content };
+  if (!turn.images?.length) return { role: "user", content: turn.content };
+  const parts: ChatContentPart[] = [...(turn.content ? [{ type: "text" as const, text: turn.content }] : []), ...turn.images.map((image) => ({ type: "image_url" as const, image_url: { url: image.dataUrl } }))];
+  return { role: "user", content: parts };
+}
+
+function requestBody(settings: ChatSettings, model: PlaygroundModel | undefined, conversation: readonly SentTurn[]): ChatRequestBody {
   const stop = parseStopSequences(settings.stop);
+  const tools = toolsOf(settings, model);
+  const responseFormat = responseFormatOf(settings, model);
   return {
     model: settings.model,
-    messages: [
-      ...(settings.system.trim() ? [{ role: "system" as const, content: settings.system }] : []),
-      ...conversation.map(({ role, content }) => ({ role, content })),
-    ],
+    messages: [...(settings.system.trim() ? [{ role: "system" as const, content: settings.system }] : []), ...conversation.map(messageOf)],
     temperature: settings.temperature,
     top_p: settings.topP,
     max_tokens: Number(settings.maxTokens),
     ...(stop.length ? { stop } : {}),
+    ...(tools ? { tools } : {}),
+    ...(responseFormat ? { response_format: responseFormat } : {}),
     stream: true,
     stream_options: { include_usage: true },
   };
 }
 
-/** The turns a new request sends: everything said so far, without failed or empty replies. */
+/**
+ * The turns a new request sends: everything said so far, without failed or empty replies. A
+ * stopped reply's function calls are cut off and were never answered, so only its text is sent.
+ */
 function sendable(turns: readonly Turn[]): Turn[] {
-  return turns.filter((turn) => turn.role === "user" || (turn.status !== "failed" && turn.content !== ""));
+  return turns.flatMap((turn) => {
+    if (turn.role !== "assistant") return [turn];
+    const toolCalls = turn.status === "done" ? turn.toolCalls : undefined;
+    if (turn.status === "failed" || (turn.content === "" && !toolCalls?.length)) return [];
+    return [{ ...turn, toolCalls }];
+  });
+}
+
+/** The size of the request body as sent (UTF-8). */
+function bodyBytes(body: ChatRequestBody): number {
+  return new TextEncoder().encode(JSON.stringify(body)).length;
 }
 
 function formatCost(usd: number): string {
@@ -94,7 +133,41 @@ function ReplyStatsList({ stats, status }: { stats: ReplyStats; status: Turn["st
   );
 }
 
-export function ChatPlayground({ initialModels, baseUrl }: { initialModels: PlaygroundModel[]; baseUrl: string }) {
+function ToolCallView({ call }: { call: ChatToolCall }) {
+  return (
+    <div className="rounded-lg border border-zinc-200 bg-white px-3 py-2">
+      <p className="text-xs text-zinc-500">
+        Function call <code className="font-mono font-medium text-zinc-900">{call.function.name || "…"}</code>
+      </p>
+      <pre className="mt-1 overflow-x-auto font-mono text-xs whitespace-pre-wrap text-zinc-800">{prettyArguments(call.function.arguments) || "{}"}</pre>
+    </div>
+  );
+}
+
+function Thumbnails({ images, onRemove }: { images: AttachedImage[]; onRemove?: (index: number) => void }) {
+  return (
+    <ul aria-label="Attached images" className="flex flex-wrap gap-2">
+      {images.map((image, index) => (
+        <li key={`${image.name}-${index}`} className="relative">
+          {/* A plain <img>: a data: URL has nothing for next/image to optimise. */}
+          <img src={image.dataUrl} alt={image.name} title={`${image.name} · ${formatBytes(image.bytes)}`} className="size-16 rounded-md border border-zinc-200 object-cover" />
+          {onRemove ? (
+            <button
+              type="button"
+              onClick={() => onRemove(index)}
+              aria-label={`Remove image ${image.name}`}
+              className={cx("absolute -top-2 -right-2 flex size-6 items-center justify-center rounded-full bg-zinc-900 text-xs text-white", focusRing)}
+            >
+              ×
+            </button>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { initialModels: PlaygroundModel[]; baseUrl: string; maxRequestBytes: number }) {
   const queryClient = useQueryClient();
   const { data: models = initialModels } = usePlaygroundModels("CHAT", initialModels);
   const initialModel = firstAvailable(initialModels) ?? initialModels[0];
@@ -105,7 +178,14 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
     topP: 1,
     maxTokens: defaultMaxTokens(initialModel),
     stop: "",
+    responseFormat: "text",
+    schemaName: "answer",
+    schema: EXAMPLE_SCHEMA,
+    functions: [],
   });
+  const [attachments, setAttachments] = useState<AttachedImage[]>([]);
+  const [attachProblem, setAttachProblem] = useState<string | null>(null);
+  const [toolResults, setToolResults] = useState<Record<string, string>>({});
   const [turns, setTurns] = useState<Turn[]>([]);
   const [draft, setDraft] = useState("");
   const [editing, setEditing] = useState<{ id: number; text: string } | null>(null);
@@ -139,15 +219,25 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
     const abort = new AbortController();
     controller.current = abort;
     const id = nextId.current++;
-    const body = requestBody(settings, sendable(conversation));
+    const body = requestBody(settings, model, sendable(conversation));
+    const json = body.response_format !== undefined;
     setLastRequest(body);
-    setTurns([...conversation, { id, role: "assistant", content: "", status: "streaming" }]);
+    setTurns([...conversation, { id, role: "assistant", content: "", status: "streaming", json }]);
+    const size = bodyBytes(body);
+    if (size > maxRequestBytes) {
+      const error = networkError(`This conversation with its images is ${formatBytes(size)}; one request can be at most ${formatBytes(maxRequestBytes)}. Remove images or clear the conversation.`);
+      update(id, { status: "failed", error: { ...error, status: 413 } });
+      setAnnouncement(`Not sent: ${error.message}`);
+      controller.current = null;
+      return;
+    }
     setAnnouncement("Generating a reply…");
     stickToBottom.current = true;
 
     const startedAt = performance.now();
     let firstTokenAt: number | null = null;
     let text = "";
+    let calls: ChatToolCall[] = [];
     let deltas = 0;
     let usage: { promptTokens: number; completionTokens: number; costUsd: number | null } | null = null;
     let requestId: string | null = null;
@@ -174,12 +264,20 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
           text += event.text;
           deltas += 1;
           update(id, { content: text });
+        } else if (event.type === "tool-call-delta") {
+          firstTokenAt ??= performance.now();
+          calls = appendToolCallDelta(calls, event.delta);
+          update(id, { toolCalls: calls });
         } else if (event.type === "usage") {
           usage = event;
         }
       }
-      update(id, { status: "done", content: text, stats: stats() });
-      setAnnouncement("Reply complete.");
+      const toolCalls = finishedToolCalls(calls);
+      update(id, { status: "done", content: text, toolCalls, stats: stats() });
+      setToolResults({});
+      setAnnouncement(
+        toolCalls.length ? `The model called ${toolCalls.map((call) => call.function.name).join(", ")}. Type the result${toolCalls.length === 1 ? "" : "s"} to continue.` : "Reply complete.",
+      );
     } catch (error) {
       if (abort.signal.aborted) {
         update(id, { status: "stopped", content: text, stats: stats() });
@@ -213,9 +311,44 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
   function send(event?: FormEvent) {
     event?.preventDefault();
     const content = draft.trim();
-    if (!content || streaming || blocked) return;
+    if ((!content && attachments.length === 0) || streaming || blocked || pendingCalls.length > 0) return;
     setDraft("");
-    void reply([...turns, { id: nextId.current++, role: "user", content, status: "done" }]);
+    setAttachments([]);
+    setAttachProblem(null);
+    void reply([...turns, { id: nextId.current++, role: "user", content, status: "done", ...(attachments.length ? { images: attachments } : {}) }]);
+  }
+
+  async function attach(event: ChangeEvent<HTMLInputElement>) {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = "";
+    const added: AttachedImage[] = [];
+    for (const file of files) {
+      const problem = attachmentProblem(file, attachments.length + added.length);
+      if (problem) {
+        setAttachProblem(problem);
+        break;
+      }
+      try {
+        added.push(await readImage(file));
+      } catch {
+        setAttachProblem(`“${file.name}” could not be read.`);
+        break;
+      }
+    }
+    if (added.length === files.length) setAttachProblem(null);
+    if (added.length) {
+      setAttachments((current) => [...current, ...added]);
+      setAnnouncement(`Attached ${added.map((image) => image.name).join(", ")}.`);
+    }
+  }
+
+  /** The user's results for the last reply's function calls, as tool messages; then the model continues. */
+  function sendToolResults(event: FormEvent) {
+    event.preventDefault();
+    if (streaming || blocked || pendingCalls.some((call) => !toolResults[call.id]?.trim())) return;
+    const results: Turn[] = pendingCalls.map((call) => ({ id: nextId.current++, role: "tool", content: toolResults[call.id]!.trim(), status: "done", toolCall: { id: call.id, name: call.function.name } }));
+    setToolResults({});
+    void reply([...turns, ...results]);
   }
 
   function stop() {
@@ -242,6 +375,7 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
   function clear() {
     controller.current?.abort();
     setTurns([]);
+    setToolResults({});
     setEditing(null);
     setLastRequest(null);
     setAnnouncement("Conversation cleared.");
@@ -258,10 +392,18 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
 
   const lastUser = [...turns].reverse().find((turn) => turn.role === "user");
   const lastTurn = turns[turns.length - 1];
+  // Function calls of the last reply still waiting for their results: the conversation goes on from them.
+  const pendingCalls = lastTurn?.role === "assistant" && lastTurn.status === "done" ? (lastTurn.toolCalls ?? []) : [];
+  const vision = model?.capabilities.vision === true;
 
   // The message being typed, as the next request would send it; otherwise the last request sent.
   const codeSamples = () =>
-    chatCode(baseUrl, draft.trim() || !lastRequest ? requestBody(settings, [...sendable(turns), { role: "user", content: draft.trim() || "Hello!" }]) : lastRequest);
+    chatCode(
+      baseUrl,
+      draft.trim() || attachments.length || !lastRequest
+        ? requestBody(settings, model, [...sendable(turns), { role: "user", content: draft.trim() || (attachments.length ? "" : "Hello!"), images: attachments }])
+        : lastRequest,
+    );
 
   if (models.length === 0) {
     return <EmptyState title="No chat models yet" description="This deployment has no chat models configured. Ask your administrator to add one." />;
@@ -323,7 +465,8 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
                     </form>
                   ) : (
                     <>
-                      <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p>
+                      {turn.images?.length ? <Thumbnails images={turn.images} /> : null}
+                      {turn.content ? <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p> : null}
                       {turn.id === lastUser?.id && !streaming ? (
                         <Button variant="ghost" size="sm" onClick={() => setEditing({ id: turn.id, text: turn.content })}>
                           Edit
@@ -332,20 +475,63 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
                     </>
                   )}
                 </article>
+              ) : turn.role === "tool" ? (
+                <article key={turn.id} aria-label="Function result" className="ml-auto flex max-w-[85%] flex-col items-end gap-1">
+                  <div className="rounded-2xl rounded-br-sm border border-emerald-200 bg-emerald-50 px-4 py-2 text-emerald-950">
+                    <p className="text-xs">
+                      Result of <code className="font-mono font-medium">{turn.toolCall?.name}</code>
+                    </p>
+                    <pre className="mt-1 font-mono text-xs whitespace-pre-wrap">{turn.content}</pre>
+                  </div>
+                </article>
               ) : (
                 <article key={turn.id} aria-label="Reply" aria-busy={turn.status === "streaming"} className="max-w-full">
-                  <div className="rounded-2xl rounded-bl-sm bg-zinc-100 px-4 py-3 text-zinc-900">
-                    {turn.content ? (
+                  <div className="flex flex-col gap-2 rounded-2xl rounded-bl-sm bg-zinc-100 px-4 py-3 text-zinc-900">
+                    {turn.content && turn.json && turn.status === "done" ? (
+                      <pre className="overflow-x-auto font-mono text-xs whitespace-pre-wrap">{prettyArguments(turn.content)}</pre>
+                    ) : turn.content ? (
                       <Markdown source={turn.content} />
-                    ) : turn.status === "streaming" ? (
+                    ) : turn.toolCalls?.length ? null : turn.status === "streaming" ? (
                       <Spinner label="Waiting for the first token" className="text-zinc-500" />
                     ) : turn.status === "failed" ? null : (
                       <p className="text-sm text-zinc-500 italic">No text was generated.</p>
                     )}
-                    {turn.status === "stopped" ? <p className="mt-2 text-xs font-medium text-amber-700">Stopped</p> : null}
+                    {turn.toolCalls?.length ? (
+                      <ul aria-label="Function calls" className="flex flex-col gap-2">
+                        {turn.toolCalls.map((call, index) => (
+                          <li key={call.id || index}>
+                            <ToolCallView call={call} />
+                          </li>
+                        ))}
+                      </ul>
+                    ) : null}
+                    {turn.status === "stopped" ? <p className="text-xs font-medium text-amber-700">Stopped</p> : null}
                   </div>
                   {turn.error ? <RequestErrorAlert error={turn.error} className="mt-2" /> : null}
                   {turn.stats ? <ReplyStatsList stats={turn.stats} status={turn.status} /> : null}
+                  {turn.id === lastTurn?.id && pendingCalls.length > 0 ? (
+                    <form onSubmit={sendToolResults} aria-label="Function results" className="mt-3 flex flex-col gap-3 rounded-xl border border-zinc-200 p-3">
+                      {pendingCalls.map((call, index) => (
+                        <div key={call.id}>
+                          <Label htmlFor={`tool-result-${index}`}>
+                            Result of <code className="font-mono">{call.function.name}</code>
+                          </Label>
+                          <Textarea
+                            id={`tool-result-${index}`}
+                            className="mt-1.5 min-h-16 font-mono text-xs"
+                            rows={2}
+                            value={toolResults[call.id] ?? ""}
+                            onChange={(event) => setToolResults((current) => ({ ...current, [call.id]: event.target.value }))}
+                            placeholder='e.g. {"temperature": 21, "unit": "celsius"}'
+                            spellCheck={false}
+                          />
+                        </div>
+                      ))}
+                      <Button type="submit" size="sm" className="self-end" disabled={blocked || pendingCalls.some((call) => !toolResults[call.id]?.trim())}>
+                        Send result{pendingCalls.length === 1 ? "" : "s"}
+                      </Button>
+                    </form>
+                  ) : null}
                   {turn.id === lastTurn?.id && turn.status !== "streaming" ? (
                     <Button variant="ghost" size="sm" className="mt-1" onClick={regenerate} disabled={blocked}>
                       Regenerate
@@ -360,7 +546,22 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
           {announcement}
         </p>
 
+        {attachments.length ? <Thumbnails images={attachments} onRemove={(index) => setAttachments((current) => current.filter((_, i) => i !== index))} /> : null}
+        {attachProblem ? (
+          <Alert variant="danger" title="Image not attached">
+            {attachProblem}
+          </Alert>
+        ) : null}
         <form onSubmit={send} className="flex flex-col gap-2 sm:flex-row sm:items-end">
+          {vision ? (
+            <label className={cx(buttonClasses({ variant: "secondary" }), "cursor-pointer focus-within:ring-2 focus-within:ring-emerald-600 focus-within:ring-offset-2")}>
+              <input type="file" accept={IMAGE_TYPES.join(",")} multiple className="sr-only" onChange={(event) => void attach(event)} disabled={streaming} />
+              <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true">
+                <path fillRule="evenodd" d="M1 5.25A2.25 2.25 0 0 1 3.25 3h13.5A2.25 2.25 0 0 1 19 5.25v9.5A2.25 2.25 0 0 1 16.75 17H3.25A2.25 2.25 0 0 1 1 14.75v-9.5Zm1.5 5.81v3.69c0 .414.336.75.75.75h13.5a.75.75 0 0 0 .75-.75v-2.69l-2.22-2.219a.75.75 0 0 0-1.06 0l-1.91 1.909.47.47a.75.75 0 1 1-1.06 1.06L6.53 8.091a.75.75 0 0 0-1.06 0l-2.97 2.97ZM12 7a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z" clipRule="evenodd" />
+              </svg>
+              Attach image
+            </label>
+          ) : null}
           <div className="min-w-0 flex-1">
             <Label htmlFor="chat-message" className="sr-only">
               Message
@@ -372,7 +573,13 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
               value={draft}
               onChange={(event) => setDraft(event.target.value)}
               onKeyDown={(event) => onComposerKeyDown(event, () => send())}
-              placeholder={model?.unavailableReason ? "This model is unavailable; pick another one." : "Message (Enter to send, Shift+Enter for a new line)"}
+              placeholder={
+                model?.unavailableReason
+                  ? "This model is unavailable; pick another one."
+                  : pendingCalls.length
+                    ? "Type the function results above to continue."
+                    : "Message (Enter to send, Shift+Enter for a new line)"
+              }
               rows={2}
               className={cx(controlClasses, "min-h-12 resize-y py-2")}
             />
@@ -385,7 +592,7 @@ export function ChatPlayground({ initialModels, baseUrl }: { initialModels: Play
               Stop
             </Button>
           ) : (
-            <Button type="submit" disabled={!draft.trim() || blocked}>
+            <Button type="submit" disabled={(!draft.trim() && attachments.length === 0) || blocked || pendingCalls.length > 0}>
               Send
             </Button>
           )}

@@ -1,7 +1,8 @@
 "use client";
 
-// The chat playground's settings: model, system prompt, sampling and length limits. On phones
-// the panel folds away behind a button so the conversation gets the screen.
+// The chat playground's settings: model, system prompt, sampling and length limits, and — for
+// models that take them — JSON mode and function definitions. On phones the panel folds away
+// behind a button so the conversation gets the screen.
 import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody } from "@/components/ui/card";
@@ -9,10 +10,13 @@ import { cx } from "@/components/ui/class-names";
 import { Field } from "@/components/ui/field";
 import { Input, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { Select } from "@/components/ui/select";
+import { FunctionEditor } from "./function-editor";
 import { ModelPicker } from "./model-picker";
 import type { PlaygroundModel } from "./playground-model";
+import { structuredProblems, type ResponseFormatChoice, type StructuredProblems, type StructuredSettings } from "./structured-output";
 
-export interface ChatSettings {
+export interface ChatSettings extends StructuredSettings {
   model: string;
   system: string;
   temperature: number;
@@ -23,7 +27,7 @@ export interface ChatSettings {
   stop: string;
 }
 
-export type ChatSettingsProblems = { maxTokens?: string; stop?: string };
+export type ChatSettingsProblems = { maxTokens?: string; stop?: string } & StructuredProblems;
 
 const MAX_STOP_SEQUENCES = 4;
 
@@ -41,12 +45,18 @@ export function parseStopSequences(text: string): string[] {
 }
 
 export function chatSettingsProblems(settings: ChatSettings, model: PlaygroundModel | undefined): ChatSettingsProblems {
-  const problems: ChatSettingsProblems = {};
+  const problems: ChatSettingsProblems = structuredProblems(settings, model);
   const maxTokens = Number(settings.maxTokens);
   if (!Number.isInteger(maxTokens) || maxTokens < 1) problems.maxTokens = "Enter a whole number of tokens, at least 1.";
   else if (model?.contextLength && maxTokens > model.contextLength) problems.maxTokens = `This model handles at most ${model.contextLength} tokens.`;
   if (parseStopSequences(settings.stop).length > MAX_STOP_SEQUENCES) problems.stop = `Use at most ${MAX_STOP_SEQUENCES} stop sequences.`;
   return problems;
+}
+
+/** What the playground could offer but this model does not take. */
+function lacking(model: PlaygroundModel): string[] {
+  const { tools, json, vision } = model.capabilities;
+  return [...(tools ? [] : ["function calling"]), ...(json ? [] : ["JSON mode"]), ...(vision ? [] : ["image inputs"])];
 }
 
 function RangeField({ label, value, min, max, step, onChange }: { label: string; value: number; min: number; max: number; step: number; onChange: (value: number) => void }) {
@@ -108,6 +118,32 @@ export function ChatSettingsPanel({
           <Field label="Stop sequences" error={problems.stop} hint="Comma-separated, up to 4. Write \n for a new line.">
             <Input value={settings.stop} onChange={(event) => set({ stop: event.target.value })} placeholder="e.g. ###, \n\n" />
           </Field>
+          {model?.capabilities.json ? (
+            <>
+              <Field
+                label="Response format"
+                hint={settings.responseFormat === "json_object" ? "The reply is a JSON object. Ask for JSON in your message too." : settings.responseFormat === "json_schema" ? "The reply is JSON matching this schema." : undefined}
+              >
+                <Select value={settings.responseFormat} onChange={(event) => set({ responseFormat: event.target.value as ResponseFormatChoice })} disabled={disabled}>
+                  <option value="text">Text</option>
+                  <option value="json_object">JSON object</option>
+                  <option value="json_schema">JSON schema</option>
+                </Select>
+              </Field>
+              {settings.responseFormat === "json_schema" ? (
+                <>
+                  <Field label="Schema name" error={problems.schemaName}>
+                    <Input value={settings.schemaName} onChange={(event) => set({ schemaName: event.target.value })} disabled={disabled} className="font-mono" spellCheck={false} />
+                  </Field>
+                  <Field label="JSON schema" error={problems.schema}>
+                    <Textarea value={settings.schema} onChange={(event) => set({ schema: event.target.value })} disabled={disabled} rows={8} className="font-mono text-xs" spellCheck={false} />
+                  </Field>
+                </>
+              ) : null}
+            </>
+          ) : null}
+          {model?.capabilities.tools ? <FunctionEditor functions={settings.functions} problems={problems.functions} onChange={(functions) => set({ functions })} disabled={disabled} /> : null}
+          {model && lacking(model).length > 0 ? <p className="text-xs text-zinc-500">Not supported by this model: {lacking(model).join(", ")}.</p> : null}
         </CardBody>
       </Card>
     </section>

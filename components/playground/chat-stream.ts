@@ -2,11 +2,14 @@
 // exactly like POST /v1/chat/completions with stream=true: server-sent events whose data lines
 // are chat.completion.chunk objects, a final chunk carrying usage (with `cost` in dollars), then
 // [DONE]; a failure before the stream starts is an OpenAI error body with its status code.
+// Tool calls arrive as the upstream server streamed them: pieces keyed by their index (see
+// tool-calls.ts, which puts them together).
 import type { EventSourceMessage } from "eventsource-parser";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { z } from "zod";
 import type { ChatRequestBody } from "@/components/code-samples/request-code";
 import { networkError, type RequestError } from "./request-error";
+import type { ToolCallDelta } from "./tool-calls";
 
 const errorBodySchema = z.object({
   error: z.object({ message: z.string(), code: z.string().nullish(), type: z.string().nullish() }),
@@ -15,7 +18,26 @@ const errorBodySchema = z.object({
 const chunkSchema = z.object({
   id: z.string().optional(),
   choices: z
-    .array(z.object({ delta: z.object({ content: z.string().nullish() }).partial().nullish(), finish_reason: z.string().nullish() }))
+    .array(
+      z.object({
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().int().min(0),
+                  id: z.string().nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .partial()
+          .nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
     .default([]),
   usage: z
     .object({ prompt_tokens: z.number(), completion_tokens: z.number(), cost: z.number().nullish() })
@@ -24,6 +46,7 @@ const chunkSchema = z.object({
 
 export type ChatStreamEvent =
   | { type: "delta"; text: string }
+  | { type: "tool-call-delta"; delta: ToolCallDelta }
   | { type: "finish"; reason: string }
   | { type: "usage"; promptTokens: number; completionTokens: number; costUsd: number | null }
   | { type: "request-id"; id: string };
@@ -87,6 +110,9 @@ export async function* streamChatReply(body: ChatRequestBody, signal: AbortSigna
       const chunk = chunkSchema.parse(json);
       for (const choice of chunk.choices) {
         if (choice.delta?.content) yield { type: "delta", text: choice.delta.content };
+        for (const call of choice.delta?.tool_calls ?? []) {
+          yield { type: "tool-call-delta", delta: { index: call.index, id: call.id ?? null, name: call.function?.name ?? null, arguments: call.function?.arguments ?? null } };
+        }
         if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
       }
       if (chunk.usage) {

@@ -1,5 +1,7 @@
 // A model as the playground's pickers show it: serialisable (it crosses from server to browser),
-// with its prices already written for people.
+// with its prices already written for people and, for chat models, what they accept beyond text.
+import type { ModelCapabilities } from "@/lib/inference/capabilities";
+
 export interface PlaygroundModel {
   id: string;
   displayName: string;
@@ -12,9 +14,11 @@ export interface PlaygroundModel {
   priceSummary: string;
   /** Image models: the sizes they make, cheapest first, with the price of one image. */
   imageSizes: { size: string; width: number; height: number; price: string }[];
+  /** Chat models: tools, JSON mode, image inputs… (the playground offers only what the model takes). */
+  capabilities: ModelCapabilities;
 }
 
-export type PlaygroundModelKind = "CHAT" | "IMAGE" | "TRANSCRIPTION";
+export type PlaygroundModelKind = "CHAT" | "IMAGE" | "TRANSCRIPTION" | "SPEECH" | "EMBEDDING";
 
 /** The first model that can serve requests, to preselect in a picker. */
 export function firstAvailable(models: readonly PlaygroundModel[]): PlaygroundModel | undefined {

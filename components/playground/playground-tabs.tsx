@@ -9,6 +9,8 @@ const TABS = [
   { href: "/playground/chat", label: "Chat" },
   { href: "/playground/images", label: "Images" },
   { href: "/playground/audio", label: "Audio" },
+  { href: "/playground/speech", label: "Speech" },
+  { href: "/playground/embeddings", label: "Embeddings" },
 ];
 
 /** The playground's sections, as links (each has its own URL) marked with aria-current. */

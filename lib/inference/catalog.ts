@@ -1,6 +1,7 @@
 // The registry as the console's Models page shows it: every enabled model with its prices in
 // dollars, what it is, and whether this deployment can serve it (and if not, why).
 import { formatUsd } from "@/lib/credits/money";
+import type { ModelCapabilities } from "@/lib/inference/capabilities";
 import type { ModelKind } from "@/lib/generated/prisma/enums";
 import { parseImageSize } from "@/lib/inference/model-config";
 import { listModels, type RegisteredModel } from "@/lib/inference/registry";
@@ -25,6 +26,8 @@ export interface CatalogModel {
   /** Image sizes, smallest first (image models only). */
   imageSizes: string[];
   unavailableReason: string | null;
+  /** What a chat model takes beyond text; null for other kinds. */
+  capabilities: ModelCapabilities | null;
 }
 
 const KIND_ORDER: Record<ModelKind, number> = { CHAT: 0, EMBEDDING: 1, IMAGE: 2, TRANSCRIPTION: 3, SPEECH: 4 };
@@ -66,6 +69,7 @@ function toCatalogModel(model: RegisteredModel): CatalogModel {
     prices: pricesOf(model, imageSizes),
     imageSizes,
     unavailableReason: model.availability.available ? null : model.availability.reason,
+    capabilities: model.kind === "CHAT" ? model.capabilities : null,
   };
 }
 

@@ -19,6 +19,13 @@ test("the Models page shows each model's price, availability and a code sample t
   const llama = page.locator('[aria-labelledby="model-meta-llama/Llama-3.1-8B-Instruct"]');
   await expect(llama.getByText("Not available here")).toBeVisible();
 
+  // Chat models list what they take beyond text, as their registry rows declare it.
+  const supported = llama.getByRole("list", { name: "Supported features" });
+  await expect(supported.getByRole("listitem")).toHaveText(["Tool calling", "JSON mode", "Log probabilities", "Up to 8 choices (n)"]);
+  await expect(llama.getByText("Not supported: Image input, Audio input.")).toBeVisible();
+  await expect(tinyChat.getByRole("list", { name: "Supported features" })).toHaveText("Text only");
+  await expect(page.locator('[aria-labelledby="model-ecolink/pattern"]').getByRole("list", { name: "Supported features" })).toHaveCount(0);
+
   await tinyChat.getByText("Code sample").click();
   const sample = tinyChat.locator("pre").first();
   await expect(sample).toContainText(`${baseURL}/v1/chat/completions`);

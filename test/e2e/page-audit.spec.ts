@@ -14,7 +14,7 @@ test.setTimeout(600_000);
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
 // Public too, audited in tests of their own so that each run stays within its time limit.
 const DOCS_PAGES = DOCS_NAV.flatMap((section) => section.links.map((link) => link.href));
-const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/models", "/usage", "/billing"];
+const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/playground/speech", "/playground/embeddings", "/models", "/usage", "/billing"];
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import sharp from "sharp";
 import { KNOWN_SENTENCE } from "../support/speech-fixtures";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
@@ -58,8 +59,8 @@ async function expectHeaderShowsBalance(page: Page, userId: string) {
   await expect(headerBalance(page)).toHaveText(formatUsdPrecise((await getBalance(userId)).available));
 }
 
-/** A chat model served by the loopback upstream, streaming one token every `tokenDelayMs`. */
-async function registerLoopbackChatModel(tokenDelayMs: number): Promise<{ id: string; upstreamModel: string }> {
+/** A chat model served by the loopback upstream, streaming one token every `tokenDelayMs`, with the given capabilities. */
+async function registerLoopbackChatModel(tokenDelayMs: number, capabilities: { tools?: boolean; json?: boolean; vision?: boolean } = {}): Promise<{ id: string; upstreamModel: string }> {
   const suffix = Math.random().toString(36).slice(2, 10);
   const model = { id: `test-org/chat-${suffix}`, upstreamModel: `loopback-${suffix}` };
   await db.model.create({
@@ -74,6 +75,7 @@ async function registerLoopbackChatModel(tokenDelayMs: number): Promise<{ id: st
       outputPrice: 600_000_000n,
       provider: "upstream",
       providerConfig: { baseUrl: upstream.baseUrl, upstreamModel: model.upstreamModel },
+      capabilities,
     },
   });
   upstream.behave(model.upstreamModel, { tokenDelayMs });
@@ -214,6 +216,187 @@ test("chat streaming: the reply grows token by token, and Stop ends generation o
   expect(upstreamCall.tokensSent).toBeLessThan(400);
   await expectBooksBalance(user.id);
   await expectHeaderShowsBalance(page, user.id);
+});
+
+test("chat with functions: the streamed tool call is shown with its arguments, the typed result goes back as a tool message, and the model continues", async ({ page }) => {
+  const user = await createSignedInUser(page, { credit: "1.00", label: "tools" });
+  const model = await registerLoopbackChatModel(0, { tools: true, json: true });
+  upstream.behave(model.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } });
+
+  // A model without tool calling or JSON mode offers neither.
+  await page.goto("/playground/chat");
+  await page.getByLabel("Model").selectOption("ecolink/tiny-chat");
+  await expect(page.getByText("Not supported by this model: function calling, JSON mode, image inputs.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add function" })).toHaveCount(0);
+  await expect(page.getByLabel("Response format")).toHaveCount(0);
+  await expect(page.getByLabel("Attach image")).toHaveCount(0);
+
+  await openChatWith(page, model.id);
+  await page.getByRole("button", { name: "Add function" }).click();
+  const definition = page.getByRole("group", { name: "Function 1" });
+  await expect(definition.getByLabel("Name")).toBeFocused();
+  await expect(definition.getByLabel("Name")).toHaveValue("get_weather");
+  // A parameters schema that is not JSON is named as such and blocks sending.
+  await definition.getByLabel("Parameters (JSON Schema)").fill("{ city: string }");
+  await expect(definition.getByText(/This is not valid JSON/)).toBeVisible();
+  const composer = page.getByLabel("Message", { exact: true });
+  await composer.fill("What is the weather in Paris?");
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  const parameters = { type: "object", properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } }, required: ["city"] };
+  await definition.getByLabel("Parameters (JSON Schema)").fill(JSON.stringify(parameters, null, 2));
+  await composer.press("Enter");
+
+  const reply = page.getByRole("article", { name: "Reply" });
+  const calls = reply.getByRole("list", { name: "Function calls" });
+  await expect(calls).toContainText("Function call get_weather");
+  // The arguments came in pieces and are shown whole, indented.
+  await expect(calls.locator("pre")).toHaveText(JSON.stringify({ city: "Paris", unit: "celsius" }, null, 2));
+  await expect(page.getByRole("button", { name: "Send", exact: true })).toBeDisabled();
+  const [asked] = upstream.requestsFor(model.upstreamModel);
+  expect(asked!.body.tools).toEqual([{ type: "function", function: { name: "get_weather", description: "The current weather in a city.", parameters } }]);
+
+  // View code shows the tools too.
+  await page.getByRole("button", { name: "View code" }).click();
+  const code = page.getByRole("dialog", { name: "View code" });
+  await expect(code.getByRole("tabpanel")).toContainText('"name": "get_weather"');
+  await code.getByRole("tab", { name: "Python" }).click();
+  await expect(code.getByRole("tabpanel")).toContainText("tools=[");
+  await expect(code.getByRole("tabpanel")).toContainText("delta.tool_calls");
+  await page.keyboard.press("Escape");
+
+  const results = page.getByRole("form", { name: "Function results" });
+  await results.getByLabel("Result of get_weather").fill('{"temperature": 21}');
+  await results.getByRole("button", { name: "Send result" }).click();
+  await expect(page.getByRole("article", { name: "Function result" })).toContainText('{"temperature": 21}');
+  await expect(page.getByRole("article", { name: "Reply" }).last()).toContainText("Hello from the loopback");
+  await expect(page.getByRole("article", { name: "Reply" }).last().getByLabel("Reply statistics")).toBeVisible();
+
+  const [, followUp] = await upstream.waitForEnded(model.upstreamModel, 2);
+  const messages = followUp!.body.messages as Record<string, unknown>[];
+  expect(messages.slice(-3)).toEqual([
+    { role: "user", content: "What is the weather in Paris?" },
+    { role: "assistant", content: null, tool_calls: [{ id: "call_loopback_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+    { role: "tool", tool_call_id: "call_loopback_1", content: '{"temperature": 21}' },
+  ]);
+  expect(await playgroundRequests(user.id)).toHaveLength(2);
+  await expectBooksBalance(user.id);
+});
+
+test("chat JSON mode and images: a JSON-schema reply format and an attached image reach the upstream as response_format and an image_url part", async ({ page }) => {
+  const user = await createSignedInUser(page, { credit: "1.00", label: "vision" });
+  const model = await registerLoopbackChatModel(0, { json: true, vision: true });
+  await openChatWith(page, model.id);
+
+  await page.getByLabel("Response format").selectOption("json_schema");
+  const schema = page.getByLabel("JSON schema");
+  await schema.fill("[1, 2]");
+  await expect(page.getByText("Write a JSON object ({ … }).")).toBeVisible();
+  const wanted = { type: "object", properties: { colour: { type: "string" } }, required: ["colour"], additionalProperties: false };
+  await schema.fill(JSON.stringify(wanted));
+  await page.getByLabel("Schema name").fill("colour_answer");
+
+  // Too large an image is refused before anything is sent, in words.
+  const attach = page.getByLabel("Attach image");
+  await attach.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(1536 * 1024, 1) });
+  await expect(page.getByRole("alert").filter({ hasText: "Image not attached" })).toContainText("“huge.png” is 1.5 MB; an image can be at most 1.0 MB.");
+  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 220, g: 40, b: 40 } } }).png().toBuffer();
+  await attach.setInputFiles({ name: "red.png", mimeType: "image/png", buffer: png });
+  await expect(page.getByRole("list", { name: "Attached images" }).getByRole("img", { name: "red.png" })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "Image not attached" })).toHaveCount(0);
+
+  await page.getByLabel("Message", { exact: true }).fill("What colour is this? Answer in JSON.");
+  await page.getByRole("button", { name: "View code" }).click();
+  const code = page.getByRole("dialog", { name: "View code" });
+  await expect(code.getByRole("tabpanel")).toContainText(`IMAGE_1="data:image/png;base64,$(base64 < 'image-1.png'`);
+  await expect(code.getByRole("tabpanel")).toContainText('"type": "json_schema"');
+  await code.getByRole("tab", { name: "JavaScript" }).click();
+  await expect(code.getByRole("tabpanel")).toContainText('readFileSync("image-1.png")');
+  await expect(code.getByRole("tabpanel")).toContainText("url: image1");
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Send" }).click();
+
+  const sent = page.getByRole("article", { name: "Your message" });
+  await expect(sent.getByRole("img", { name: "red.png" })).toBeVisible();
+  await expect(page.getByRole("article", { name: "Reply" }).getByLabel("Reply statistics")).toBeVisible({ timeout: 30_000 });
+  const [received] = await upstream.waitForEnded(model.upstreamModel, 1);
+  expect(received!.body.response_format).toEqual({ type: "json_schema", json_schema: { name: "colour_answer", schema: wanted, strict: true } });
+  expect((received!.body.messages as Record<string, unknown>[]).at(-1)).toEqual({
+    role: "user",
+    content: [
+      { type: "text", text: "What colour is this? Answer in JSON." },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+    ],
+  });
+  await expectBooksBalance(user.id);
+});
+
+test("speech: the local model's audio plays in the page, downloads as a WAV file, and is billed", async ({ page }) => {
+  const user = await createSignedInUser(page, { credit: "1.00", label: "speech" });
+  await page.goto("/playground/speech");
+  await expect(page.getByRole("link", { name: "Speech", exact: true })).toHaveAttribute("aria-current", "page");
+  await page.getByLabel("Model").selectOption("ecolink/festival-slt");
+  await page.getByLabel("Text", { exact: true }).fill("The weather is lovely today.");
+  await page.getByLabel("Format").selectOption("wav");
+  await page.getByRole("button", { name: "Speak" }).click();
+
+  const audio = page.getByLabel("Synthesised speech");
+  await expect(audio).toBeVisible({ timeout: 60_000 });
+  // The browser decodes it: a real, playable recording of a second or more.
+  const duration = await audio.evaluate(async (element: HTMLAudioElement) => {
+    if (Number.isNaN(element.duration)) await new Promise((resolve) => element.addEventListener("loadedmetadata", resolve, { once: true }));
+    return element.duration;
+  });
+  expect(duration).toBeGreaterThan(1);
+  expect(await audio.evaluate((element: HTMLAudioElement) => element.play().then(() => true))).toBe(true);
+
+  const [request] = await playgroundRequests(user.id);
+  expect(request).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/audio/speech", modelId: "ecolink/festival-slt", apiKeyId: null });
+  await expect(page.getByRole("region", { name: "Speech" }).getByText(`Cost ${formatUsd(request!.cost)}`)).toBeVisible();
+
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download WAV" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/\.wav$/);
+  const bytes = await readFile(await download.path());
+  expect(bytes.subarray(0, 4).toString("ascii")).toBe("RIFF");
+  expect(bytes.subarray(8, 12).toString("ascii")).toBe("WAVE");
+
+  await page.getByRole("button", { name: "View code" }).click();
+  await expect(page.getByRole("dialog", { name: "View code" }).getByRole("tabpanel")).toContainText(`/v1/audio/speech`);
+  await page.keyboard.press("Escape");
+  await expectBooksBalance(user.id);
+  await expectHeaderShowsBalance(page, user.id);
+});
+
+test("embeddings: texts are embedded with the local model, each vector is summed up, and the similarity matrix has 1.00 on its diagonal", async ({ page }) => {
+  const user = await createSignedInUser(page, { credit: "1.00", label: "embed" });
+  await page.goto("/playground/embeddings");
+  await expect(page.getByRole("link", { name: "Embeddings", exact: true })).toHaveAttribute("aria-current", "page");
+  await page.getByLabel("Model").selectOption("ecolink/hashed-ngrams");
+  await page.getByRole("button", { name: "Add text" }).click();
+  await expect(page.getByRole("textbox", { name: "Text 4" })).toBeFocused();
+  await page.getByRole("textbox", { name: "Text 4" }).fill("The cat sat on the mat.");
+  await page.getByRole("button", { name: "Embed", exact: true }).click();
+
+  const matrix = page.getByRole("table", { name: "Cosine similarity" });
+  await expect(matrix).toBeVisible({ timeout: 60_000 });
+  const rows = matrix.locator("tbody tr");
+  await expect(rows).toHaveCount(4);
+  for (let i = 0; i < 4; i++) await expect(rows.nth(i).locator("td").nth(i)).toHaveText("1.00");
+  // Texts 1 and 4 are the same sentence; 1 and 2 say nearly the same; 3 is about something else.
+  await expect(rows.nth(0).locator("td").nth(3)).toHaveText("1.00");
+  const similarity = async (row: number, column: number) => Number(await rows.nth(row).locator("td").nth(column).textContent());
+  expect(await similarity(0, 1)).toBeGreaterThan(await similarity(0, 2));
+
+  const vectors = page.getByRole("table", { name: "Vectors" });
+  await expect(vectors.locator("tbody tr")).toHaveCount(4);
+  await expect(vectors.locator("tbody tr").first()).toContainText("1.000");
+
+  const [request] = await playgroundRequests(user.id);
+  expect(request).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/embeddings", modelId: "ecolink/hashed-ngrams", apiKeyId: null });
+  expect(request!.inputTokens).toBeGreaterThan(0);
+  await expect(page.getByRole("region", { name: "Embeddings" }).getByText(`Cost ${formatUsd(request!.cost)}`)).toBeVisible();
+  await expectBooksBalance(user.id);
 });
 
 test("images: the preview is a real PNG of the requested size, enlarges in a dialog, downloads as a PNG, and is billed", async ({ page }) => {

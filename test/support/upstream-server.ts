@@ -252,7 +252,9 @@ function toolCallsFor(body: Record<string, unknown>, b: UpstreamBehaviour): { na
     .filter((tool) => tool.type === "function" && tool.function)
     .map((tool) => ({ name: tool.function!.name, parameters: tool.function!.parameters }));
   const choice = body.tool_choice;
-  if (!offered.length || choice === "none") return [];
+  // Given a tool's result, a model answers in text (unless the request forces another call).
+  const lastRole = ((body.messages as { role?: string }[] | undefined) ?? []).at(-1)?.role;
+  if (!offered.length || choice === "none" || (lastRole === "tool" && typeof choice !== "object" && choice !== "required")) return [];
   const call = (wanted: UpstreamToolCall) => {
     const tool = offered.find((t) => t.name === wanted.name);
     return { name: wanted.name, arguments: wanted.arguments ?? JSON.stringify(exampleOf(tool?.parameters ?? { type: "object" })) };

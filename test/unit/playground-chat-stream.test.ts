@@ -2,6 +2,8 @@
 // server-sent events its fetch would get: framed awkwardly, arriving piece by piece, cut short.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ChatRequestError, streamChatReply, type ChatStreamEvent } from "@/components/playground/chat-stream";
+import { appendToolCallDelta, finishedToolCalls } from "@/components/playground/tool-calls";
+import type { ChatToolCall } from "@/components/code-samples/request-code";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -73,5 +75,43 @@ describe("the playground's chat stream reader", () => {
 
     answerWith(streamOf('data: {"error":{"message":"The inference server failed.","type":"server_error","code":"upstream_error"}}\n\n', 64));
     await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow("The inference server failed.");
+  });
+
+  it("puts streamed tool calls together by index: two calls, their arguments in pieces, interleaved", async () => {
+    const chunk = (toolCalls: object[]) => `data: ${JSON.stringify({ choices: [{ delta: { tool_calls: toolCalls }, finish_reason: null }] })}\n\n`;
+    answerWith(
+      streamOf(
+        chunk([{ index: 0, id: "call_a", type: "function", function: { name: "get_weather", arguments: "" } }]) +
+          chunk([{ index: 0, function: { arguments: '{"city":' } }]) +
+          chunk([{ index: 1, id: "call_b", type: "function", function: { name: "get_time", arguments: '{"zone"' } }]) +
+          chunk([{ index: 0, function: { arguments: '"Paris"}' } }]) +
+          chunk([{ index: 1, function: { arguments: ':"CET"}' } }]) +
+          'data: {"choices":[{"delta":{},"finish_reason":"tool_calls"}]}\n\n' +
+          "data: [DONE]\n\n",
+        7,
+      ),
+    );
+
+    let calls: ChatToolCall[] = [];
+    for await (const event of streamChatReply(body, new AbortController().signal)) {
+      if (event.type === "tool-call-delta") calls = appendToolCallDelta(calls, event.delta);
+    }
+
+    expect(finishedToolCalls(calls)).toEqual([
+      { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+      { id: "call_b", type: "function", function: { name: "get_time", arguments: '{"zone":"CET"}' } },
+    ]);
+  });
+
+  it("keeps a later call's pieces apart when they arrive before an earlier call's, and names a call that came without an id", () => {
+    let calls: ChatToolCall[] = [];
+    calls = appendToolCallDelta(calls, { index: 1, id: null, name: "second", arguments: "{}" });
+    calls = appendToolCallDelta(calls, { index: 0, id: "call_x", name: "first", arguments: "{" });
+    calls = appendToolCallDelta(calls, { index: 0, id: null, name: null, arguments: "}" });
+
+    expect(finishedToolCalls(calls)).toEqual([
+      { id: "call_x", type: "function", function: { name: "first", arguments: "{}" } },
+      { id: "call_1", type: "function", function: { name: "second", arguments: "{}" } },
+    ]);
   });
 });

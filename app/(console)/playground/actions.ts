@@ -7,7 +7,9 @@
 import { z } from "zod";
 import { requireUser } from "@/lib/auth/session";
 import { formatUsd } from "@/lib/credits/money";
+import { createEmbeddings } from "@/lib/inference/embeddings";
 import { createImages } from "@/lib/inference/images";
+import { createSpeech } from "@/lib/inference/speech";
 import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
 import { createTranscription } from "@/lib/inference/transcriptions";
 import { listRequestLog, type RequestLogRow } from "@/lib/usage/request-log";
@@ -16,9 +18,11 @@ import type { PlaygroundModel } from "@/components/playground/playground-model";
 import type { RequestFailure } from "@/components/playground/request-error";
 import { playgroundModels } from "./models";
 import { playgroundPrincipal } from "./principal";
+import { MAX_EMBEDDING_TEXTS, MAX_SPEECH_CHARACTERS } from "./limits";
 import { requestFailure } from "./request-failure";
+import { norm, similarityMatrix } from "./vector-math";
 
-const kindSchema = z.enum(["CHAT", "IMAGE", "TRANSCRIPTION"]);
+const kindSchema = z.enum(["CHAT", "IMAGE", "TRANSCRIPTION", "SPEECH", "EMBEDDING"]);
 
 /** The models of one kind, for the playground's pickers (TanStack Query refreshes them). */
 export async function listPlaygroundModels(kind: z.infer<typeof kindSchema>): Promise<PlaygroundModel[]> {
@@ -144,6 +148,80 @@ export async function transcribePlaygroundAudio(form: FormData): Promise<Transcr
       };
     }
     throw new Error(`The playground asked for JSON but got ${response.format}.`);
+  } catch (error) {
+    return requestFailure(error);
+  }
+}
+
+const speechInputSchema = z.strictObject({
+  model: z.string().min(1),
+  input: z.string().trim().min(1, "type the text to speak").max(MAX_SPEECH_CHARACTERS, `the text can be at most ${MAX_SPEECH_CHARACTERS} characters`),
+  voice: z.string().min(1),
+  // The formats a browser's <audio> plays; pcm (raw samples) has no player.
+  response_format: z.enum(["mp3", "wav", "opus", "flac", "aac"]),
+  speed: z.number().min(0.25).max(4),
+});
+
+export type SpeechInput = z.input<typeof speechInputSchema>;
+
+export type SpeechResult = { ok: true; requestId: string; audioBase64: string; contentType: string; characters: number; cost: string } | RequestFailure;
+
+/** Speaks the text with the chosen model and voice; the audio comes back whole, as the API sends it. */
+export async function synthesizePlaygroundSpeech(input: SpeechInput): Promise<SpeechResult> {
+  const user = await requireUser();
+  const parsed = speechInputSchema.safeParse(input);
+  if (!parsed.success) return requestFailure(zodErrorToDomainError(parsed.error));
+  try {
+    const principal = await playgroundPrincipal(user.id);
+    const { requestId, cost, body } = await createSpeech(principal, parsed.data);
+    return { ok: true, requestId, audioBase64: Buffer.from(body.audio).toString("base64"), contentType: body.contentType, characters: parsed.data.input.length, cost: formatUsd(cost) };
+  } catch (error) {
+    return requestFailure(error);
+  }
+}
+
+/** How many of a vector's first values the playground shows. */
+const PREVIEW_DIMENSIONS = 6;
+
+const embeddingsInputSchema = z.strictObject({
+  model: z.string().min(1),
+  input: z
+    .array(z.string().trim().min(1, "every text needs some words").max(8192, "a text can be at most 8192 characters"))
+    .min(1, "type at least one text")
+    .max(MAX_EMBEDDING_TEXTS, `embed at most ${MAX_EMBEDDING_TEXTS} texts at once`),
+});
+
+export type EmbeddingsInput = z.input<typeof embeddingsInputSchema>;
+
+export interface VectorSummary {
+  dimensions: number;
+  norm: number;
+  /** The vector's first values. */
+  preview: number[];
+}
+
+export type EmbeddingsResult = { ok: true; requestId: string; vectors: VectorSummary[]; similarity: number[][]; tokens: number; cost: string } | RequestFailure;
+
+/** Embeds the texts and compares them: each vector summed up, and every pair's cosine similarity. */
+export async function embedPlaygroundTexts(input: EmbeddingsInput): Promise<EmbeddingsResult> {
+  const user = await requireUser();
+  const parsed = embeddingsInputSchema.safeParse(input);
+  if (!parsed.success) return requestFailure(zodErrorToDomainError(parsed.error));
+  try {
+    const principal = await playgroundPrincipal(user.id);
+    const { requestId, cost, body } = await createEmbeddings(principal, { ...parsed.data, encoding_format: "float" });
+    const vectors = body.data.map((item) => {
+      if (typeof item.embedding === "string") throw new Error("The playground asked for float vectors but got base64.");
+      return item.embedding;
+    });
+    return {
+      ok: true,
+      requestId,
+      vectors: vectors.map((vector) => ({ dimensions: vector.length, norm: norm(vector), preview: vector.slice(0, PREVIEW_DIMENSIONS) })),
+      similarity: similarityMatrix(vectors),
+      tokens: body.usage.prompt_tokens,
+      cost: formatUsd(cost),
+    };
   } catch (error) {
     return requestFailure(error);
   }

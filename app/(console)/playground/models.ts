@@ -42,6 +42,7 @@ function toPlaygroundModel(model: RegisteredModel): PlaygroundModel {
     contextLength: model.contextLength,
     priceSummary: priceSummary(model),
     imageSizes,
+    capabilities: model.capabilities,
   };
 }
 
