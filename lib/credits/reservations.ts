@@ -37,8 +37,10 @@ export interface Reservation {
 
 export interface RequestOutcome {
   status: Exclude<RequestStatus, "PENDING">;
-  /** Real cost in nano-dollars; capped at the reservation. Failed requests cost nothing, but for a stream's output sent before its upstream failed. */
+  /** Real cost in nano-dollars; capped at the reservation. Failed requests cost nothing (but see deliveredBeforeFailing). */
   cost: bigint;
+  /** A FAILED stream that delivered output before its upstream failed: it pays `cost` for that output. */
+  deliveredBeforeFailing?: boolean;
   inputTokens?: number;
   outputTokens?: number;
   images?: number;
@@ -209,7 +211,7 @@ const SETTLE: PreparedStatement = {
  * and adds it to the key's spend. A second call for the same request changes nothing (null).
  */
 export async function settleRequest(requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
-  const charged = outcome.cost < 0n ? 0n : outcome.cost;
+  const charged = (outcome.status === "FAILED" && !outcome.deliveredBeforeFailing) || outcome.cost < 0n ? 0n : outcome.cost;
   return runSettle(requestId, outcome, [charged.toString(), outcome.inputTokens ?? 0, outcome.outputTokens ?? 0]);
 }
 

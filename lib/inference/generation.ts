@@ -385,7 +385,7 @@ async function* streamEvents(
       // the error) and pays for that, counted, as for a stream it ended itself; a stream that
       // failed before any output costs nothing. Never retried: the upstream may have done the work.
       settled = true;
-      const delivered = received > 0 ? billed(call, await counted(received), true) : { cost: 0n };
+      const delivered = received > 0 ? { ...billed(call, await counted(received), true), deliveredBeforeFailing: true } : {};
       await settle(call.principal.userId, call.requestId, { ...failedOutcome(error, call.startedAt), ...delivered, ttftMs });
       yield* release(unreleased.length);
       yield toOpenAIError(error).body;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBalance } from "@/lib/credits/ledger";
 import { nanosToUsdNumber, perMillion } from "@/lib/credits/money";
 import { db } from "@/lib/db";
-import { assertOpenAIShape, type OpenAIComponent } from "../support/openapi-validator";
+import { assertCompletionChunk, assertOpenAIShape, type OpenAIComponent } from "../support/openapi-validator";
 import { startUpstreamServer, upstreamPromptTokens, upstreamText, type UpstreamServer } from "../support/upstream-server";
 import {
   appUrl,
@@ -94,18 +94,6 @@ function assembleToolCalls(chunks: Chunk[]) {
     }
   }
   return calls;
-}
-
-/**
- * A legacy completion chunk against OpenAI's schema. The spec shares one schema between
- * completions and their chunks, which has neither the null finish_reason of every chunk but the
- * last nor the `usage: null` of every chunk but the usage chunk, both of which OpenAI's own streams
- * send (its API reference says so of stream_options.include_usage): those two nulls are left out.
- */
-function assertCompletionChunk(chunk: Chunk): void {
-  expect(chunk.object).toBe("text_completion");
-  const { usage, ...rest } = chunk;
-  assertOpenAIShape("CreateCompletionResponse", { ...rest, ...(usage != null && { usage }), choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })) });
 }
 
 const weatherTool = {

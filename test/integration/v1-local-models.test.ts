@@ -18,7 +18,7 @@ import { countChatPromptTokens } from "@/lib/inference/providers/local/tiny-chat
 import { findModel } from "@/lib/inference/registry";
 import { modelCatalog } from "@/lib/inference/catalog";
 import { db } from "@/lib/db";
-import { assertOpenAIShape } from "../support/openapi-validator";
+import { assertCompletionChunk, assertOpenAIShape } from "../support/openapi-validator";
 import { KNOWN_SENTENCE, makeSpeechWav, wavDurationSeconds, wordErrorRate } from "../support/speech-fixtures";
 import { appUrl, expectSettledBooks, fundedUser, newApiKey, requestLog } from "../support/v1-fixtures";
 
@@ -120,7 +120,7 @@ describe("ecolink/tiny-chat", () => {
     let text = "";
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
-      assertOpenAIShape("CreateCompletionResponse", chunk);
+      assertCompletionChunk(chunk);
       text += chunk.choices[0]?.text ?? "";
       if (chunk.usage) usage = chunk.usage;
     }

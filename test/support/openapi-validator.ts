@@ -87,3 +87,15 @@ export function assertOpenAIShape(component: OpenAIComponent, body: unknown): vo
   const problems = openAIViolations(component, body);
   if (problems.length) throw new Error(`Not a valid ${component}:\n  ${problems.join("\n  ")}\nBody: ${JSON.stringify(body).slice(0, 2000)}`);
 }
+
+/**
+ * A legacy completion chunk against OpenAI's schema. The spec shares one schema between
+ * completions and their chunks, which has neither the null finish_reason of every chunk but the
+ * last nor the `usage: null` of every chunk but the usage chunk, both of which OpenAI's own streams
+ * send (its API reference says so of stream_options.include_usage): those two nulls are left out.
+ */
+export function assertCompletionChunk(chunk: { object?: unknown; usage?: unknown; choices: { finish_reason?: unknown }[] }): void {
+  if (chunk.object !== "text_completion") throw new Error(`Not a text_completion chunk: ${JSON.stringify(chunk).slice(0, 500)}`);
+  const { usage, ...rest } = chunk;
+  assertOpenAIShape("CreateCompletionResponse", { ...rest, ...(usage != null && { usage }), choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })) });
+}
