@@ -273,10 +273,13 @@ test("chat with functions: the streamed tool call is shown with its arguments, t
 
   const [, followUp] = await upstream.waitForEnded(model.upstreamModel, 2);
   const messages = followUp!.body.messages as Record<string, unknown>[];
+  // The call's id is the upstream's, sent back with the call and with its result.
+  const callId = ((messages.at(-2)!.tool_calls as { id: string }[])[0]!).id;
+  expect(callId).toMatch(/^call_loopback_/);
   expect(messages.slice(-3)).toEqual([
     { role: "user", content: "What is the weather in Paris?" },
-    { role: "assistant", content: null, tool_calls: [{ id: "call_loopback_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }] },
-    { role: "tool", tool_call_id: "call_loopback_1", content: '{"temperature": 21}' },
+    { role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+    { role: "tool", tool_call_id: callId, content: '{"temperature": 21}' },
   ]);
   expect(await playgroundRequests(user.id)).toHaveLength(2);
   await expectBooksBalance(user.id);
