@@ -266,15 +266,18 @@ function streamToWebhook(totalBytes: number): Promise<{ status: number; sentBefo
     request.on("error", (error) => {
       if (!answered) reject(error);
     });
+    // One megabyte per turn of the event loop, as a client streaming a file does: the answer is
+    // read between writes, rather than after the server, done draining, has closed the socket
+    // under a write (EPIPE) on a busy machine.
     const write = () => {
-      while (!answered && sent < totalBytes) {
-        sent += chunk.length;
-        if (!request.write(chunk)) {
-          request.once("drain", write);
-          return;
-        }
+      if (answered) return;
+      if (sent >= totalBytes) {
+        request.end();
+        return;
       }
-      if (!answered) request.end();
+      sent += chunk.length;
+      if (request.write(chunk)) setImmediate(write);
+      else request.once("drain", () => setImmediate(write));
     };
     write();
   });
