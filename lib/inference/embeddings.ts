@@ -18,7 +18,8 @@ import { providerFor } from "@/lib/inference/providers";
 import type { EmbeddingInputs, EmbeddingOutput } from "@/lib/inference/providers/types";
 import { parseRequest, requireFields } from "@/lib/inference/request-fields";
 import { requireModel, type RegisteredModel } from "@/lib/inference/registry";
-import { countTokens, tokenizerFor } from "@/lib/inference/token-count";
+import { countTokens } from "@/lib/inference/token-count";
+import { tokenizerOf } from "@/lib/inference/usage-count";
 
 export const EMBEDDINGS_ENDPOINT = "/v1/embeddings";
 /** OpenAI's limit on the inputs of one request. */
@@ -120,8 +121,8 @@ function checkedDimensions(model: RegisteredModel, asked: number | null | undefi
 /** Tokens of the inputs, counted here, for a backend that reported none. */
 async function countedTokens(model: RegisteredModel, inputs: EmbeddingInputs, body: EmbeddingBody): Promise<number> {
   if (inputs.kind === "tokens") return inputs.ids.reduce((sum, ids) => sum + ids.length, 0);
-  // The local engine tokenizes nothing: its inputs are billed in o200k tokens.
-  const tokenizer = model.upstream ? tokenizerFor(model.upstream.upstreamModel) : "o200k";
+  // The local engine tokenizes nothing: its inputs are billed in o200k tokens (its id names no family).
+  const tokenizer = tokenizerOf(model);
   let total = 0;
   for (const [index, text] of inputs.texts.entries()) {
     const tokens = await countTokens(tokenizer, text);

@@ -41,16 +41,9 @@ export interface UpstreamEndpoint {
   maxConcurrent: number;
 }
 
-/**
- * Where an upstream model runs: its pool of endpoints (lib/inference/upstream-pool.ts routes
- * among them). The top-level fields are the first endpoint's, for readers that want one server;
- * without `endpoints` (a model built by hand) they are the only one.
- */
+/** Where an upstream model runs: its pool of endpoints (lib/inference/upstream-pool.ts routes among them), never empty. */
 export interface ResolvedUpstream {
-  baseUrl: string;
-  upstreamModel: string;
-  apiKey: string | undefined;
-  endpoints?: readonly UpstreamEndpoint[];
+  endpoints: readonly [UpstreamEndpoint, ...UpstreamEndpoint[]];
 }
 
 export type Availability = { available: true } | { available: false; reason: string };
@@ -125,11 +118,10 @@ function resolve(row: ModelRow): RegisteredModel {
   if (endpoints.length === 0) {
     return { ...base, provider: "upstream", upstream: null, local: null, availability: { available: false, reason: "No inference server is configured for it." } };
   }
-  const [first] = endpoints as [UpstreamEndpoint, ...UpstreamEndpoint[]];
   return {
     ...base,
     provider: "upstream",
-    upstream: { baseUrl: first.baseUrl, upstreamModel: first.upstreamModel, apiKey: first.apiKey, endpoints },
+    upstream: { endpoints: endpoints as [UpstreamEndpoint, ...UpstreamEndpoint[]] },
     local: null,
     availability: { available: true },
   };

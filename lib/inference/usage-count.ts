@@ -6,10 +6,15 @@ import "server-only";
 import type { ParsedGeneration } from "@/lib/inference/generation-request";
 import { typicalPromptTokens } from "@/lib/inference/pricing";
 import type { RegisteredModel } from "@/lib/inference/registry";
-import { countChatPromptTokens, countTokens, tokenizerFor } from "@/lib/inference/token-count";
+import { countChatPromptTokens, countTokens, type TokenizerName, tokenizerFor } from "@/lib/inference/token-count";
 
 /** Never fails: a tokenizer that can't load falls back to the size-based guess, so settling never waits on it. */
 const utf8 = new TextEncoder();
+
+/** The tokenizer a model's usage is counted with: by the name its server knows it by, else by ours. */
+export function tokenizerOf(model: RegisteredModel): TokenizerName {
+  return tokenizerFor(model.upstream?.endpoints[0].upstreamModel ?? model.id);
+}
 
 export async function countPromptTokens(model: RegisteredModel, parsed: ParsedGeneration): Promise<number> {
   return countPromptWithTokenizer(model, parsed).catch((error: unknown) => {
@@ -19,7 +24,7 @@ export async function countPromptTokens(model: RegisteredModel, parsed: ParsedGe
 }
 
 async function countPromptWithTokenizer(model: RegisteredModel, parsed: ParsedGeneration): Promise<number> {
-  const tokenizer = tokenizerFor(model.id);
+  const tokenizer = tokenizerOf(model);
   const { body, params, kind } = parsed.request;
   if (kind === "completion") {
     const prompts = Array.isArray(body.prompt) ? (body.prompt as unknown[]) : [body.prompt];
@@ -34,7 +39,7 @@ async function countPromptWithTokenizer(model: RegisteredModel, parsed: ParsedGe
 }
 
 export function countOutputTokens(model: RegisteredModel, text: string): Promise<number> {
-  return countTokens(tokenizerFor(model.id), text).catch((error: unknown) => {
+  return countTokens(tokenizerOf(model), text).catch((error: unknown) => {
     console.error(`Could not count the output of a ${model.id} request with its tokenizer; billing a size-based estimate:`, error);
     return typicalPromptTokens(utf8.encode(text).length);
   });

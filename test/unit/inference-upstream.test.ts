@@ -32,7 +32,7 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<Regis
     prices: { inputPerMillion: 0n, outputPerMillion: 0n, perImage: new Map(), perAudioMinute: 0n, perMillionCharacters: 0n },
     capabilities: capabilitiesSchema.parse({ tools: true }),
     provider: "upstream",
-    upstream: { baseUrl: `http://127.0.0.1:${port}/v1`, upstreamModel: "acme-7b", apiKey: "sk-upstream" },
+    upstream: { endpoints: [{ name: "acme", baseUrl: `http://127.0.0.1:${port}/v1`, upstreamModel: "acme-7b", apiKey: "sk-upstream", weight: 1, maxConcurrent: Infinity }] },
     local: null,
     isDemo: false,
     createdAt: new Date(),

@@ -43,22 +43,10 @@ const FAILOVER_ERROR_CODES = new Set([...CONNECT_ERROR_CODES, "ECONNRESET", "EPI
 /** Answers that say this endpoint can't serve now, so another one of the pool is tried. */
 const FAILOVER_STATUSES = new Set([502, 503, 504]);
 
-/**
- * Where the model runs. For readers of `.upstreamModel` (the first endpoint's): postJson and
- * postForm write each attempt's endpoint's own name over it, so payloads may carry either.
- */
-function upstreamOf(model: RegisteredModel): ResolvedUpstream {
+/** The model's pool of servers, as the registry resolved it. */
+function endpointsOf(model: RegisteredModel): ResolvedUpstream["endpoints"] {
   if (!model.upstream) throw new DomainError("not_configured", `No inference server is configured for ${model.id}.`);
-  return model.upstream;
-}
-
-/** The model's pool; a single server when it names no pool. */
-function endpointsOf(upstream: ResolvedUpstream): readonly UpstreamEndpoint[] {
-  return (
-    upstream.endpoints ?? [
-      { name: new URL(upstream.baseUrl).host, baseUrl: upstream.baseUrl, upstreamModel: upstream.upstreamModel, apiKey: upstream.apiKey, weight: 1, maxConcurrent: Infinity },
-    ]
-  );
+  return model.upstream.endpoints;
 }
 
 /**
@@ -193,7 +181,7 @@ type BodyFor = (endpoint: UpstreamEndpoint) => UpstreamBody | { body: UpstreamBo
  * for every endpoint, or built per endpoint (whose upstream model name and key may differ).
  */
 async function post(model: RegisteredModel, path: string, body: UpstreamBody | BodyFor, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
-  const endpoints = endpointsOf(upstreamOf(model));
+  const endpoints = endpointsOf(model);
   const trace = upstreamTraceOf(deadline.caller);
   const tried = new Set<string>();
   const maxAttempts = env().UPSTREAM_MAX_ATTEMPTS;
