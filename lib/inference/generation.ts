@@ -30,6 +30,7 @@ import type { ParsedGeneration } from "@/lib/inference/generation-request";
 import {
   type BilledUsage,
   cancelledOutcome,
+  meteredCall,
   elapsedMs,
   failedOutcome,
   type InferenceOptions,
@@ -45,7 +46,6 @@ import { providerFor } from "@/lib/inference/providers";
 import {
   type ChoiceChunk,
   type GenerationChunk,
-  type GenerationKind,
   type GenerationStreamEnd,
   InferenceAbortedError,
   type InferenceProvider,
@@ -119,19 +119,23 @@ function usageBody(usage: TokenUsage, cost: bigint): GenerationUsageBody {
   };
 }
 
-interface Call {
+/** A request about to be held: what its answer needs, whichever way it is sent. */
+interface Generation {
   principal: InferencePrincipal;
   parsed: ParsedGeneration;
-  kind: GenerationKind;
   model: RegisteredModel;
   provider: InferenceProvider;
-  requestId: string;
   responseId: string;
   created: number;
   startedAt: number;
-  controller: AbortController;
   /** Nano-dollars held for the request: the most it can be charged. */
   reserved: bigint;
+}
+
+/** A stream in progress. */
+interface Call extends Generation {
+  requestId: string;
+  controller: AbortController;
 }
 
 function outputCap(parsed: ParsedGeneration, model: RegisteredModel): number {
@@ -171,64 +175,55 @@ async function generate(principal: InferencePrincipal, parsed: ParsedGeneration,
     provider.promptTokenBound(model, request, parsed.promptBytes) +
     parsed.images * model.capabilities.imageInputTokens +
     Math.ceil(parsed.audioBytes / AUDIO_BYTES_PER_TOKEN_BOUND);
-  const reserved = chatCost(model.prices, { promptTokens: promptBound, completionTokens: parsed.choices * maxOutput });
-  const { requestId, controller } = await openRequest(principal, model.id, endpoint, reserved, options);
-
-  const call: Call = {
+  const generation: Generation = {
     principal,
     parsed,
-    kind: request.kind,
     model,
     provider,
-    requestId,
     responseId: `${request.kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replace(/-/g, "")}`,
     created: Math.floor(Date.now() / 1000),
     startedAt,
-    controller,
-    reserved,
+    reserved: chatCost(model.prices, { promptTokens: promptBound, completionTokens: parsed.choices * maxOutput }),
   };
-  return request.stream ? startStream(call) : complete(call);
+  if (!request.stream) return complete(generation, endpoint, options);
+  const { requestId, controller } = await openRequest(principal, model.id, endpoint, generation.reserved, options);
+  return startStream({ ...generation, requestId, controller });
 }
 
 /** What the request is charged for `usage`: its price, capped at the hold as settleRequest caps it. */
-function billed(call: Call, usage: TokenUsage, usageCounted: boolean): BilledUsage {
-  const price = chatCost(call.model.prices, usage);
+function billed(generation: Generation, usage: TokenUsage, usageCounted: boolean): BilledUsage {
+  const price = chatCost(generation.model.prices, usage);
   return {
-    cost: price < call.reserved ? price : call.reserved,
+    cost: price < generation.reserved ? price : generation.reserved,
     inputTokens: usage.promptTokens,
     outputTokens: usage.completionTokens,
     ...(usageCounted && { usageCounted }),
   };
 }
 
-async function complete(call: Call): Promise<GenerationResult> {
-  const { model, parsed } = call;
-  let output;
-  try {
-    output = await call.provider.completeGeneration(model, parsed.request, call.controller.signal);
-  } catch (error) {
-    // A caller who left before the answer was complete received nothing and pays nothing.
-    await settle(call.principal.userId, call.requestId, undeliveredOutcome(error, call.controller.signal, call.startedAt));
-    throw error;
-  }
-  const usage = output.usage ?? { promptTokens: await countPromptTokens(model, parsed), completionTokens: await countOutputTokens(model, output.text) };
-  const charge = billed(call, usage, output.usage === null);
-  const settlement = await settle(call.principal.userId, call.requestId, succeededOutcome(charge, call.startedAt));
-  const cost = settlement?.cost ?? charge.cost;
-  return {
-    requestId: call.requestId,
-    stream: false,
-    cost,
-    response: {
-      id: call.responseId,
-      object: call.kind === "chat" ? "chat.completion" : "text_completion",
-      created: call.created,
-      model: model.id,
-      ...(output.systemFingerprint !== null && { system_fingerprint: output.systemFingerprint }),
-      choices: output.choices,
-      usage: usageBody(usage, cost),
+/** A plain answer: held, generated, settled, and only then returned (metering.ts's one sequence). */
+async function complete(generation: Generation, endpoint: string, options: InferenceOptions): Promise<GenerationResult> {
+  const { model, parsed, provider } = generation;
+  const metered = await meteredCall(
+    { principal: generation.principal, modelId: model.id, endpoint, hold: generation.reserved, options, startedAt: generation.startedAt },
+    async ({ signal }) => {
+      const output = await provider.completeGeneration(model, parsed.request, signal);
+      const usage = output.usage ?? { promptTokens: await countPromptTokens(model, parsed), completionTokens: await countOutputTokens(model, output.text) };
+      return {
+        usage: billed(generation, usage, output.usage === null),
+        answer: (cost): GenerationResponse => ({
+          id: generation.responseId,
+          object: parsed.request.kind === "chat" ? "chat.completion" : "text_completion",
+          created: generation.created,
+          model: model.id,
+          ...(output.systemFingerprint !== null && { system_fingerprint: output.systemFingerprint }),
+          choices: output.choices,
+          usage: usageBody(usage, cost),
+        }),
+      };
     },
-  };
+  );
+  return { requestId: metered.requestId, stream: false, cost: metered.cost, response: metered.body };
 }
 
 async function startStream(call: Call): Promise<GenerationResult> {
@@ -273,7 +268,7 @@ async function* streamEvents(
 ): AsyncGenerator<GenerationStreamEvent, void, undefined> {
   const { model, parsed } = call;
   const withUsageField = parsed.includeUsage ? { usage: null } : {};
-  const object = call.kind === "chat" ? "chat.completion.chunk" : "text_completion";
+  const object = parsed.request.kind === "chat" ? "chat.completion.chunk" : "text_completion";
   const body = (choices: ChoiceChunk[]): GenerationChunkBody => ({ id: call.responseId, object, created: call.created, model: model.id, choices, ...withUsageField });
   const ttftMs = first.done ? null : elapsedMs(call.startedAt);
   // What a checkpoint bills until the provider reports real usage at the end.

@@ -227,7 +227,7 @@ export interface MeteredAnswer<Body> {
 /**
  * The one sequence every answer-in-one-piece endpoint follows: hold the most the request can cost,
  * run it, settle it — at no cost when `run` throws, for `usage` when it succeeds — and only then
- * build the answer, which may quote the charge. Streams settle as they end (chat.ts).
+ * build the answer, which may quote the charge. Streams settle as they end (generation.ts).
  */
 export async function meteredCall<Body>(
   request: MeteredRequest,

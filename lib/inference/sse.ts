@@ -1,7 +1,7 @@
 // A generation stream (chat or completion) as OpenAI's server-sent events: one `data: {json}` event per chunk, then
 // `data: [DONE]` — unless the stream ended with an error event, after which OpenAI sends nothing.
 // When the client goes away the body is cancelled, which stops the iteration and so cancels the
-// request (see lib/inference/chat.ts).
+// request (see lib/inference/generation.ts).
 import { isStreamError, type GenerationStream } from "@/lib/inference/generation";
 
 const encoder = new TextEncoder();
