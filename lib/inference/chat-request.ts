@@ -7,7 +7,7 @@
 // refused by its declared capabilities (lib/inference/capabilities.ts), before credit is held.
 import { z } from "zod";
 import type { CapabilityNeeds } from "@/lib/inference/capabilities";
-import type { ParsedGeneration } from "@/lib/inference/generation-request";
+import { type ParsedGeneration, sharedGenerationFields, stopSequences, streamOptionsNeedStream } from "@/lib/inference/generation-request";
 import type { ChatMessage, ChatRole } from "@/lib/inference/providers/types";
 import { parseRequest } from "@/lib/inference/request-fields";
 
@@ -93,23 +93,12 @@ const maxTokens = z.number().int().min(1);
 
 const chatCompletionRequestSchema = z
   .looseObject({
-    model: z.string().min(1).max(256),
+    ...sharedGenerationFields,
     messages: z.array(message).min(1),
-    temperature: z.number().min(0).max(2).nullish(),
-    top_p: z.number().min(0).max(1).nullish(),
     max_tokens: maxTokens.nullish(),
     max_completion_tokens: maxTokens.nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)], { error: "expected a string or an array of at most 4 strings" }).nullish(),
-    n: z.number().int().min(1).max(128).nullish(),
-    seed: z.number().int().nullish(),
-    stream: z.boolean().nullish(),
-    stream_options: z.looseObject({ include_usage: z.boolean().nullish(), include_obfuscation: z.boolean().nullish() }).nullish(),
-    frequency_penalty: z.number().min(-2).max(2).nullish(),
-    presence_penalty: z.number().min(-2).max(2).nullish(),
-    logit_bias: z.record(z.string().regex(/^\d+$/, "expected token ids as keys"), z.number().min(-100).max(100)).nullish(),
     logprobs: z.boolean().nullish(),
     top_logprobs: z.number().int().min(0).max(20).nullish(),
-    user: z.string().max(512).nullish(),
     metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
     store: z.boolean().nullish(),
     tools: z.array(tool).max(MAX_TOOLS).nullish(),
@@ -119,10 +108,7 @@ const chatCompletionRequestSchema = z
     function_call: z.union([z.enum(["none", "auto"]), z.looseObject({ name: z.string() })]).nullish(),
     response_format: responseFormat.nullish(),
   })
-  .refine((body) => body.stream === true || body.stream_options == null, {
-    path: ["stream_options"],
-    message: "stream_options is only allowed when stream is true",
-  })
+  .refine(...streamOptionsNeedStream)
   .refine((body) => body.logprobs === true || body.top_logprobs == null, {
     path: ["top_logprobs"],
     message: "top_logprobs needs logprobs set to true",
@@ -186,7 +172,6 @@ function promptSize(body: ChatBody): { promptBytes: number; images: number; audi
 /** Throws a 400 DomainError naming the parameter for a request that is malformed. */
 export function parseChatCompletionRequest(input: unknown): ParsedGeneration {
   const body = parseRequest(chatCompletionRequestSchema, input);
-  const stop = body.stop == null ? undefined : (Array.isArray(body.stop) ? body.stop : [body.stop]).filter((s) => s.length > 0);
   const messages: ChatMessage[] = body.messages.flatMap((message): ChatMessage[] => {
     if (message.role === "tool" || message.role === "function") return [];
     const name = "name" in message && typeof message.name === "string" ? message.name : undefined;
@@ -211,7 +196,7 @@ export function parseChatCompletionRequest(input: unknown): ParsedGeneration {
         temperature: body.temperature ?? undefined,
         topP: body.top_p ?? undefined,
         seed: body.seed ?? undefined,
-        stop: stop?.length ? stop : undefined,
+        stop: stopSequences(body.stop),
       },
     },
   };

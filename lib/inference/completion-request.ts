@@ -2,7 +2,7 @@
 // As for chat (chat-request.ts), every field is passed to upstream servers unchanged, unknown
 // vendor fields included; the request is checked for types and sizes only.
 import { z } from "zod";
-import type { ParsedGeneration } from "@/lib/inference/generation-request";
+import { type ParsedGeneration, sharedGenerationFields, stopSequences, streamOptionsNeedStream } from "@/lib/inference/generation-request";
 import { parseRequest } from "@/lib/inference/request-fields";
 
 const MAX_PROMPTS = 64;
@@ -14,29 +14,15 @@ const prompt = z.union([z.string(), z.array(z.string()).min(1).max(MAX_PROMPTS),
 
 const completionRequestSchema = z
   .looseObject({
-    model: z.string().min(1).max(256),
+    ...sharedGenerationFields,
     prompt,
     suffix: z.string().nullish(),
     max_tokens: z.number().int().min(0).nullish(),
-    temperature: z.number().min(0).max(2).nullish(),
-    top_p: z.number().min(0).max(1).nullish(),
-    n: z.number().int().min(1).max(128).nullish(),
     best_of: z.number().int().min(0).max(128).nullish(),
-    stream: z.boolean().nullish(),
-    stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
     logprobs: z.number().int().min(0).max(5).nullish(),
     echo: z.boolean().nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)], { error: "expected a string or an array of at most 4 strings" }).nullish(),
-    presence_penalty: z.number().min(-2).max(2).nullish(),
-    frequency_penalty: z.number().min(-2).max(2).nullish(),
-    logit_bias: z.record(z.string().regex(/^\d+$/, "expected token ids as keys"), z.number().min(-100).max(100)).nullish(),
-    seed: z.number().int().nullish(),
-    user: z.string().max(512).nullish(),
   })
-  .refine((body) => body.stream === true || body.stream_options == null, {
-    path: ["stream_options"],
-    message: "stream_options is only allowed when stream is true",
-  })
+  .refine(...streamOptionsNeedStream)
   .refine((body) => body.best_of == null || body.n == null || body.best_of >= body.n, { path: ["best_of"], message: "best_of must be at least n" });
 
 /** OpenAI's default when max_tokens is omitted. */
@@ -52,7 +38,6 @@ export function parseCompletionRequest(input: unknown): ParsedGeneration {
   const promptBytes = prompts.reduce((sum, p) => sum + (typeof p === "string" ? utf8.encode(p).length : p.length), 0) + (body.suffix ? utf8.encode(body.suffix).length : 0);
   const perPrompt = Math.max(body.n ?? 1, body.best_of ?? 1);
   const maxTokens = body.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS;
-  const stop = body.stop == null ? undefined : (Array.isArray(body.stop) ? body.stop : [body.stop]).filter((s) => s.length > 0);
   const textPrompt = typeof prompts[0] === "string" ? prompts[0] : "";
   return {
     model: body.model,
@@ -82,7 +67,7 @@ export function parseCompletionRequest(input: unknown): ParsedGeneration {
         temperature: body.temperature ?? undefined,
         topP: body.top_p ?? undefined,
         seed: body.seed ?? undefined,
-        stop: stop?.length ? stop : undefined,
+        stop: stopSequences(body.stop),
       },
     },
   };
