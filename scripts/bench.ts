@@ -1,5 +1,5 @@
 // `npm run bench`: performance numbers, printed as tables (never asserted by the tests). Starts its
-// own stack (throwaway PostgreSQL, a fresh production build of the app in .next-bench, so that the
+// own stack (throwaway PostgreSQL with fsync on, a fresh production build of the app in .next-bench, so that the
 // numbers are always of the code as it is) and runs, in order: the gateway's added latency over a loopback upstream, what
 // upstream pools cost (routing among 8 endpoints against 1, a failover), the local
 // tiny-chat model's speed, and local transcription's real-time factor.
@@ -30,7 +30,9 @@ async function main() {
   process.env.UPSTREAM_CIRCUIT_FAILURES ??= "1000000000";
   build();
   const { startStack } = await import("../test/support/stack");
-  const stack = await startStack({ app: true });
+  // PostgreSQL flushes every commit, as in production: the WAL flush is part of what a request costs.
+  const stack = await startStack({ app: true, fsync: true });
+  console.log("PostgreSQL runs with fsync=on and the default synchronous_commit.");
   // The benchmarks set up users and models through lib/, against the stack's database.
   Object.assign(process.env, stack.env);
   try {

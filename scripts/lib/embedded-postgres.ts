@@ -207,8 +207,10 @@ function stopOnExit(child: ChildProcess): void {
  * Starts a PostgreSQL server on `dataDir` (initialised first if new). `dataDir`'s parent must exist;
  * when we are root the postgres user must be able to reach it, and `dataDir` is made its own.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; persistent: boolean; quiet?: boolean }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; persistent: boolean; quiet?: boolean; fsync?: boolean }): Promise<RunningPostgres> {
   const { dataDir, persistent } = options;
+  // A database that outlives its run is durable; a throwaway one is too only when asked (benchmarks).
+  const fsync = options.fsync ?? persistent;
   const user = postgresUser();
   const native = await reachableBinaries(user);
   assertReachable(user, path.dirname(dataDir), `put the project (or TMPDIR) somewhere it can reach, or set DATABASE_URL.`);
@@ -233,7 +235,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
 
   const server = spawn(
     path.join(native, "bin/postgres"),
-    ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300", "-c", `fsync=${persistent ? "on" : "off"}`, "-c", "lc_messages=C"],
+    ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300", "-c", `fsync=${fsync ? "on" : "off"}`, "-c", "lc_messages=C"],
     { ...user, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
   );
   stopOnExit(server);
@@ -280,11 +282,14 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
   };
 }
 
-/** A cluster for one test run in a fresh directory under TMPDIR, deleted by stop(). */
-export async function startThrowawayPostgres(options: { quiet?: boolean } = {}): Promise<RunningPostgres> {
+/**
+ * A cluster for one test run in a fresh directory under TMPDIR, deleted by stop(). It runs with
+ * fsync off unless `fsync` is set: the benchmarks measure with production's durability.
+ */
+export async function startThrowawayPostgres(options: { quiet?: boolean; fsync?: boolean } = {}): Promise<RunningPostgres> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "ecolink-pg-"));
   try {
-    return await startEmbeddedPostgres({ dataDir, persistent: false, quiet: options.quiet });
+    return await startEmbeddedPostgres({ dataDir, persistent: false, quiet: options.quiet, fsync: options.fsync });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

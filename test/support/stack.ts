@@ -130,9 +130,10 @@ export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Prom
   };
 }
 
-export async function startStack(options: { app: boolean }): Promise<RunningStack> {
+/** `fsync`: the database flushes its writes as production's does (benchmarks); tests run without. */
+export async function startStack(options: { app: boolean; fsync?: boolean }): Promise<RunningStack> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), "ecolink-test-"));
-  const postgres = await startThrowawayPostgres({ quiet: true });
+  const postgres = await startThrowawayPostgres({ quiet: true, fsync: options.fsync });
   await postgres.createDatabase("ecolink_test");
   const databaseUrl = postgres.url("ecolink_test");
   await applyMigrations(databaseUrl);
