@@ -18,6 +18,9 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => void handle(req, res));
+  // The front server's agent (lib/http/reverse-proxy.ts) drops idle connections after 5 s: this side
+  // must not close one first, or a request sent on it at that moment would meet a reset.
+  server.keepAliveTimeout = 60_000;
   server.listen(0, "127.0.0.1", () => send({ port: (server.address() as AddressInfo).port }));
   // Drains like the front server: the playground's requests finish (or are ended after the grace
   // period and billed for what they delivered) and settle before the process exits.

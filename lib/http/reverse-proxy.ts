@@ -13,7 +13,10 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { env } from "@/lib/env";
 
-const agent = new http.Agent({ keepAlive: true });
+// Idle connections to Next.js are closed by this side, long before next-server.ts's keepAliveTimeout
+// would close them from the other: a request written just as the console closes an idle connection
+// meets a reset (the retry below covers those that still do).
+const agent = new http.Agent({ keepAlive: true, timeout: 5_000 });
 
 /** Stripe's events are a few kilobytes; a megabyte is generous. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -92,25 +95,37 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
     return;
   }
   let refused = false;
-  const upstream = http.request(
-    { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req, trustedProxyHops), agent },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEndHeaders(answer.rawHeaders));
-      answer.pipe(res);
-      // The answer broke off after its head was sent: drop the client's connection too, so it
-      // sees a truncated answer rather than a complete-looking one.
-      answer.once("error", () => res.destroy());
-      answer.once("aborted", () => res.destroy());
-    },
-  );
-  upstream.once("error", () => {
-    if (refused) return;
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    answerConsoleUnreachable(res);
-  });
+  // A request without a body can be sent again whole; one with a body has been streamed already.
+  const bodiless = !req.headers["transfer-encoding"] && !(declared > 0);
+  const open = (retry: boolean): http.ClientRequest => {
+    const request = http.request(
+      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req, trustedProxyHops), agent: retry ? false : agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEndHeaders(answer.rawHeaders));
+        answer.pipe(res);
+        // The answer broke off after its head was sent: drop the client's connection too, so it
+        // sees a truncated answer rather than a complete-looking one.
+        answer.once("error", () => res.destroy());
+        answer.once("aborted", () => res.destroy());
+      },
+    );
+    request.once("error", (error: NodeJS.ErrnoException) => {
+      if (refused || res.destroyed) return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // A kept-alive connection the console closed as this request went out: nothing reached it.
+      if (!retry && bodiless && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
+        upstream = open(true);
+        upstream.end();
+        return;
+      }
+      answerConsoleUnreachable(res);
+    });
+    return request;
+  };
+  let upstream = open(false);
   // A client that leaves stops the work it asked for.
   res.once("close", () => {
     if (!res.writableFinished) upstream.destroy();

@@ -136,6 +136,30 @@ describe("proxyRequest", () => {
     expect((await send(front)).body).toBe("back");
   });
 
+  it("sends a body-less request again when the kept-alive connection it went out on is reset, and a body never", async () => {
+    // The target resets every connection on its second request: what a console closing an idle
+    // connection just as the proxy reuses it looks like from the proxy's side.
+    const served: string[] = [];
+    const target = await listen((req, res) => {
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served > 1) return void socket.destroy();
+      req.resume();
+      req.once("end", () => {
+        served.push(`${req.method} ${req.url}`);
+        res.end("ok");
+      });
+    });
+    const front = await listen((req, res) => proxyRequest(req, res, target, 0));
+
+    expect((await send(front, { path: "/a" })).body).toBe("ok");
+    const post = await send(front, { method: "POST", path: "/action", headers: ["Host", "localhost", "Content-Type", "text/plain"], body: "once" });
+    expect(post.status).toBe(502);
+    expect((await send(front, { path: "/b" })).body).toBe("ok");
+    expect(await send(front, { path: "/c" })).toMatchObject({ status: 200, body: "ok" });
+    expect(served).toEqual(["GET /a", "GET /b", "GET /c"]);
+  });
+
   it("stops the target's work when the client goes away mid-answer", async () => {
     let targetSawClose!: () => void;
     const closed = new Promise<void>((resolve) => (targetSawClose = resolve));
