@@ -19,6 +19,13 @@ export interface CreditMovement {
   description: string;
 }
 
+/**
+ * The one INSERT of a ledger entry, without its rows: applyMovement adds one row as VALUES, the
+ * settle statement (reservations.ts) its charge as a SELECT from the request it settles — each
+ * (userId, kind, amount, balanceAfter, reference, description, createdAt), in this order.
+ */
+export const INSERT_LEDGER_ENTRY = Prisma.sql`INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")`;
+
 export interface Balance {
   balance: bigint;
   held: bigint;
@@ -48,7 +55,7 @@ export async function applyMovement(tx: Tx, movement: CreditMovement): Promise<b
   const row = updated[0];
   if (!row) throw new DomainError("insufficient_quota", "The balance cannot cover this debit.");
   const inserted = await tx.$queryRaw<{ id: bigint }[]>`
-    INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")
+    ${INSERT_LEDGER_ENTRY}
     VALUES (${movement.userId}, ${movement.kind}::"LedgerKind", ${movement.amount}, ${row.balance}, ${movement.reference}, ${movement.description}, now())
     ON CONFLICT ("reference") DO NOTHING RETURNING "id"`;
   if (inserted.length === 0) {

@@ -10,6 +10,7 @@ import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { RequestSource, RequestStatus } from "@/lib/generated/prisma/enums";
+import { INSERT_LEDGER_ENTRY } from "@/lib/credits/ledger";
 import { formatUsd } from "@/lib/credits/money";
 
 export interface ReservationRequest {
@@ -160,7 +161,7 @@ const SETTLE: PreparedStatement = {
   // $1 request id, $2 status, $3 charged, $4 input tokens, $5 output tokens, $6 images,
   // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference,
   // $13 input characters, $14 usage counted here, $15 upstream attempts, $16 upstream endpoint
-  // The ledger entry is the one applyMovement would write; it is inlined to keep settle one statement.
+  // The ledger entry is the one applyMovement would write, written in this statement to keep settle one.
   // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
   // takes, so a checkpoint can't land between reading it and settling.
   text: `
@@ -194,7 +195,7 @@ const SETTLE: PreparedStatement = {
       FROM request AS r WHERE a."userId" = r."userId" AND (r."apiKeyId" IS NULL OR EXISTS (SELECT 1 FROM key_spend))
       RETURNING a."balance"
     ), charge AS (
-      INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")
+      ${INSERT_LEDGER_ENTRY.text}
       SELECT r."userId", 'REQUEST_CHARGE', -r."cost", a."balance", $12, r."modelId" || ' request', now()
       FROM request AS r, account AS a WHERE r."cost" > 0
     )
