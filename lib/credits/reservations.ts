@@ -74,6 +74,16 @@ export function newRequestId(): string {
 // single round trip on the gateway's hot path. Row locks taken by the statement serialise
 // concurrent requests of one user (and one key); PostgreSQL re-checks each WHERE against the
 // latest row after waiting for a lock, so the conditions below hold at the moment of the write.
+//
+// They commit without waiting for their WAL to reach the disk: synchronous_commit is off for their
+// own transaction only (set_config's `true`; a session-wide SET would leak to the pool's other
+// users, Stripe credits among them). A database crash can lose the last of them — up to three
+// wal_writer_delay's worth — each whole: a lost reserve was never held (its request is served
+// unbilled), a lost settlement leaves its hold PENDING for settleLostSettlements (metering.ts),
+// which settles it from its last checkpoint. Every other write here and every other movement of
+// money commits durably, and its flush makes every metering commit before it durable too (WAL is
+// replayed in order). The README's "What a database crash can lose" says why that is acceptable.
+const METERING_COMMIT = `metering_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
 
 /**
  * Holds `amount` against the user's available credit and, for an API key with a spend limit,
@@ -85,7 +95,7 @@ const RESERVE: PreparedStatement = {
   // $1 api key id (or null), $2 amount, $3 user id, $4 request id, $5 model id, $6 endpoint, $7 source,
   // $8 gateway instance id, $9 the most requests the account may have in flight
   text: `
-    WITH api_key AS (
+    WITH ${METERING_COMMIT}, api_key AS (
       SELECT "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now()) AS "live",
              "spendLimit" IS NULL OR "spent" + "held" + $2::bigint <= "spendLimit" AS "withinLimit"
       FROM "ApiKey" WHERE "id" = $1
@@ -106,7 +116,8 @@ const RESERVE: PreparedStatement = {
     )
     SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld",
            ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live")) AS "keyLive",
-           ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "withinLimit")) AS "keyWithinLimit"`,
+           ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "withinLimit")) AS "keyWithinLimit"
+    FROM metering_commit`,
 };
 
 /**
@@ -165,7 +176,7 @@ const SETTLE: PreparedStatement = {
   // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
   // takes, so a checkpoint can't land between reading it and settling.
   text: `
-    WITH request AS (
+    WITH ${METERING_COMMIT}, request AS (
       UPDATE "RequestLog" SET
         "status" = $2::"RequestStatus",
         "cost" = LEAST(COALESCE($3::bigint, "checkpointCost", 0), "reserved"),
@@ -203,7 +214,7 @@ const SETTLE: PreparedStatement = {
            EXISTS (SELECT 1 FROM "BillingProfile" AS bp
                    WHERE bp."userId" = r."userId" AND bp."autoRechargeEnabled"
                      AND a."balance" < bp."autoRechargeThreshold") AS "autoRechargeDue"
-    FROM request AS r, account AS a`,
+    FROM request AS r, account AS a, metering_commit`,
 };
 
 /**
@@ -315,6 +326,13 @@ export async function requestsOfLostInstances(leaseMs: number, limit = 500): Pro
                       WHERE g."id" = r."instanceId" AND g."heartbeatAt" >= now() - ${leaseMs}::integer * interval '1 millisecond')
     ORDER BY r."createdAt"
     LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}
+
+/** The PENDING requests logged by the gateway process `instanceId`. */
+export async function pendingRequestsOfInstance(instanceId: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "RequestLog" WHERE "status" = 'PENDING' AND "instanceId" = ${instanceId} ORDER BY "createdAt"`;
   return rows.map((row) => row.id);
 }
 

@@ -46,7 +46,7 @@ export function endedByShutdown(signal: AbortSignal): boolean {
  * skipped if it can't: after an outage longer than the lease, an instance must not take its own
  * live requests for lost before its lease is renewed.
  */
-export function ensureInstanceLease(sweep: () => Promise<void>): string {
+export function ensureInstanceLease(sweep: (instanceId: string) => Promise<void>): string {
   const gateway = gatewayProcess();
   if (gateway.timers.length === 0) {
     const leaseMs = env().INSTANCE_LEASE_MS;
@@ -73,9 +73,9 @@ export function ensureInstanceLease(sweep: () => Promise<void>): string {
       if (sweeping) return;
       sweeping = true;
       try {
-        if (await renew()) await sweep();
+        if (await renew()) await sweep(gateway.instanceId);
       } catch (error) {
-        console.error(`Could not settle the requests of lost gateway instances: ${lastLine(error)}`);
+        console.error(`Could not settle the requests of lost gateway instances or lost settlements: ${lastLine(error)}`);
       } finally {
         sweeping = false;
       }
@@ -100,6 +100,11 @@ export function isDraining(): boolean {
 
 export function trackOpenRequest(requestId: string, controller: AbortController): void {
   gatewayProcess().open.set(requestId, controller);
+}
+
+/** Whether this process has the request open: reserving, running or settling it. */
+export function isOpenRequest(requestId: string): boolean {
+  return gatewayProcess().open.has(requestId);
 }
 
 export function untrackOpenRequest(requestId: string): void {

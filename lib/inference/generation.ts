@@ -347,13 +347,13 @@ async function* streamEvents(
       }
       checkpointing = null;
       if (step.kind === "checkpoint_failed" || step.result === "settled") {
-        // Settled meanwhile by another instance (this one lost its lease), or the database refuses
-        // the checkpoint: nothing more can be delivered on the record.
+        // Settled meanwhile by another instance (this one lost its lease), never held (a database
+        // crash lost its reserve), or the database refuses the checkpoint: nothing more can be
+        // delivered on the record. Settling changes nothing in the first two cases, but closes
+        // the request in this process.
         call.controller.abort();
-        if (step.kind === "checkpoint_failed") {
-          console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
-          await settleCancelled(estimated(released), false);
-        } else settled = true;
+        if (step.kind === "checkpoint_failed") console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
+        await settleCancelled(estimated(released), false);
         yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
         return;
       }

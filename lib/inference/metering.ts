@@ -3,7 +3,8 @@
 // answer is sent: a settlement that can't be written (the database is unreachable) is retried
 // until it lands, and the answer waits for it, so nothing is delivered unrecorded. Streams record
 // what they deliver as they go (lib/inference/checkpoints.ts); a request whose process died is
-// settled by another process from its last checkpoint once that process's lease has run out. A
+// settled by another process from its last checkpoint once that process's lease has run out, and
+// one whose settlement a database crash lost, by its own process. A
 // request whose charge leaves the balance under the owner's auto-recharge threshold triggers a
 // recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
@@ -11,6 +12,7 @@ import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
   forgetExpiredInstances,
   newRequestId,
+  pendingRequestsOfInstance,
   requestsOfLostInstances,
   reserveCredit,
   settleFromCheckpoint,
@@ -21,7 +23,7 @@ import {
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError, isDomainError } from "@/lib/errors";
-import { endedByShutdown, ensureInstanceLease, isDraining, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
+import { endedByShutdown, ensureInstanceLease, isDraining, isOpenRequest, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
 import { toOpenAIError } from "@/lib/inference/openai-errors";
 import { requestOpened, requestSettled, withUpstreamTrace } from "@/lib/inference/request-telemetry";
 import { untilWritten } from "@/lib/inference/until-written";
@@ -48,6 +50,9 @@ export const CLIENT_CLOSED_REQUEST = 499;
 /** The errorCode of a request settled from its checkpoint because its process's lease ran out. */
 export const INSTANCE_LOST = "instance_lost";
 
+/** The errorCode of a request settled from its checkpoint because its own settlement was lost (a database crash). */
+export const SETTLEMENT_LOST = "settlement_lost";
+
 // Instance leases expired this long ago are deleted; their requests were settled long before.
 const FORGET_INSTANCES_AFTER_MS = 60 * 60 * 1000;
 
@@ -58,23 +63,45 @@ const FORGET_INSTANCES_AFTER_MS = 60 * 60 * 1000;
  */
 export async function settleRequestsOfLostInstances(leaseMs = env().INSTANCE_LEASE_MS): Promise<number> {
   const lost = await requestsOfLostInstances(leaseMs);
-  let settled = 0;
-  for (const requestId of lost) {
-    const settlement = await settleFromCheckpoint(requestId, { status: "CANCELLED", errorCode: INSTANCE_LOST });
-    if (!settlement) continue;
-    settled += 1;
-    const { userId } = await db.requestLog.findUniqueOrThrow({ where: { id: requestId }, select: { userId: true } });
-    afterSettlement(userId, requestId, settlement);
-  }
+  const settled = await settleFromCheckpoints(lost, INSTANCE_LOST);
   if (lost.length) console.error(`Settled ${settled} request${settled === 1 ? "" : "s"} of lost gateway instances from their last checkpoints.`);
   await forgetExpiredInstances(FORGET_INSTANCES_AFTER_MS);
   return settled;
 }
 
+/**
+ * Settles the PENDING requests of this process that it no longer has open, each from its last
+ * checkpoint, as CANCELLED with errorCode settlement_lost. Their settlement committed without
+ * waiting for the disk and a database crash lost it (reservations.ts), or their reserve committed
+ * though its answer never arrived. A request is open from before its reserve until its settlement
+ * has committed, so one PENDING here and not open then is no longer settled by anyone else.
+ */
+export async function settleLostSettlements(instanceId: string): Promise<number> {
+  const pending = await pendingRequestsOfInstance(instanceId);
+  const lost = pending.filter((requestId) => !isOpenRequest(requestId));
+  const settled = await settleFromCheckpoints(lost, SETTLEMENT_LOST);
+  if (settled) console.error(`Settled ${settled} request${settled === 1 ? "" : "s"} of this process whose settlement the database lost, from their last checkpoints.`);
+  return settled;
+}
+
+/** Settles each request from its last checkpoint (once only: one settled meanwhile is skipped); how many it settled. */
+async function settleFromCheckpoints(requestIds: string[], errorCode: string): Promise<number> {
+  let settled = 0;
+  for (const requestId of requestIds) {
+    const settlement = await settleFromCheckpoint(requestId, { status: "CANCELLED", errorCode });
+    if (!settlement) continue;
+    settled += 1;
+    const { userId } = await db.requestLog.findUniqueOrThrow({ where: { id: requestId }, select: { userId: true } });
+    afterSettlement(userId, requestId, settlement);
+  }
+  return settled;
+}
+
 /** This process's lease, started on first use (server.ts starts it at once, to sweep from the start). */
 export function startGatewayInstance(): string {
-  return ensureInstanceLease(async () => {
+  return ensureInstanceLease(async (instanceId) => {
     await settleRequestsOfLostInstances();
+    await settleLostSettlements(instanceId);
   });
 }
 
@@ -92,10 +119,17 @@ export async function openRequest(
   if (isDraining()) throw new DomainError("upstream_unavailable", "This server is restarting and takes no new requests; please retry.");
   const requestId = options.requestId ?? newRequestId();
   const instanceId = startGatewayInstance();
-  await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId, instanceId });
-  options.onOpened?.();
   const controller = linkedController(options.signal);
+  // Open before its row exists: a PENDING row of this process that isn't open is one that nobody
+  // settles any more (settleLostSettlements).
   trackOpenRequest(requestId, controller);
+  try {
+    await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId, instanceId });
+  } catch (error) {
+    untrackOpenRequest(requestId);
+    throw error;
+  }
+  options.onOpened?.();
   requestOpened(requestId, modelId, endpoint, amount, controller.signal);
   return { requestId, controller };
 }
