@@ -29,13 +29,17 @@ import { startAppServer, TEST_AUTH_SECRET, type AppProcess } from "../support/st
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
 import { eventually, fundedUser, newApiKey, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
 
-// Long, so that the last phase fits between two renewals (each a durable commit) with room to spare.
-const LEASE_MS = 30_000;
+// Long, so that the last phase fits between two durable commits of the server's own: its lease is
+// renewed every fifth of it and by each sweep, every third of it — at least a fifteenth apart,
+// unless the two fall together.
+const LEASE_MS = 120_000;
+/** When the sweep that settles lost settlements comes round at the latest, with room for a loaded machine. */
+const SWEEP_WITHIN_MS = LEASE_MS / 3 + 20_000;
 const METRICS_TOKEN = "postgres-crash-metrics";
 const INPUT_PRICE = 1_000_000_000n;
 const OUTPUT_PRICE = 10_000_000_000n;
 /** The slow model answers after this long: its requests are still open when the database dies. */
-const SLOW_TOKEN_DELAY_MS = 5_000;
+const SLOW_TOKEN_DELAY_MS = 8_000;
 /** The medium model answers after this long: the durable credit lands while its requests are open. */
 const MEDIUM_TOKEN_DELAY_MS = 1_500;
 
@@ -145,11 +149,19 @@ async function reserved(model: TestModel, count: number): Promise<void> {
   await eventually(async () => expect(await db.requestLog.count({ where: { modelId: model.id, status: "PENDING" } })).toBe(count));
 }
 
-/** Resolves right after the server's next lease renewal: the next one is a fifth of the lease away. */
+/**
+ * Resolves right after a renewal of the server's lease that no other follows at once (a renewal
+ * and a sweep can fall together): the next is then at least a fifteenth of the lease away.
+ */
 async function justRenewed(): Promise<void> {
   const latest = async () => (await db.gatewayInstance.findMany({ select: { heartbeatAt: true } })).map((row) => row.heartbeatAt.getTime()).join();
-  const before = await latest();
-  await eventually(async () => expect(await latest()).not.toBe(before), LEASE_MS);
+  for (;;) {
+    const before = await latest();
+    await eventually(async () => expect(await latest()).not.toBe(before), LEASE_MS);
+    const renewed = await latest();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if ((await latest()) === renewed) return;
+  }
 }
 
 async function inFlightGauge(): Promise<number> {
@@ -221,7 +233,7 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     await eventually(async () => {
       expect(await db.requestLog.count({ where: { userId: { in: userIds }, status: "PENDING" } })).toBe(0);
       for (const userId of userIds) expect((await getBalance(userId)).held).toBe(0n);
-    }, 4 * LEASE_MS);
+    }, SWEEP_WITHIN_MS);
 
     // Every credit acknowledged before the crash is still there.
     const kept = await db.ledgerEntry.findMany({ where: { reference: { in: credits.map((c) => c.reference) } }, select: { reference: true } });
@@ -270,5 +282,5 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     }
     // Nothing is left open in the server either (a stream whose reserve was lost included).
     await eventually(async () => expect(await inFlightGauge()).toBe(0));
-  }, 180_000);
+  }, 300_000);
 });
