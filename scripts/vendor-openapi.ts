@@ -61,7 +61,8 @@ function main() {
       const operation = spec.paths[servedPath]?.[method] as Record<string, Json> | undefined;
       if (!operation) throw new Error(`No ${method.toUpperCase()} ${servedPath} in ${source}`);
       const { "x-oaiMeta": _examples, ...kept } = operation;
-      (paths[servedPath] ??= {})[method] = kept;
+      paths[servedPath] ??= {};
+      paths[servedPath][method] = kept;
     }
   }
 
@@ -73,7 +74,8 @@ function main() {
     if (components[section]?.[name] !== undefined) continue;
     const component = spec.components[section]?.[name];
     if (component === undefined) throw new Error(`No component ${ref} in ${source}`);
-    (components[section] ??= {})[name] = component;
+    components[section] ??= {};
+    components[section][name] = component;
     pending.push(...referencedComponents(component));
   }
 

@@ -5,7 +5,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import type { LedgerKind } from "@/lib/generated/prisma/enums";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 
 export type Tx = Prisma.TransactionClient;
 
