@@ -51,8 +51,12 @@ const components: Components = {
   blockquote: ({ node: _node, ...props }) => <blockquote className="space-y-3 border-l-4 border-zinc-200 pl-3 text-zinc-600" {...props} />,
   hr: () => <hr className="border-zinc-200" />,
   table: ({ node: _node, ...props }) => (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so the keyboard can scroll it.
-    <section aria-label="Table" tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200">
+    <section
+      aria-label="Table"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so the keyboard can scroll it.
+      tabIndex={0}
+      className="relative overflow-x-auto rounded-lg border border-zinc-200"
+    >
       <table className="w-full border-collapse text-left text-sm" {...props} />
     </section>
   ),
