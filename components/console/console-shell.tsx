@@ -7,7 +7,7 @@ import { focusRing } from "@/components/ui/focus-ring";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { AccountMenu } from "./account-menu";
 import { BalanceIndicator } from "./balance-indicator";
-import type { BalanceResponse } from "./balance-response";
+import type { BalanceResponse } from "@/lib/contracts/balance-response";
 import { SidebarNav } from "./sidebar-nav";
 
 interface ConsoleShellProps {
