@@ -88,7 +88,8 @@ function main() {
       version: spec.info.version,
       description:
         "The operations of OpenAI's API that EcoLink serves and every component they $ref, cut unchanged from OpenAI's " +
-        "OpenAPI spec (https://github.com/openai/openai-openapi) by scripts/vendor-openapi.ts (operations without their x-oaiMeta examples). Do not edit by hand.",
+        "OpenAPI spec (https://github.com/openai/openai-openapi) by scripts/vendor-openapi.ts (operations without their " +
+          "x-oaiMeta examples). Do not edit by hand.",
     },
     "x-vendored-from": {
       url: "https://github.com/openai/openai-openapi",

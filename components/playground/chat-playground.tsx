@@ -226,7 +226,10 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
     setTurns([...conversation, { id, role: "assistant", content: "", status: "streaming", json }]);
     const size = bodyBytes(body);
     if (size > maxRequestBytes) {
-      const error = networkError(`This conversation with its images is ${formatBytes(size)}; one request can be at most ${formatBytes(maxRequestBytes)}. Remove images or clear the conversation.`);
+      const error = networkError(
+        `This conversation with its images is ${formatBytes(size)}; one request can be at most ${formatBytes(maxRequestBytes)}. ` +
+          "Remove images or clear the conversation.",
+      );
       update(id, { status: "failed", error: { ...error, status: 413 } });
       setAnnouncement(`Not sent: ${error.message}`);
       controller.current = null;
