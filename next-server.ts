@@ -1,9 +1,9 @@
 // Next.js's own server — the console, /api, server actions: everything but the /v1 API — in a
 // process of its own, started by the front server (server.ts) and reached only through it, on a
-// loopback port the system picks. Apart, Next.js's heap (a hundred-odd MB whose major garbage
-// collections stall the process for 5–15 ms) and its async-context hooks (which run on every
-// promise) stay out of the API's process, where they set the gateway's tail latency
-// (`npm run bench`). Tells its parent the port over IPC, and ends when the parent does.
+// loopback port the system picks. Apart, Next.js's heap (large, and its major garbage collections
+// stall the whole process) and its async-context hooks (which run on every promise) stay out of
+// the API's process, where they set the gateway's tail latency (`npm run bench` measures it).
+// Tells its parent the port over IPC, and ends when the parent does.
 import "./scripts/lib/allow-server-only";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

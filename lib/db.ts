@@ -2,7 +2,7 @@
 // modules that merely import this need no database) and kept across hot reloads in development.
 // Prisma runs on it for everything, except the few statements every API request runs (key lookup,
 // reserve, settle): those are named prepared statements on the same pool, parsed and planned once
-// per connection — about a quarter of a millisecond each instead of half a millisecond or more.
+// per connection rather than on every request.
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
@@ -18,7 +18,7 @@ function pool(): pg.Pool {
     max: 20,
     // Connections are kept once opened: by default an idle one closes after 10 s, and the next
     // burst of API requests then waited for new ones — a new server process, its catalog caches
-    // and the prepared statements again — tens of milliseconds each (`npm run bench`). They don't
+    // and the prepared statements again, far slower than a request (`npm run bench`). They don't
     // keep a process from exiting.
     idleTimeoutMillis: 0,
     allowExitOnIdle: true,

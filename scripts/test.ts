@@ -54,6 +54,9 @@ function playwrightCounts(file: string): Counts {
 }
 
 async function main() {
+  // Lint and formatting first: seconds, where the rest of the suite takes minutes.
+  if ((await run("npm", ["run", "--silent", "lint"], process.env)) !== 0) throw new Error("npm run lint failed: fix what Biome reports (npx biome check --write . applies its safe fixes).");
+
   const missing = ensureDebianPackages(TEST_SYSTEM_PACKAGES, "The test suite");
   if (missing.includes("chromium")) throw new Error("Chromium is required for the end-to-end tests.");
 

@@ -61,7 +61,8 @@ function main() {
       const operation = spec.paths[servedPath]?.[method] as Record<string, Json> | undefined;
       if (!operation) throw new Error(`No ${method.toUpperCase()} ${servedPath} in ${source}`);
       const { "x-oaiMeta": _examples, ...kept } = operation;
-      (paths[servedPath] ??= {})[method] = kept;
+      paths[servedPath] ??= {};
+      paths[servedPath][method] = kept;
     }
   }
 
@@ -73,7 +74,8 @@ function main() {
     if (components[section]?.[name] !== undefined) continue;
     const component = spec.components[section]?.[name];
     if (component === undefined) throw new Error(`No component ${ref} in ${source}`);
-    (components[section] ??= {})[name] = component;
+    components[section] ??= {};
+    components[section][name] = component;
     pending.push(...referencedComponents(component));
   }
 
@@ -86,7 +88,8 @@ function main() {
       version: spec.info.version,
       description:
         "The operations of OpenAI's API that EcoLink serves and every component they $ref, cut unchanged from OpenAI's " +
-        "OpenAPI spec (https://github.com/openai/openai-openapi) by scripts/vendor-openapi.ts (operations without their x-oaiMeta examples). Do not edit by hand.",
+        "OpenAPI spec (https://github.com/openai/openai-openapi) by scripts/vendor-openapi.ts (operations without their " +
+          "x-oaiMeta examples). Do not edit by hand.",
     },
     "x-vendored-from": {
       url: "https://github.com/openai/openai-openapi",

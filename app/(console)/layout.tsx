@@ -1,5 +1,5 @@
 import { ConsoleShell } from "@/components/console/console-shell";
-import { toBalanceResponse } from "@/components/console/balance-response";
+import { toBalanceResponse } from "@/lib/contracts/balance-response";
 import { VerifyEmailBanner } from "@/components/console/verify-email-banner";
 import { requireUser } from "@/lib/auth/session";
 import { signupCreditNanos } from "@/lib/auth/email-verification";

@@ -6,7 +6,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { FormResult } from "@/lib/form-errors";
-import { FormAlert, fieldError } from "./form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 
 type ForgotPasswordAction = (previous: FormResult<{ email: string }> | null, formData: FormData) => Promise<FormResult<{ email: string }>>;
 

@@ -6,7 +6,7 @@ import { Input } from "@/components/ui/input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
 import type { FormFailure } from "@/lib/form-errors";
-import { FormAlert, fieldError } from "./form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 
 type ResetPasswordAction = (previous: FormFailure | null, formData: FormData) => Promise<FormFailure | null>;
 

@@ -6,7 +6,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { FormFailure } from "@/lib/form-errors";
-import { FormAlert, fieldError } from "./form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 
 type SignInAction = (previous: FormFailure | null, formData: FormData) => Promise<FormFailure | null>;
 

@@ -8,7 +8,7 @@ import { Input } from "@/components/ui/input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/schemas";
 import type { FormResult } from "@/lib/form-errors";
-import { FormAlert, fieldError } from "./form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 
 type SignUpAction = (previous: FormResult<{ email: string }> | null, formData: FormData) => Promise<FormResult<{ email: string }>>;
 

@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { useFormStatus } from "react-dom";
 import { startTopUpAction } from "@/app/(console)/billing/actions";
-import { FormAlert, fieldError } from "@/components/auth/form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";

@@ -2,7 +2,7 @@
 
 import { useActionState, useEffect, useState } from "react";
 import { saveAutoRechargeAction, type AutoRechargeResult } from "@/app/(console)/billing/actions";
-import { FormAlert, fieldError } from "@/components/auth/form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardBody, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";

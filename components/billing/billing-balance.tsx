@@ -1,6 +1,6 @@
 "use client";
 
-import type { BalanceResponse } from "@/components/console/balance-response";
+import type { BalanceResponse } from "@/lib/contracts/balance-response";
 import { useBalance } from "@/components/console/use-balance";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardBody } from "@/components/ui/card";

@@ -1,5 +1,5 @@
-import { formatCalendarDate, formatFullDateTime } from "@/components/keys/key-dates";
-import { Pagination } from "@/components/usage/pagination";
+import { formatCalendarDate, formatFullDateTime } from "@/components/ui/dates";
+import { Pagination } from "@/components/ui/pagination";
 import { Badge, type BadgeVariant } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@/components/ui/table";

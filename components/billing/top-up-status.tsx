@@ -10,7 +10,7 @@ import { buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardFooter } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
 import { useToast } from "@/components/ui/toast";
-import type { TopUpResponse } from "./top-up-response";
+import type { TopUpResponse } from "@/lib/contracts/top-up-response";
 import { useTopUp } from "./use-top-up";
 
 const STATUS_BADGES: Record<TopUpResponse["status"], BadgeVariant> = {

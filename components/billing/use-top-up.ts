@@ -3,7 +3,7 @@
 // One top-up's state on the client, polled while it is pending: the webhook that credits it usually
 // lands within seconds of Stripe's redirect back, but can take longer.
 import { useQuery } from "@tanstack/react-query";
-import { topUpResponseSchema, type TopUpResponse } from "./top-up-response";
+import { topUpResponseSchema, type TopUpResponse } from "@/lib/contracts/top-up-response";
 
 const POLL_INTERVAL_MS = 2_000;
 

@@ -132,7 +132,7 @@ function withImageFiles(body: ChatRequestBody): { json: Record<string, Json>; im
 }
 
 /** Puts each image's variable where its marker (a quoted string) is in `code`. */
-function useImageVariables(code: string, images: ImageFile[], variable: (index: number) => string): string {
+function withImageVariables(code: string, images: ImageFile[], variable: (index: number) => string): string {
   return images.reduce((text, image, index) => text.replaceAll(JSON.stringify(image.marker), variable(index)), code);
 }
 
@@ -166,7 +166,7 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
         ...images.map((image, index) => `image_${index + 1} = "data:${image.mime};base64," + base64.b64encode(open(${JSON.stringify(image.file)}, "rb").read()).decode()`),
         ...(images.length ? [""] : []),
         `${stream ? "stream" : "response"} = client.chat.completions.create(`,
-        useImageVariables(pythonKeywordArguments(json), images, (index) => `image_${index + 1}`),
+        withImageVariables(pythonKeywordArguments(json), images, (index) => `image_${index + 1}`),
         ")",
         ...(stream
           ? [
@@ -189,12 +189,13 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
         "",
         ...images.map((image, index) => `const image${index + 1} = \`data:${image.mime};base64,\${readFileSync(${JSON.stringify(image.file)}).toString("base64")}\`;`),
         ...(images.length ? [""] : []),
-        `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${useImageVariables(javascriptLiteral(json, ""), images, (index) => `image${index + 1}`)});`,
+        `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${withImageVariables(javascriptLiteral(json, ""), images, (index) => `image${index + 1}`)});`,
         ...(stream
           ? [
               "for await (const chunk of stream) {",
               `  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");`,
               ...(tools ? ["  if (chunk.choices[0]?.delta?.tool_calls) console.log(JSON.stringify(chunk.choices[0].delta.tool_calls));"] : []),
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source for the reader, with its own template literal.
               "  if (chunk.usage) console.log(`\\n\\n${chunk.usage.prompt_tokens} tokens in, ${chunk.usage.completion_tokens} tokens out`);",
               "}",
             ]
@@ -245,6 +246,7 @@ export function imagesCode(baseUrl: string, body: ImagesRequestBody, { curlSaves
         "",
         `const result = await client.images.generate(${javascriptLiteral(json, "")});`,
         "result.data.forEach((image, index) => {",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source for the reader, with its own template literal.
         "  writeFileSync(`image-${index + 1}.png`, Buffer.from(image.b64_json, \"base64\"));",
         "});",
       ].join("\n"),

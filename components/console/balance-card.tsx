@@ -4,7 +4,7 @@ import Link from "next/link";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, CardBody } from "@/components/ui/card";
 import { Alert } from "@/components/ui/alert";
-import type { BalanceResponse } from "./balance-response";
+import type { BalanceResponse } from "@/lib/contracts/balance-response";
 import { useBalance } from "./use-balance";
 
 /** The dashboard's credit summary: balance, what in-flight requests hold, and what is left to spend. */

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { Skeleton } from "@/components/ui/skeleton";
 import { cx } from "@/components/ui/class-names";
 import { focusRing } from "@/components/ui/focus-ring";
-import type { BalanceResponse } from "./balance-response";
+import type { BalanceResponse } from "@/lib/contracts/balance-response";
 import { useBalance } from "./use-balance";
 
 /** The balance in the console header, linking to Billing. */

@@ -7,7 +7,7 @@ import { focusRing } from "@/components/ui/focus-ring";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { AccountMenu } from "./account-menu";
 import { BalanceIndicator } from "./balance-indicator";
-import type { BalanceResponse } from "./balance-response";
+import type { BalanceResponse } from "@/lib/contracts/balance-response";
 import { SidebarNav } from "./sidebar-nav";
 
 interface ConsoleShellProps {
@@ -41,6 +41,7 @@ export function ConsoleShell({ email, initialBalance, signOutAction, banner, chi
         <SidebarNav />
       </aside>
 
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop; the keyboard closes a dialog with Escape natively. */}
       <dialog
         ref={drawer}
         aria-label="Navigation"

@@ -4,7 +4,7 @@
 // top-up) calls queryClient.invalidateQueries({ queryKey: BALANCE_QUERY_KEY }) to refresh every
 // place that shows it.
 import { useQuery } from "@tanstack/react-query";
-import { balanceResponseSchema, type BalanceResponse } from "./balance-response";
+import { balanceResponseSchema, type BalanceResponse } from "@/lib/contracts/balance-response";
 
 export const BALANCE_QUERY_KEY = ["balance"] as const;
 

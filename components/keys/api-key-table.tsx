@@ -2,7 +2,7 @@ import { Badge, type BadgeVariant } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@/components/ui/table";
 import { formatUsd } from "@/lib/credits/money";
 import type { ApiKeyStatus, ApiKeySummary } from "@/lib/keys/api-keys";
-import { formatCalendarDate, formatFullDateTime, formatRelativeTime } from "./key-dates";
+import { formatCalendarDate, formatFullDateTime, formatRelativeTime } from "@/components/ui/dates";
 import { RevokeApiKeyButton } from "./revoke-api-key-button";
 
 const statusBadge: Record<ApiKeyStatus, { label: string; variant: BadgeVariant }> = {

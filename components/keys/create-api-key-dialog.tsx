@@ -2,7 +2,7 @@
 
 import { startTransition, useActionState, useEffect, useId, useState } from "react";
 import { createApiKeyAction, type CreateApiKeyResult } from "@/app/(console)/api-keys/actions";
-import { FormAlert, fieldError } from "@/components/auth/form-alert";
+import { FormAlert, fieldError } from "@/components/ui/form-alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";

@@ -191,6 +191,7 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
                       {formatClock(recorder.elapsedSeconds)}
                     </span>
                   </div>
+                  {/* biome-ignore lint/a11y/useSemanticElements: a <meter> cannot be styled alike across browsers; the ARIA meter says the same. */}
                   <div
                     role="meter"
                     aria-label="Microphone level"
@@ -228,6 +229,7 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
               <CardTitle>Upload a file</CardTitle>
             </CardHeader>
             <CardBody className="flex flex-col gap-3">
+              {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; the file input inside is the keyboard's way in. */}
               <div
                 onDragOver={(event) => {
                   event.preventDefault();

@@ -149,7 +149,7 @@ function Thumbnails({ images, onRemove }: { images: AttachedImage[]; onRemove?: 
     <ul aria-label="Attached images" className="flex flex-wrap gap-2">
       {images.map((image, index) => (
         <li key={`${image.name}-${index}`} className="relative">
-          {/* A plain <img>: a data: URL has nothing for next/image to optimise. */}
+          {/* biome-ignore lint/performance/noImgElement: a data: URL has nothing for next/image to optimise. */}
           <img src={image.dataUrl} alt={image.name} title={`${image.name} · ${formatBytes(image.bytes)}`} className="size-16 rounded-md border border-zinc-200 object-cover" />
           {onRemove ? (
             <button
@@ -206,6 +206,7 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
   useEffect(() => () => controller.current?.abort(), []);
 
   // Follow the reply as it grows, unless the reader has scrolled up to read something else.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: every change of the turns is what triggers the scroll.
   useEffect(() => {
     const box = scroller.current;
     if (box && stickToBottom.current) box.scrollTop = box.scrollHeight;
@@ -225,7 +226,10 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
     setTurns([...conversation, { id, role: "assistant", content: "", status: "streaming", json }]);
     const size = bodyBytes(body);
     if (size > maxRequestBytes) {
-      const error = networkError(`This conversation with its images is ${formatBytes(size)}; one request can be at most ${formatBytes(maxRequestBytes)}. Remove images or clear the conversation.`);
+      const error = networkError(
+        `This conversation with its images is ${formatBytes(size)}; one request can be at most ${formatBytes(maxRequestBytes)}. ` +
+          "Remove images or clear the conversation.",
+      );
       update(id, { status: "failed", error: { ...error, status: 413 } });
       setAnnouncement(`Not sent: ${error.message}`);
       controller.current = null;
@@ -358,13 +362,13 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
 
   function regenerate() {
     const last = turns[turns.length - 1];
-    if (!last || last.role !== "assistant" || streaming) return;
+    if (last?.role !== "assistant" || streaming) return;
     void reply(turns.slice(0, -1));
   }
 
   function resendEdited(event?: FormEvent) {
     event?.preventDefault();
-    if (!editing || !editing.text.trim() || streaming || blocked) return;
+    if (!editing?.text.trim() || streaming || blocked) return;
     const index = turns.findIndex((turn) => turn.id === editing.id);
     if (index === -1) return;
     const edited: Turn = { ...turns[index]!, content: editing.text.trim() };

@@ -42,6 +42,7 @@ export function FunctionEditor({
       {functions.map((draft, index) => {
         const problem = problems?.[draft.key];
         return (
+          // biome-ignore lint/a11y/useSemanticElements: a <fieldset> keeps its min-content width and would widen the page on a phone.
           <div key={draft.key} role="group" aria-label={`Function ${index + 1}`} className="flex flex-col gap-3 rounded-lg border border-zinc-200 p-3">
             <Field label="Name" error={problem?.name}>
               <Input value={draft.name} autoFocus={draft.key === added} onChange={(event) => update(draft.key, { name: event.target.value })} disabled={disabled} className="font-mono" spellCheck={false} />

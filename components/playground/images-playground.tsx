@@ -38,7 +38,12 @@ function useImageUrls(result: ImagesResult | undefined, model: string): Generate
       return { url: URL.createObjectURL(new Blob([bytes], { type: "image/png" })), fileName: `${slug}-${result.size}-${index + 1}.png` };
     });
   }, [result, model]);
-  useEffect(() => () => images.forEach((image) => URL.revokeObjectURL(image.url)), [images]);
+  useEffect(
+    () => () => {
+      for (const image of images) URL.revokeObjectURL(image.url);
+    },
+    [images],
+  );
   return images;
 }
 
@@ -184,8 +189,8 @@ export function ImagesPlayground({ initialModels, baseUrl }: { initialModels: Pl
             {images.map((image, index) => (
               <li key={image.url} className="overflow-hidden rounded-xl border border-zinc-200 bg-white">
                 <button type="button" onClick={() => setEnlarged(index)} className="block w-full cursor-zoom-in" aria-label={`Enlarge image ${index + 1}`}>
-                  {/* A plain <img>: a local blob: URL has nothing for next/image to optimise. */}
-                  <img src={image.url} alt={`Image ${index + 1}: ${submitted?.prompt ?? ""}`} className="block h-auto w-full" />
+                  {/* biome-ignore lint/performance/noImgElement: a local blob: URL has nothing for next/image to optimise. */}
+                  <img src={image.url} alt={`Result ${index + 1}: ${submitted?.prompt ?? ""}`} className="block h-auto w-full" />
                 </button>
                 <div className="flex items-center justify-between gap-2 px-3 py-2">
                   <span className="text-xs text-zinc-500">Image {index + 1}</span>
@@ -216,7 +221,8 @@ export function ImagesPlayground({ initialModels, baseUrl }: { initialModels: Pl
         }
       >
         {current ? (
-          <img src={current.url} alt={`Image ${(enlarged ?? 0) + 1}: ${submitted?.prompt ?? ""}`} className="mx-auto max-h-[70vh] w-auto" />
+          // biome-ignore lint/performance/noImgElement: a local blob: URL has nothing for next/image to optimise.
+          <img src={current.url} alt={`Result ${(enlarged ?? 0) + 1}: ${submitted?.prompt ?? ""}`} className="mx-auto max-h-[70vh] w-auto" />
         ) : null}
       </Dialog>
     </div>

@@ -33,7 +33,7 @@ export function appendToolCallDelta(calls: readonly ChatToolCall[], delta: ToolC
 /** The calls of a finished reply, in index order, without gaps or nameless fragments. */
 export function finishedToolCalls(calls: readonly (ChatToolCall | undefined)[]): ChatToolCall[] {
   // A server that leaves out the id still needs one: the tool's result message refers to it.
-  return calls.flatMap((call, index) => (call && call.function.name ? [{ ...call, id: call.id || `call_${index}` }] : []));
+  return calls.flatMap((call, index) => (call?.function.name ? [{ ...call, id: call.id || `call_${index}` }] : []));
 }
 
 /** A call's arguments for reading: indented JSON when they parse, else the text as it came. */

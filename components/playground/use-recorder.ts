@@ -103,7 +103,7 @@ export function useRecorder({ maxSeconds, onRecorded }: { maxSeconds: number; on
 
     cleanup.current = () => {
       clearInterval(timer);
-      stream.getTracks().forEach((track) => track.stop());
+      for (const track of stream.getTracks()) track.stop();
       void audio.close().catch(() => undefined);
       recorder.current = null;
       cleanup.current = null;

@@ -65,8 +65,8 @@ export function CodeBlock({ code, samples, title, highlighted, className }: { co
       </div>
       <pre
         id={`${baseId}-panel`}
-        role={tabbed ? "tabpanel" : undefined}
-        aria-labelledby={tabbed ? `${baseId}-tab-${active}` : undefined}
+        {...(tabbed && { role: "tabpanel", "aria-labelledby": `${baseId}-tab-${active}` })}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable block must take focus so the keyboard can scroll it.
         tabIndex={0}
         className={cx("overflow-x-auto p-4 font-mono text-[13px] leading-relaxed", focusRing)}
       >

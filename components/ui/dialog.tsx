@@ -39,6 +39,7 @@ export function Dialog({ open, onClose, title, description, children, footer, cl
   }, [open]);
 
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop; the keyboard closes a dialog with Escape natively.
     <dialog
       ref={ref}
       aria-labelledby={titleId}

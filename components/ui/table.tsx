@@ -11,12 +11,17 @@ import { focusRing } from "./focus-ring";
  */
 export function Table({ className, caption, children, ...rest }: HTMLAttributes<HTMLTableElement> & { caption?: string }) {
   return (
-    <div role="region" aria-label={caption ?? rest["aria-label"]} tabIndex={0} className={cx("relative w-full overflow-x-auto rounded-xl border border-zinc-200 bg-white", focusRing)}>
+    <section
+      aria-label={caption ?? rest["aria-label"]}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so the keyboard can scroll it (axe scrollable-region-focusable).
+      tabIndex={0}
+      className={cx("relative w-full overflow-x-auto rounded-xl border border-zinc-200 bg-white", focusRing)}
+    >
       <table className={cx("w-full min-w-max border-collapse text-left text-sm", className)} {...rest}>
         {caption ? <caption className="sr-only">{caption}</caption> : null}
         {children}
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -1,4 +1,4 @@
-import { formatFullDateTime } from "@/components/keys/key-dates";
+import { formatFullDateTime } from "@/components/ui/dates";
 import { Badge, type BadgeVariant } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from "@/components/ui/table";

@@ -65,6 +65,7 @@ export function UsageCharts({ data }: { data: UsageChartData }) {
   const view = splitBy === "model" ? data.byModel : data.byKey;
   return (
     <div className="flex flex-col gap-4">
+      {/* biome-ignore lint/a11y/useSemanticElements: a segmented control of buttons, not a form's fieldset. */}
       <div role="group" aria-label="Split charts by" className="inline-flex self-start rounded-lg border border-zinc-200 bg-white p-0.5">
         {(["model", "key"] as const).map((option) => (
           <button

@@ -18,7 +18,9 @@ export interface AuthenticatedUser {
 export async function authenticateWithPassword({ email, password, ip }: { email: string; password: string; ip: string }): Promise<AuthenticatedUser> {
   await assertSignInAllowed(email, ip);
   const user = await db.user.findUnique({ where: { email }, select: { id: true, email: true, passwordHash: true } });
-  const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await verifyAgainstDummy(password), false);
+  let valid = false;
+  if (user?.passwordHash) valid = await verifyPassword(user.passwordHash, password);
+  else await verifyAgainstDummy(password);
   if (!user || !valid) {
     await recordSignInFailure(email, ip);
     throw new DomainError("unauthenticated", "Wrong email or password.", { param: "password" });

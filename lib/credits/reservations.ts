@@ -5,7 +5,7 @@
 // delivered on its row before delivering it, so that a request whose process died is settled by
 // another from that checkpoint (settleRequestsOfLostInstances) instead of for free.
 import "server-only";
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "@/lib/http/request-id";
 import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
@@ -64,10 +64,6 @@ export interface Settlement {
   balanceAfter: bigint;
   /** The balance left is under the owner's auto-recharge threshold (lib/billing/auto-recharge decides whether one is already running). */
   autoRechargeDue: boolean;
-}
-
-export function newRequestId(): string {
-  return `req_${randomUUID().replace(/-/g, "")}`;
 }
 
 // Reserve and settle are each ONE statement: atomic without an interactive transaction, and a

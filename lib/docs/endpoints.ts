@@ -23,10 +23,17 @@ export const ENDPOINT_DOCS: EndpointDoc[] = [
     summary: "A model's reply to a conversation, whole or streamed as server-sent events.",
     modelKinds: ["CHAT"],
     notes: [
-      "Every field of OpenAI's request is passed to the model's inference server unchanged, including vendor fields such as `top_k`, `min_p`, `repetition_penalty` and `chat_template_kwargs` that vLLM accepts. Requests are checked for type and size, not narrowed to a subset.",
-      "Each model declares what it supports — tools, JSON output, image inputs, audio inputs, log probabilities, the largest `n`. A request that uses something the model lacks is a 400 whose `param` names the parameter and whose message names the model. `GET /v1/models/{model}` lists a model's capabilities.",
-      "`usage.cost` is an EcoLink extension: the dollars charged for the request. Streams report it in the final usage chunk when you set `stream_options.include_usage`.",
-      "Before the call, credit for the worst case is held (`n` × the output limit, plus the prompt); the charge is the inference server's reported usage. See [Streaming](/docs/streaming), [Tool calling](/docs/tool-calling) and [Structured outputs](/docs/structured-outputs).",
+      "Every field of OpenAI's request is passed to the model's inference server unchanged, including vendor fields such " +
+        "as `top_k`, `min_p`, `repetition_penalty` and `chat_template_kwargs` that vLLM accepts. Requests are checked for " +
+        "type and size, not narrowed to a subset.",
+      "Each model declares what it supports — tools, JSON output, image inputs, audio inputs, log probabilities, the " +
+        "largest `n`. A request that uses something the model lacks is a 400 whose `param` names the parameter and whose " +
+        "message names the model. `GET /v1/models/{model}` lists a model's capabilities.",
+      "`usage.cost` is an EcoLink extension: the dollars charged for the request. Streams report it in the final usage " +
+        "chunk when you set `stream_options.include_usage`.",
+      "Before the call, credit for the worst case is held (`n` × the output limit, plus the prompt); the charge is the " +
+        "inference server's reported usage. See [Streaming](/docs/streaming), [Tool calling](/docs/tool-calling) and [Structured " +
+        "outputs](/docs/structured-outputs).",
       "The local demo model `ecolink/tiny-chat` runs on this server's CPU: text only, a 256-token context, no tools, JSON mode, images or log probabilities.",
     ],
   },
@@ -48,9 +55,11 @@ export const ENDPOINT_DOCS: EndpointDoc[] = [
     summary: "Vectors for texts: a string, an array of strings, or token arrays.",
     modelKinds: ["EMBEDDING"],
     notes: [
-      "`input` may be a string, an array of strings, or token arrays. `encoding_format` may be `float` (the default) or `base64` (packed float32, as the OpenAI SDKs decode it); `dimensions` asks for shorter vectors.",
+      "`input` may be a string, an array of strings, or token arrays. `encoding_format` may be `float` (the default) " +
+        "or `base64` (packed float32, as the OpenAI SDKs decode it); `dimensions` asks for shorter vectors.",
       "Priced per input token; `usage.cost` is the dollars charged.",
-      "The local demo embedding model hashes character n-grams into a vector on this server's CPU: texts that share spelling are close, texts that share only meaning are not. Use it to try the API, not for semantic search.",
+      "The local demo embedding model hashes character n-grams into a vector on this server's CPU: texts that share spelling " +
+        "are close, texts that share only meaning are not. Use it to try the API, not for semantic search.",
     ],
   },
   {
@@ -61,7 +70,8 @@ export const ENDPOINT_DOCS: EndpointDoc[] = [
     modelKinds: ["IMAGE"],
     notes: [
       "Priced per image, by size; the model's sizes and prices are on [Pricing](/docs/pricing). A size the model does not offer is a 400 naming `size`.",
-      "The local demo model `ecolink/pattern` draws an abstract pattern from the prompt (colour and mood words steer the palette); the same prompt always gives the same image.",
+      "The local demo model `ecolink/pattern` draws an abstract pattern from the prompt (colour and mood words steer " +
+        "the palette); the same prompt always gives the same image.",
     ],
   },
   {
@@ -109,7 +119,8 @@ export const ENDPOINT_DOCS: EndpointDoc[] = [
     summary: "The models this deployment can serve right now.",
     modelKinds: [],
     notes: [
-      "Only models whose inference server is configured are listed. Model ids contain slashes (`meta-llama/Llama-3.1-8B-Instruct`); `GET /v1/models/meta-llama/Llama-3.1-8B-Instruct` works as written.",
+      "Only models whose inference server is configured are listed. Model ids contain slashes (`meta-llama/Llama-3.1-8B-Instruct`); " +
+        "`GET /v1/models/meta-llama/Llama-3.1-8B-Instruct` works as written.",
       "Free, but counted against your rate limit like any request.",
     ],
   },

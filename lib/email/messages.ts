@@ -10,7 +10,8 @@ function linkEmail(to: string, subject: string, intro: string, linkText: string,
   const text = `${intro}\n\n${link}\n\n${outro}\n\n— EcoLink\n`;
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#18181b;line-height:1.5">
 <p>${escapeHtml(intro)}</p>
-<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#059669;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(linkText)}</a></p>
+<p><a href="${escapeHtml(link)}"
+  style="display:inline-block;background:#059669;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(linkText)}</a></p>
 <p style="color:#52525b;font-size:14px">Or paste this link into your browser:<br>${escapeHtml(link)}</p>
 <p style="color:#52525b;font-size:14px">${escapeHtml(outro)}</p>
 <p>— EcoLink</p>
@@ -41,7 +42,10 @@ export function passwordResetEmail(to: string, link: string): EmailMessage {
 }
 
 export function signUpAttemptEmail(to: string, signInLink: string, resetLink: string): EmailMessage {
-  const text = `Someone (hopefully you) tried to create an EcoLink account with this email address, which already has one.\n\nSign in here:\n\n${signInLink}\n\nForgot your password? Choose a new one here:\n\n${resetLink}\n\nIf it wasn't you, ignore this email: nothing changed on your account.\n\n— EcoLink\n`;
+  const text =
+    "Someone (hopefully you) tried to create an EcoLink account with this email address, which already has one.\n\n" +
+    `Sign in here:\n\n${signInLink}\n\nForgot your password? Choose a new one here:\n\n${resetLink}\n\n` +
+    "If it wasn't you, ignore this email: nothing changed on your account.\n\n— EcoLink\n";
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#18181b;line-height:1.5">
 <p>Someone (hopefully you) tried to create an EcoLink account with this email address, which already has one.</p>
 <p><a href="${escapeHtml(signInLink)}">Sign in</a> · <a href="${escapeHtml(resetLink)}">Forgot your password?</a></p>

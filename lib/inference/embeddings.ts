@@ -147,7 +147,9 @@ function checkedVectors(model: RegisteredModel, output: EmbeddingOutput, count: 
 /** Little-endian float32 bytes in base64, as OpenAI's encoding_format "base64". */
 function base64Vector(vector: number[]): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  vector.forEach((value, i) => {
+    bytes.writeFloatLE(value, i * 4);
+  });
   return bytes.toString("base64");
 }
 

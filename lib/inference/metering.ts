@@ -8,10 +8,10 @@
 // request whose charge leaves the balance under the owner's auto-recharge threshold triggers a
 // recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
+import { newRequestId } from "@/lib/http/request-id";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
   forgetExpiredInstances,
-  newRequestId,
   pendingRequestsOfInstance,
   requestsOfLostInstances,
   reserveCredit,

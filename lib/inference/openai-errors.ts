@@ -116,7 +116,8 @@ export function openAIErrorResponse(error: unknown, extraHeaders: Record<string,
   return Response.json(body, { status, headers: { ...headers, ...extraHeaders } });
 }
 
-const SERVED = "/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations, /v1/audio/speech, /v1/audio/transcriptions, /v1/audio/translations, /v1/models and /v1/me";
+const SERVED = "/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations, /v1/audio/speech, /v1/audio/transcriptions, " +
+  "/v1/audio/translations, /v1/models and /v1/me";
 
 /** A /v1 path the API doesn't have: OpenAI's 404, listing what it does have. */
 export function invalidV1Url(method: string, pathname: string): DomainError {

@@ -9,8 +9,8 @@ import { nanosToUsdNumber } from "@/lib/credits/money";
 import { meteredCall, type InferenceOptions, type InferencePrincipal, type MeteredAnswer } from "@/lib/inference/metering";
 import { audioCost } from "@/lib/inference/pricing";
 import { providerFor } from "@/lib/inference/providers";
-import { declaredAudioSeconds, measureAudioSeconds } from "@/lib/inference/providers/local/speech/transcribe";
-import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
+import { declaredAudioSeconds, measureAudioSeconds } from "@/lib/inference/audio/duration";
+import { toSrt, toVtt } from "@/lib/inference/audio/subtitles";
 import type { Transcript, TranscriptionTask, TranscriptSegment } from "@/lib/inference/providers/types";
 import { noValueAccepted, onlyOff, parseRequest } from "@/lib/inference/request-fields";
 import { requireModel, type RegisteredModel } from "@/lib/inference/registry";
@@ -131,7 +131,8 @@ async function audioSecondsBound(audio: Uint8Array, filename: string): Promise<n
   if (declared !== null && declared > MAX_AUDIO_SECONDS) {
     throw new DomainError(
       "invalid_request",
-      `The audio is ${Math.round(declared / 60)} minutes long; one request can transcribe at most ${MAX_AUDIO_SECONDS / 60} minutes. Split it into shorter files.`,
+      `The audio is ${Math.round(declared / 60)} minutes long; one request can transcribe at most ${MAX_AUDIO_SECONDS / 60} ` +
+        `minutes. Split it into shorter files.`,
       { param: "file" },
     );
   }
@@ -154,7 +155,8 @@ function billableSeconds(seconds: number, bound: number): number {
   if (seconds >= bound - 0.01) {
     throw new DomainError(
       "invalid_request",
-      "The file holds more audio than its header declares (or, with no duration in its header, than a file of its size should). Re-encode it, e.g. with `ffmpeg -i input.webm output.ogg`, and try again.",
+      "The file holds more audio than its header declares (or, with no duration in its header, than a file of its size " +
+        "should). Re-encode it, e.g. with `ffmpeg -i input.webm output.ogg`, and try again.",
       { param: "file" },
     );
   }

@@ -53,7 +53,8 @@ const key = Symbol.for("ecolink.upstreamPools");
 const globalForPools = globalThis as unknown as { [key]?: Map<string, PoolState> };
 
 function poolOf(modelId: string): PoolState {
-  const pools = (globalForPools[key] ??= new Map());
+  globalForPools[key] ??= new Map();
+  const pools = globalForPools[key];
   let pool = pools.get(modelId);
   if (!pool) {
     pool = { endpoints: new Map(), waiters: new Set() };
@@ -63,7 +64,7 @@ function poolOf(modelId: string): PoolState {
 }
 
 function stateOf(pool: PoolState, modelId: string, endpoint: UpstreamEndpoint): EndpointState {
-  let state = pool.endpoints.get(endpoint.name);
+  const state = pool.endpoints.get(endpoint.name);
   if (state) {
     // The registry reloads: keep the state, take the latest configuration.
     state.endpoint = endpoint;

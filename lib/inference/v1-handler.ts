@@ -6,7 +6,7 @@
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
 import "server-only";
 import { authenticateApiKey, recentlyAuthenticatedApiKey, RefusedKeyError, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
-import { newRequestId } from "@/lib/credits/reservations";
+import { newRequestId } from "@/lib/http/request-id";
 import { publicOriginFor } from "@/lib/auth/public-origin";
 import { env } from "@/lib/env";
 import { DomainError, isDomainError } from "@/lib/errors";

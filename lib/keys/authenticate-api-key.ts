@@ -42,7 +42,8 @@ function readBearerToken(authorizationHeader: string | null): string {
   const header = authorizationHeader?.trim() ?? "";
   if (header === "") {
     throw unauthenticated(
-      `You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can find your API keys ${whereToFindKeys()}.`,
+      `You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. ` +
+        `Authorization: Bearer YOUR_KEY). You can find your API keys ${whereToFindKeys()}.`,
     );
   }
   const token = bearerToken(header);

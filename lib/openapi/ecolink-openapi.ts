@@ -52,7 +52,8 @@ const USAGE_OBJECTS: readonly (readonly string[])[] = [
 const COST_PROPERTY: JsonSchema = {
   type: "number",
   description:
-    "EcoLink extension: the dollars charged for this request (from the ledger's nano-dollars). On a stream, in the final usage chunk. The exact decimal is in the console's request log.",
+    "EcoLink extension: the dollars charged for this request (from the ledger's nano-dollars). On a stream, in the " +
+      "final usage chunk. The exact decimal is in the console's request log.",
 };
 
 const RATE_LIMIT_HEADERS: Record<string, JsonSchema> = {
@@ -77,7 +78,8 @@ export function errorMappingsByStatus(): Map<number, Mapping[]> {
 const STATUS_MEANING: Record<number, string> = {
   400: "The request is invalid: a parameter is missing, of the wrong type, or not supported by this model (param names it).",
   401: "No API key, or one that is unknown, revoked or expired.",
-  402: "Out of credit, or this API key's spend limit is reached (OpenAI answers 429 insufficient_quota; EcoLink uses 402 so that clients do not retry it as a rate limit).",
+  402: "Out of credit, or this API key's spend limit is reached (OpenAI answers 429 insufficient_quota; EcoLink uses 402 " +
+    "so that clients do not retry it as a rate limit).",
   404: "Unknown path or model.",
   409: "The request conflicts with the state of a resource.",
   413: "The request body is too large.",
@@ -141,7 +143,8 @@ function build(): OpenAPIDocument {
     get: {
       operationId: "retrieveEcoLinkAccount",
       tags: ["EcoLink"],
-      summary: "EcoLink's own endpoint (not OpenAI's): the credit of the API key's account and the key's limits. Free, and counted against the rate limit like any request.",
+      summary: "EcoLink's own endpoint (not OpenAI's): the credit of the API key's account and the key's limits. Free, and counted " +
+        "against the rate limit like any request.",
       responses: { "200": { description: "OK", headers: HEADER_REFS, content: { "application/json": { schema: { $ref: `#/components/schemas/${ACCOUNT_SCHEMA}` } } } } },
     },
   };

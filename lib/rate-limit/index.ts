@@ -78,7 +78,8 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
 export function rateLimitExceeded(result: RateLimitResult, scope: "API key" | "account" = "API key"): DomainError {
   return new DomainError(
     "rate_limited",
-    `Rate limit reached for requests on this ${scope}: Limit ${result.limit} / min. Please try again in ${formatResetDuration(Math.max(1, result.resetSeconds))}.`,
+    `Rate limit reached for requests on this ${scope}: Limit ${result.limit} / min. ` +
+      `Please try again in ${formatResetDuration(Math.max(1, result.resetSeconds))}.`,
     { retryAfterSeconds: Math.max(1, result.resetSeconds) },
   );
 }

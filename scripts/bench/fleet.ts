@@ -17,7 +17,7 @@ const REQUESTS = 400;
 const WARMUP_REQUESTS = 500;
 
 /** Points a registered model at a pool: `endpoints` base URLs, each with a name of its own. */
-async function usePool(modelId: string, upstreamModel: string, endpoints: { baseUrl: string; weight?: number }[]): Promise<void> {
+async function configurePool(modelId: string, upstreamModel: string, endpoints: { baseUrl: string; weight?: number }[]): Promise<void> {
   await db.model.update({
     where: { id: modelId },
     data: { providerConfig: { baseUrl: null, upstreamModel, endpoints: endpoints.map((e, i) => ({ name: `gpu-${i + 1}`, ...e })) } },
@@ -45,7 +45,7 @@ export async function runFleetBench(appUrl: string): Promise<void> {
     const models = new Map<string, string>();
     for (const [name, endpoints] of Object.entries(pools)) {
       const model = await registerUpstreamModel(upstream, "CHAT");
-      await usePool(model.id, model.upstreamModel, endpoints);
+      await configurePool(model.id, model.upstreamModel, endpoints);
       models.set(name, model.id);
     }
 

@@ -49,6 +49,7 @@ const handRolled: Parse = (reads, onData) => {
   for (const value of reads) {
     buffer += decoder.decode(value, { stream: true });
     let newline: number;
+    // biome-ignore lint/suspicious/noAssignInExpressions: measured as upstream.ts had it, word for word.
     while ((newline = buffer.indexOf("\n")) !== -1) {
       const line = buffer.slice(0, newline).replace(/\r$/, "");
       buffer = buffer.slice(newline + 1);

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import os from "node:os";
 
 function isInstalled(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Status} is dpkg-query's own format syntax.
   const result = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
   return result.status === 0 && result.stdout.includes("install ok installed");
 }

@@ -414,7 +414,7 @@ test("images: the preview is a real PNG of the requested size, enlarges in a dia
   await page.getByRole("button", { name: "Generate" }).click();
 
   const grid = page.getByRole("region", { name: "Generated images" });
-  const first = grid.getByRole("img", { name: /^Image 1/ });
+  const first = grid.getByRole("img", { name: /^Result 1/ });
   await expect(first).toBeVisible({ timeout: 60_000 });
   await expect(grid.getByRole("img")).toHaveCount(2);
   expect(await first.evaluate((img: HTMLImageElement) => ({ width: img.naturalWidth, height: img.naturalHeight }))).toEqual({ width: 256, height: 256 });

@@ -152,7 +152,7 @@ test("the console pages send the security headers and work under the CSP: a real
   await page.getByLabel("Size").selectOption("256x256");
   await page.getByRole("button", { name: "Generate" }).click();
   // A blob: image (img-src).
-  const image = page.getByRole("region", { name: "Generated images" }).getByRole("img", { name: /^Image 1/ });
+  const image = page.getByRole("region", { name: "Generated images" }).getByRole("img", { name: /^Result 1/ });
   await expect(image).toBeVisible({ timeout: 60_000 });
   expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
 

@@ -7,8 +7,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DomainError } from "@/lib/errors";
-import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
-import { localSpeechAvailability, measureAudioSeconds, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
+import { measureAudioSeconds } from "@/lib/inference/audio/duration";
+import { toSrt, toVtt } from "@/lib/inference/audio/subtitles";
+import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
 import {
   convertAudio,

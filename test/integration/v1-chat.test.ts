@@ -6,7 +6,6 @@ import { promisify } from "node:util";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quickstartSamples } from "@/components/console/quickstart";
-import { getBalance } from "@/lib/credits/ledger";
 import { nanosToDecimalString, nanosToUsdNumber, perMillion } from "@/lib/credits/money";
 import { db } from "@/lib/db";
 import { assertOpenAIShape } from "../support/openapi-validator";

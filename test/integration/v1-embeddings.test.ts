@@ -39,7 +39,9 @@ function decodeBase64(text: string): number[] {
 
 function expectVector(actual: number[], expected: number[]): void {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 6));
+  actual.forEach((value, i) => {
+    expect(value).toBeCloseTo(expected[i]!, 6);
+  });
 }
 
 describe("POST /v1/embeddings with an upstream model", () => {
@@ -59,7 +61,9 @@ describe("POST /v1/embeddings with an upstream model", () => {
       [0, "embedding"],
       [1, "embedding"],
     ]);
-    texts.forEach((text, i) => expectVector(body.data[i].embedding, upstreamEmbedding(text, DIMENSIONS)));
+    texts.forEach((text, i) => {
+      expectVector(body.data[i].embedding, upstreamEmbedding(text, DIMENSIONS));
+    });
     const tokens = texts.reduce((sum, text) => sum + upstreamEmbeddingTokens(text), 0);
     expect(body.usage).toMatchObject({ prompt_tokens: tokens, total_tokens: tokens });
 
@@ -107,7 +111,9 @@ describe("POST /v1/embeddings with an upstream model", () => {
       expect(response.status, JSON.stringify(body)).toBe(200);
       assertOpenAIShape("CreateEmbeddingResponse", body);
       const inputs = typeof input[0] === "number" ? [input as number[]] : (input as number[][]);
-      inputs.forEach((ids, i) => expectVector(body.data[i].embedding, upstreamEmbedding(ids, DIMENSIONS)));
+      inputs.forEach((ids, i) => {
+        expectVector(body.data[i].embedding, upstreamEmbedding(ids, DIMENSIONS));
+      });
       expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body.input).toEqual(input);
       const tokens = inputs.reduce((sum, ids) => sum + upstreamEmbeddingTokens(ids), 0);
       expect((await requestLog(response.headers.get("x-request-id"))).cost).toBe(BigInt(tokens) * PER_TOKEN);

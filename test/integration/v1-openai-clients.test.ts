@@ -226,7 +226,10 @@ describe("the Vercel AI SDK", () => {
     const result = await generateText({
       model: openai.chat(llama.id),
       prompt: "What's the weather in Madrid?",
-      tools: { getWeather: tool({ description: "The current weather in a city.", inputSchema: weather, execute: async (input) => (ran.push(input), { temperature: 30 }) }) },
+      tools: { getWeather: tool({ description: "The current weather in a city.", inputSchema: weather, execute: async (input) => {
+            ran.push(input);
+            return { temperature: 30 };
+          }, }) },
       maxRetries: 0,
     });
 

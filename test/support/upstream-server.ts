@@ -311,7 +311,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
   const requests: RecordedRequest[] = [];
   const ended: (() => void)[] = [];
   const behaviourOf = (model: string | null) => behaviours.get(model ?? "") ?? DEFAULTS;
-  const notifyEnded = () => ended.splice(0).forEach((wake) => wake());
+  const notifyEnded = () => {
+    for (const wake of ended.splice(0)) wake();
+  };
 
   /** The answer a chat request gets, per choice, as the steps a server streams (one token each). */
   function chatPlan(body: Record<string, unknown>, b: UpstreamBehaviour): { choices: PlannedChoice[]; promptTokens: number } {
@@ -381,7 +383,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
     });
     // As vLLM streams several choices: a role chunk for each, then their tokens interleaved, one
     // choice per chunk, each with its own index.
-    plan.choices.forEach((_, index) => send(chunk(index, { role: "assistant", content: "" }, null)));
+    plan.choices.forEach((_, index) => {
+      send(chunk(index, { role: "assistant", content: "" }, null));
+    });
     const steps = plan.choices.map(stepsOf);
     const longest = Math.max(...steps.map((s) => s.length));
     for (let step = 0; step < longest; step++) {
@@ -404,7 +408,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
         record.tokensSent += 1;
       }
     }
-    plan.choices.forEach((c, index) => send(chunk(index, {}, c.finish)));
+    plan.choices.forEach((c, index) => {
+      send(chunk(index, {}, c.finish));
+    });
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && !b.omitUsage) send({ ...base, object: "chat.completion.chunk", choices: [], usage });
     send("[DONE]");
@@ -444,7 +450,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
     const chunk = (index: number, text: string, finishReason: string | null, logprobs: unknown = null) => ({ ...base, choices: [{ index, text, finish_reason: finishReason, logprobs }] });
-    choices.forEach((echo, index) => echo && send(chunk(index, echo, null)));
+    choices.forEach((echo, index) => {
+    if (echo) send(chunk(index, echo, null));
+  });
     for (const word of words) {
       for (const index of choices.keys()) {
         await sleep(b.tokenDelayMs);
@@ -458,7 +466,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
         record.tokensSent += 1;
       }
     }
-    choices.forEach((_, index) => send(chunk(index, "", finish)));
+    choices.forEach((_, index) => {
+    send(chunk(index, "", finish));
+  });
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && !b.omitUsage) send({ ...base, choices: [], usage });
     send("[DONE]");

@@ -44,7 +44,7 @@ describe("request pricing", () => {
     expect(characterCost({ ...prices, perMillionCharacters: 1n }, 1)).toBe(1n);
   });
 
-  it("never holds fewer prompt tokens for an upstream than a real byte-level BPE tokenizer counts than a real byte-level BPE tokenizer counts when reserving", () => {
+  it("never holds fewer prompt tokens for an upstream than a real byte-level BPE tokenizer counts when reserving", () => {
     const tokenizer = getTinyChatTokenizer();
     const prompts = [
       [{ role: "user" as const, content: "Hello!" }],

@@ -55,7 +55,7 @@ async function collect(stream: AsyncGenerator<GenerationChunk, unknown>): Promis
   }
 }
 
-const contentOf = (chunks: GenerationChunk[]) => chunks.map((chunk) => (chunk.choices[0]?.delta as { content?: string }).content ?? "").join("");
+const contentOf = (chunks: GenerationChunk[]) => chunks.map((chunk) => (chunk.choices[0]?.delta as { content?: string } | undefined)?.content ?? "").join("");
 
 describe("the upstream provider", () => {
   it("reads a stream framed with CRLF, split mid-event, with comments and empty deltas, and keeps its usage", async () => {

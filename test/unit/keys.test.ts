@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newApiKeySchema } from "@/lib/keys/api-keys";
 import { displayApiKey, generateApiKey, hashApiKey, isWellFormedApiKey, redactPresentedKey } from "@/lib/keys/key-format";
 import { usdToNanos } from "@/lib/credits/money";
-import { formatCalendarDate, formatRelativeTime } from "@/components/keys/key-dates";
+import { formatCalendarDate, formatRelativeTime } from "@/components/ui/dates";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -56,7 +56,9 @@ describe("the playground's chat stream reader", () => {
 
   it("hands each token on as it arrives, before the stream has ended", async () => {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    answerWith(new ReadableStream({ start: (c) => void (controller = c) }));
+    answerWith(new ReadableStream({ start: (c) => {
+        controller = c;
+      }, }));
     const events = streamChatReply(body, new AbortController().signal);
     await events.next(); // the request id
     controller.enqueue(encoder.encode('data: {"choices":[{"delta":{"content":"first"},"finish_reason":null}]}\n\n'));

@@ -48,6 +48,7 @@ describe("chat code samples", () => {
     expect(python).toContain("response_format={");
     expect(python).toContain("delta.tool_calls");
     const javascript = sample("JavaScript");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the JavaScript source the sample shows.
     expect(javascript).toContain('const image1 = `data:image/png;base64,${readFileSync("image-1.png").toString("base64")}`;');
     expect(javascript).toContain("url: image1,");
     expect(javascript).toContain("tool_calls: [");

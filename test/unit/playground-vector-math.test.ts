@@ -21,7 +21,9 @@ describe("vector math", () => {
     matrix.forEach((row, i) => {
       expect(row[i]).toBeCloseTo(1, 12);
       expect(row[i]).toBeLessThanOrEqual(1);
-      row.forEach((value, j) => expect(value).toBe(matrix[j]![i]));
+      row.forEach((value, j) => {
+        expect(value).toBe(matrix[j]![i]);
+      });
     });
     expect(matrix[0]![1]).toBeCloseTo(10 / 14, 12);
   });

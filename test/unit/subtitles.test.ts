@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
+import { toSrt, toVtt } from "@/lib/inference/audio/subtitles";
 import type { TranscriptSegment } from "@/lib/inference/providers/types";
 
 const segments: TranscriptSegment[] = [

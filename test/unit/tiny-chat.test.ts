@@ -238,7 +238,7 @@ describe("tiny-chat generation", () => {
       for (const keep of [1, 2, 17, 128, 255]) expect(encodeChatPromptTail(messages, tokenizer, keep)).toEqual(whole.slice(-keep));
     }
     // Runs longer than a chunk, cut at a boundary the tail does not start from.
-    for (const content of ["b".repeat(70_000) + "c", "z!".repeat(40_000), " ".repeat(70_001) + "end"]) {
+    for (const content of [`${"b".repeat(70_000)}c`, "z!".repeat(40_000), `${" ".repeat(70_001)}end`]) {
       const messages = [{ role: "user" as const, content }];
       expect(encodeChatPromptTail(messages, tokenizer, 200)).toEqual(encodeChatPrompt(messages, tokenizer).slice(-200));
     }

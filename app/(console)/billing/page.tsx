@@ -3,7 +3,7 @@ import { AddCreditForm } from "@/components/billing/add-credit-form";
 import { AutoRechargeForm } from "@/components/billing/auto-recharge-form";
 import { BillingBalance } from "@/components/billing/billing-balance";
 import { LedgerTable } from "@/components/billing/ledger-table";
-import { toBalanceResponse } from "@/components/console/balance-response";
+import { toBalanceResponse } from "@/lib/contracts/balance-response";
 import { Alert } from "@/components/ui/alert";
 import { buttonClasses } from "@/components/ui/button";
 import { requireUser } from "@/lib/auth/session";

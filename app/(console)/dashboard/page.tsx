@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { BalanceCard } from "@/components/console/balance-card";
-import { toBalanceResponse } from "@/components/console/balance-response";
+import { toBalanceResponse } from "@/lib/contracts/balance-response";
 import { Quickstart } from "@/components/console/quickstart";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";

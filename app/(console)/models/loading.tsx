@@ -2,7 +2,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 
 export default function ModelsLoading() {
   return (
-    <div className="flex flex-col gap-8" aria-busy="true" aria-label="Loading models">
+    <div className="flex flex-col gap-8" role="status" aria-busy="true" aria-label="Loading models">
       <div className="flex flex-col gap-2">
         <Skeleton className="h-8 w-32" />
         <Skeleton className="h-4 w-full max-w-xl" />

@@ -10,7 +10,7 @@ import { formatUsd } from "@/lib/credits/money";
 import { createEmbeddings } from "@/lib/inference/embeddings";
 import { createImages } from "@/lib/inference/images";
 import { createSpeech } from "@/lib/inference/speech";
-import { toSrt, toVtt } from "@/lib/inference/providers/local/speech/subtitles";
+import { toSrt, toVtt } from "@/lib/inference/audio/subtitles";
 import { createTranscription } from "@/lib/inference/transcriptions";
 import { listRequestLog, type RequestLogRow } from "@/lib/usage/request-log";
 import { zodErrorToDomainError } from "@/lib/inference/openai-errors";

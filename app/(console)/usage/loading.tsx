@@ -2,7 +2,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 
 export default function UsageLoading() {
   return (
-    <div className="flex flex-col gap-8" aria-busy="true" aria-label="Loading usage">
+    <div className="flex flex-col gap-8" role="status" aria-busy="true" aria-label="Loading usage">
       <div className="flex items-end justify-between">
         <Skeleton className="h-8 w-28" />
         <Skeleton className="h-9 w-56" />

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { toChartData } from "@/components/usage/chart-data";
-import { Pagination } from "@/components/usage/pagination";
+import { Pagination } from "@/components/ui/pagination";
 import { RangePicker } from "@/components/usage/range-picker";
 import { RequestLogFilterForm } from "@/components/usage/request-log-filter-form";
 import { RequestLogTable } from "@/components/usage/request-log-table";

@@ -184,7 +184,7 @@ async function transcribe(model: RegisteredModel, params: TranscriptionParams, s
   };
 }
 
-// Hashing a few kilobytes of text takes well under a millisecond, so embedding runs on the event
+// Hashing text is cheap next to a worker round trip, so embedding runs on the event
 // loop; a request of many inputs yields between them so that it never blocks other requests long.
 const EMBEDDINGS_PER_TURN = 64;
 

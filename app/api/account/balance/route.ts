@@ -1,6 +1,6 @@
 import { getBalance } from "@/lib/credits/ledger";
 import { getSessionUser } from "@/lib/auth/session";
-import { toBalanceResponse } from "@/components/console/balance-response";
+import { toBalanceResponse } from "@/lib/contracts/balance-response";
 
 export const dynamic = "force-dynamic";
 

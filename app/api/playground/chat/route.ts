@@ -4,7 +4,7 @@
 // server-sent events. When the browser aborts (the Stop button), request.signal aborts the
 // generation and only the tokens generated so far are billed.
 import { getSessionUser } from "@/lib/auth/session";
-import { newRequestId } from "@/lib/credits/reservations";
+import { newRequestId } from "@/lib/http/request-id";
 import { DomainError } from "@/lib/errors";
 import { createChatCompletion } from "@/lib/inference/generation";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";

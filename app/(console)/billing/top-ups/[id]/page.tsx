@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TopUpStatus } from "@/components/billing/top-up-status";
-import { toTopUpResponse } from "@/components/billing/top-up-response";
-import { formatFullDateTime } from "@/components/keys/key-dates";
+import { toTopUpResponse } from "@/lib/contracts/top-up-response";
+import { formatFullDateTime } from "@/components/ui/dates";
 import { requireUser } from "@/lib/auth/session";
 import { getTopUp } from "@/lib/billing/top-ups";
 import { isDomainError } from "@/lib/errors";

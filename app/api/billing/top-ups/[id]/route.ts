@@ -1,4 +1,4 @@
-import { toTopUpResponse } from "@/components/billing/top-up-response";
+import { toTopUpResponse } from "@/lib/contracts/top-up-response";
 import { getSessionUser } from "@/lib/auth/session";
 import { getTopUp } from "@/lib/billing/top-ups";
 import { isDomainError } from "@/lib/errors";

@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { DomainError } from "@/lib/errors";
 
-import { ProcessFailedError, runProcess } from "./run-process";
+import { ProcessFailedError, runProcess } from "@/lib/inference/audio/run-process";
 
 export const POCKETSPHINX_COMMAND = "pocketsphinx_continuous";
 const POCKETSPHINX_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";

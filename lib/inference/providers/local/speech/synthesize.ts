@@ -12,9 +12,9 @@ import path from "node:path";
 import { DomainError } from "@/lib/errors";
 import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 
-import { withUploadInTempDir } from "./audio-conversion";
 import { isOnPath, isReadable } from "./installed";
-import { ProcessFailedError, runProcess } from "./run-process";
+import { withUploadInTempDir } from "@/lib/inference/audio/ffmpeg";
+import { ProcessFailedError, runProcess } from "@/lib/inference/audio/run-process";
 
 export const SPEECH_FORMATS = ["mp3", "wav", "opus", "flac", "pcm", "aac"] as const;
 export type SpeechFormat = (typeof SPEECH_FORMATS)[number];

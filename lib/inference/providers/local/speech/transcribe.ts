@@ -8,10 +8,11 @@ import path from "node:path";
 import { DomainError } from "@/lib/errors";
 import type { Transcript } from "@/lib/inference/providers/types";
 
+import { withUploadInTempDir } from "@/lib/inference/audio/ffmpeg";
 import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 
 import { isOnPath, isReadable } from "./installed";
-import { convertToSpeechWav, measureDecodedSeconds, probeDeclaredSeconds, withUploadInTempDir } from "./audio-conversion";
+import { convertToSpeechWav } from "./audio-conversion";
 import {
   POCKETSPHINX_COMMAND,
   POCKETSPHINX_MODEL_FILES,
@@ -72,22 +73,6 @@ async function transcribeInTempDir(audio: Uint8Array, options: TranscribeOptions
       })),
     };
   });
-}
-
-/**
- * Length of the audio in seconds, from decoding it (for billing per second), decoding no more than
- * `maxSeconds` when given.
- */
-export async function measureAudioSeconds(audio: Uint8Array, filename?: string, options: { maxSeconds?: number; signal?: AbortSignal } = {}): Promise<number> {
-  return localWorkQueue("speech").run(
-    () => withUploadInTempDir(audio, filename, (_dir, inputPath) => measureDecodedSeconds(inputPath, options.signal, options.maxSeconds)),
-    options.signal,
-  );
-}
-
-/** The duration the file's header declares (null: none), without decoding it: for reserving credit. */
-export async function declaredAudioSeconds(audio: Uint8Array, filename?: string): Promise<number | null> {
-  return localWorkQueue("audio-probe").run(() => withUploadInTempDir(audio, filename, (_dir, inputPath) => probeDeclaredSeconds(inputPath)));
 }
 
 let availability: { available: boolean; missing: string[] } | undefined;

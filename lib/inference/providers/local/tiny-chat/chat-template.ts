@@ -29,7 +29,7 @@ function headerOf(role: TinyChatRole): TinyChatSpecialToken {
 
 /** The prompt as text, ending with the assistant header the model continues from. */
 export function renderChatPrompt(messages: readonly TinyChatMessage[]): string {
-  return messages.map((m) => `${headerOf(m.role)}${m.content}<|end|>`).join("") + "<|assistant|>";
+  return `${messages.map((m) => `${headerOf(m.role)}${m.content}<|end|>`).join("")}<|assistant|>`;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Runs one of the speech tools (ffmpeg, pocketsphinx) as a child process with a deadline and an
+// Runs an audio tool (ffmpeg, pocketsphinx, festival) as a child process with a deadline and an
 // abort signal. Either way the child is killed and its exit awaited before the promise settles,
 // so a caller's `finally` that deletes the temp directory never races a process still writing.
 import "server-only";

@@ -1,5 +1,6 @@
-// Dates on the API keys page, for people: "Nov 25, 2026", "3 minutes ago", "Never". Rendered on
-// the server, which doesn't know the reader's time zone, so calendar dates are given in UTC.
+// Dates for people, wherever the console shows one (keys, ledger, request log): "Nov 25, 2026",
+// "3 minutes ago", "Never". Rendered on the server, which doesn't know the reader's time zone, so
+// calendar dates are given in UTC.
 
 const calendarDate = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
 const fullDateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
