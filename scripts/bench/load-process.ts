@@ -5,6 +5,7 @@
 // one job per line (JSON) on stdin and answers each with one result line on stdout. Two kinds of
 // job: requests sent by a number of clients (LoadJob), and a number of event streams opened at
 // once and held to their end (StreamsJob).
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { createInterface } from "node:readline";
 
@@ -35,6 +36,15 @@ export interface StreamsJob {
   /** A streamed chat request. */
   body: string;
   streams: number;
+  /** A server process whose resident set to read before the streams open and every second while they run. */
+  watchPid?: number;
+}
+
+export interface ResidentSample {
+  /** Streams sent and not yet ended at the time of the read. */
+  open: number;
+  /** The watched process's resident set, in bytes. */
+  rss: number;
 }
 
 export interface StreamsResult {
@@ -47,9 +57,9 @@ export interface StreamsResult {
   /** Streams that ended with data: [DONE]. */
   done: number;
   seconds: number;
-  /** Seconds from the start until the last stream had its first token (null: some never had one), and until the first stream ended. */
-  lastFirstTokenAt: number | null;
-  firstEndAt: number | null;
+  /** The watched process's resident set before the streams opened, and while they ran. */
+  idleRss?: number;
+  rssSamples: ResidentSample[];
   firstError?: string;
 }
 
@@ -106,6 +116,15 @@ function post(target: URL, options: { agent: http.Agent; headers: Record<string,
   });
 }
 
+/** A process's resident set in bytes (VmRSS of /proc/<pid>/status). */
+async function residentBytes(pid: number): Promise<number> {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(match[1]) * 1024;
+}
+
+const RSS_SAMPLE_MS = 1_000;
+
 function sleepUntil(time: number): Promise<void> {
   const wait = time - performance.now();
   return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve();
@@ -142,21 +161,29 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
   return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, failures, firstError };
 }
 
-/** Opens `streams` streamed requests at once, each on its own connection, and reads them all to their end. */
-async function runStreams({ url, headers, body, streams }: StreamsJob): Promise<StreamsResult> {
+/**
+ * Opens `streams` streamed requests at once, each on its own connection, and reads them all to
+ * their end, reading the watched process's resident set every second meanwhile.
+ */
+async function runStreams({ url, headers, body, streams, watchPid }: StreamsJob): Promise<StreamsResult> {
   const target = new URL(url);
-  const result: StreamsResult = { ttfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, lastFirstTokenAt: null, firstEndAt: null };
+  const result: StreamsResult = { ttfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, rssSamples: [] };
+  if (watchPid) result.idleRss = await residentBytes(watchPid);
+  let open = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (watchPid && running) {
+      await new Promise((resolve) => setTimeout(resolve, RSS_SAMPLE_MS));
+      if (running) result.rssSamples.push({ open, rss: await residentBytes(watchPid) });
+    }
+  })();
   const started = performance.now();
-  const since = () => (performance.now() - started) / 1000;
   await Promise.all(
     Array.from({ length: streams }, async () => {
       const t0 = performance.now();
-      const onFirstToken = () => {
-        result.ttfts.push(performance.now() - t0);
-        if (result.ttfts.length === streams) result.lastFirstTokenAt = since();
-      };
+      open += 1;
       try {
-        await post(target, { agent: streamAgent, headers, body, onFirstToken });
+        await post(target, { agent: streamAgent, headers, body, onFirstToken: () => result.ttfts.push(performance.now() - t0) });
         result.done += 1;
       } catch (error) {
         result.failures += 1;
@@ -164,11 +191,13 @@ async function runStreams({ url, headers, body, streams }: StreamsJob): Promise<
         const status = (error as { status?: number }).status;
         if (status) result.statuses[status] = (result.statuses[status] ?? 0) + 1;
       }
-      result.firstEndAt ??= since();
+      open -= 1;
     }),
   );
+  result.seconds = (performance.now() - started) / 1000;
+  running = false;
+  await sampling;
   result.ttfts.sort((a, b) => a - b);
-  result.seconds = since();
   return result;
 }
 

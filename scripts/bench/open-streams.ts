@@ -4,19 +4,17 @@
 // connection, straight to the upstream (the baseline) and then through EcoLink, and reads each to
 // its end. It reports errors, 5xx answers and streams that did not end with [DONE], the
 // time-to-first-token the gateway adds, the gateway API process's memory per open stream (its
-// resident set from /proc, idle against while all the streams were open) and its event-loop lag
+// resident set, read by the load generator from /proc before the streams open and every second
+// while they run, at the read with the most streams open) and its event-loop lag
 // over the run (prom-client's, from the app's /metrics with the METRICS_TOKEN that bench.ts gives
 // the stack), and checks that every stream was billed.
-import { readFile } from "node:fs/promises";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
 import { benchUser, checkBilling, percentile, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
-import type { StreamsResult } from "./load-process";
+import type { ResidentSample, StreamsResult } from "./load-process";
 
 const STREAMS = 1_000;
 const TOKENS = 600;
 const TOKEN_DELAY_MS = 50;
-/** How often the API process's resident set is read while the streams run. */
-const SAMPLE_MS = 1_000;
 /**
  * prom-client's event-loop lag comes from monitorEventLoopDelay sampling every
  * eventLoopMonitoringPrecision ms (lib/metrics.ts), whose histogram holds the whole interval
@@ -28,13 +26,6 @@ const EVENT_LOOP_SAMPLING_MS = 20;
 const ADDED_TTFT_P50_TARGET_MS = 2;
 const BYTES_PER_STREAM_TARGET = 64 * 1024;
 const LAG_P99_TARGET_MS = 20;
-
-/** The process's resident set in bytes (VmRSS of /proc/<pid>/status). */
-async function residentBytes(pid: number): Promise<number> {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, "utf8"));
-  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
-  return Number(match[1]) * 1024;
-}
 
 /**
  * The API process's event-loop lag p99 in milliseconds since the previous read of /metrics (each
@@ -76,19 +67,8 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const warmup = await generator.streams({ ...ecolink, body: JSON.stringify({ ...body, model: model.id, max_tokens: 2 }), streams: 50 });
 
     const directRun = await generator.streams({ ...direct, streams: STREAMS });
-    const idleRss = appPid === null ? NaN : await residentBytes(appPid);
     await eventLoopLagP99Ms(appUrl, metricsToken);
-    const rss: { at: number; bytes: number }[] = [];
-    const started = performance.now();
-    let running = true;
-    const gatewayRunning = generator.streams({ ...ecolink, streams: STREAMS }).finally(() => {
-      running = false;
-    });
-    while (running && appPid !== null) {
-      await Promise.race([gatewayRunning, new Promise((resolve) => setTimeout(resolve, SAMPLE_MS))]);
-      rss.push({ at: (performance.now() - started) / 1000, bytes: await residentBytes(appPid) });
-    }
-    const gatewayRun = await gatewayRunning;
+    const gatewayRun = await generator.streams({ ...ecolink, streams: STREAMS, watchPid: appPid ?? undefined });
     const lag = await eventLoopLagP99Ms(appUrl, metricsToken);
 
     console.log(
@@ -100,24 +80,25 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const addedP99 = percentile(gatewayRun.ttfts, 99) - percentile(directRun.ttfts, 99);
     const fiveHundreds = Object.entries(gatewayRun.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
     console.log(`EcoLink added TTFT p50 / p99: ${ms(addedP50)} / ${ms(addedP99)} ms`);
-    // Memory while all of them were open: after the last first token, before the first one ended.
-    const { lastFirstTokenAt, firstEndAt } = gatewayRun;
-    const allOpen = lastFirstTokenAt === null || firstEndAt === null ? [] : rss.filter((s) => s.at >= lastFirstTokenAt && s.at <= firstEndAt);
-    const peakRss = Math.max(...allOpen.map((s) => s.bytes));
-    const perStream = (peakRss - idleRss) / STREAMS;
+    // Memory at the read with the most streams open (the largest resident set among those reads).
+    const mostOpen = gatewayRun.rssSamples.reduce<ResidentSample | null>((best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best), null);
+    const measured = mostOpen !== null && mostOpen.open > 0 && gatewayRun.idleRss !== undefined;
+    const perStream = measured ? (mostOpen.rss - gatewayRun.idleRss!) / mostOpen.open : NaN;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-    const allOpenFor = lastFirstTokenAt === null || firstEndAt === null ? "never" : `${Math.max(0, firstEndAt - lastFirstTokenAt).toFixed(1)} s`;
-    const memory = allOpen.length
-      ? `RSS idle ${mib(idleRss)}, ${mib(peakRss)} at most with all ${STREAMS} open (${allOpen.length} reads): ${kib(perStream)} per open stream`
-      : `not measured: ${appPid === null ? "no process id for the app" : `no read fell while all ${STREAMS} were open (all open for ${allOpenFor})`}`;
-    console.log(`Gateway API process memory: ${memory}`);
+    console.log(
+      `Gateway API process memory (resident set): ${
+        measured
+          ? `idle ${mib(gatewayRun.idleRss!)}, ${mib(mostOpen.rss)} with ${mostOpen.open} streams open (of ${gatewayRun.rssSamples.length} reads, the one with the most open): ${kib(perStream)} per open stream`
+          : `not measured (${appPid === null ? "no process id for the app" : "no read while streams were open"})`
+      }`,
+    );
     console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
 
     console.log("Targets:");
     console.log(`- no errors: ${verdict(gatewayRun.failures === 0 && gatewayRun.done === STREAMS)} (${gatewayRun.failures} failed, ${gatewayRun.done} of ${STREAMS} ended with [DONE])`);
     console.log(`- no 5xx: ${verdict(fiveHundreds === 0)} (${fiveHundreds})`);
     console.log(`- added TTFT p50 ≤ ${ADDED_TTFT_P50_TARGET_MS} ms: ${verdict(addedP50 <= ADDED_TTFT_P50_TARGET_MS)} (${ms(addedP50)} ms)`);
-    console.log(`- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${allOpen.length ? `${verdict(perStream <= BYTES_PER_STREAM_TARGET)} (${kib(perStream)})` : "NOT MEASURED"}`);
+    console.log(`- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${measured ? `${verdict(perStream <= BYTES_PER_STREAM_TARGET)} (${kib(perStream)})` : "NOT MEASURED"}`);
     console.log(`- event-loop lag p99 ≤ ${LAG_P99_TARGET_MS} ms: ${verdict(lag <= LAG_P99_TARGET_MS)} (${ms(lag)} ms)`);
     if (!(await checkBilling(userId, warmup.done + gatewayRun.done))) process.exitCode = 1;
   } finally {
