@@ -207,13 +207,13 @@ function printTargets(rows: Row[]): void {
     console.log(`- EcoLink's added p50 ≤ ${PACED_ADDED_P50_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p50 <= PACED_ADDED_P50_TARGET_MS)} (${ms(p50)} ms)`);
     console.log(`- EcoLink's added p99 ≤ ${PACED_ADDED_P99_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p99 <= PACED_ADDED_P99_TARGET_MS)} (${ms(p99)} ms)`);
   }
+  const ecolinkErrors = rows.reduce((sum, row) => sum + row.ecolink.failures, 0);
+  console.log(`- EcoLink answers every request: ${verdict(ecolinkErrors === 0)} (${ecolinkErrors} errors)`);
   // A server that could not keep up with the pace queued its requests: its latency is then mostly waiting.
   for (const row of rows.filter((r) => r.scenario.rate)) {
     const behind = (["direct", "ecolink", "portkey"] as const).filter((k) => !failedAll(row[k]) && perSecond(row[k]) < 0.9 * row.scenario.rate!);
-    if (behind.length) console.log(`Note, ${row.label}: ${behind.join(", ")} fell behind the pace, so those latencies are mostly queueing (the machine was too busy).`);
+    if (behind.length) console.log(`Note, ${row.label}: ${behind.join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
   }
-  const ecolinkErrors = rows.reduce((sum, row) => sum + row.ecolink.failures, 0);
-  console.log(`- EcoLink answers every request: ${verdict(ecolinkErrors === 0)} (${ecolinkErrors} errors)`);
   for (const row of rows.filter((r) => r.portkeyError)) {
     console.log(`Portkey, ${row.label}: ${row.portkey.failures} of ${row.portkey.failures + row.portkey.latencies.length} requests failed: ${row.portkey.firstError ?? "?"}; its log: ${row.portkeyError}`);
   }

@@ -91,7 +91,7 @@ export async function runTinyChatBench(): Promise<void> {
       ? "the model's one worker thread, computing on one core (onnxruntime, one intra-op thread)"
       : one.mainThreadCores >= 0.8
         ? "the main thread (sampling and streaming), busy on one core"
-        : `no thread of it had a whole core: the process got ${one.processCores.toFixed(2)} cores of the machine's ${machine}, the other processes took the rest`;
+        : `no thread of it had a whole core: the process got ${one.processCores.toFixed(2)} cores, the machine's other processes took the rest`;
   console.log(
     `What limits it: ${limit}. Decoding one reply: ${one.processCores.toFixed(2)} cores for the process, ${one.mainThreadCores.toFixed(2)} of them the main thread's, ` +
       `≈${workerCores.toFixed(2)} the worker's; 4 replies at once gave ${(four.total / one.total).toFixed(2)}× the total tokens/s of one (${machine}).`,
