@@ -4,13 +4,10 @@
 // request fails over to the second — the added latency of a failover. bench.ts raises
 // UPSTREAM_CIRCUIT_FAILURES for the run so that the dead endpoint stays in the pool and every
 // request pays for it (in service its circuit would open after a few failures and the cost vanish).
-import { recordCreditMovement } from "../../lib/credits/ledger";
 import { db } from "../../lib/db";
-import { createApiKey } from "../../lib/keys/api-keys";
 import { freePort } from "../lib/embedded-postgres";
-import { createUser } from "../../test/support/factories";
 import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1-fixtures";
-import { percentile, printTable, startLoadGenerator, startUpstreamProcess } from "./gateway";
+import { benchUser, percentile, printTable, startLoadGenerator, startUpstreamProcess } from "./gateway";
 import type { LoadResult } from "./load-process";
 
 const REQUESTS = 400;
@@ -28,9 +25,7 @@ export async function runFleetBench(appUrl: string): Promise<void> {
   const upstream = await startUpstreamProcess();
   const generator = startLoadGenerator();
   try {
-    const user = await createUser("bench-fleet");
-    await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: 1_000_000_000_000n, reference: `bench:${user.id}`, description: "Benchmark credit" });
-    const key = await createApiKey(user.id, { name: "bench", expiresAt: null, spendLimit: null, rateLimitRpm: 100_000 });
+    const user = await benchUser("bench-fleet");
     // A port nothing listens on: connections to it are refused at once.
     const refused = `http://127.0.0.1:${await freePort()}/v1`;
     const pools = {
@@ -55,7 +50,7 @@ export async function runFleetBench(appUrl: string): Promise<void> {
       for (const pool of scenario.pools) {
         const job = {
           url: `${appUrl}/v1/chat/completions`,
-          headers: { "content-type": "application/json", authorization: `Bearer ${key.secret}` },
+          headers: { "content-type": "application/json", authorization: `Bearer ${user.secret}` },
           body: JSON.stringify({ model: models.get(pool), messages: [{ role: "user", content: "Say hello in six tokens." }], max_tokens: 6 }),
           concurrency: scenario.concurrency,
         };
@@ -79,8 +74,8 @@ export async function runFleetBench(appUrl: string): Promise<void> {
       ["scenario", "p50", "p99", "vs 1 p50", "vs 1 p99", "req/s", "errors"],
       rows,
     );
-    await expectSettledBooks(user.id);
-    const retried = await db.requestLog.count({ where: { userId: user.id, modelId: models.get("failover (1st refuses)"), upstreamAttempts: 2 } });
+    await expectSettledBooks(user.userId);
+    const retried = await db.requestLog.count({ where: { userId: user.userId, modelId: models.get("failover (1st refuses)"), upstreamAttempts: 2 } });
     console.log(`${retried} requests failed over to a second endpoint; each was charged once.`);
   } finally {
     generator.stop();

@@ -2,11 +2,15 @@
 // Prisma and the test fixtures, and its garbage collections would land in the latencies it
 // measures. Requests go over node:http with keep-alive, which costs the client a fraction of what
 // fetch does per request, so that the numbers are the servers' rather than the client's. Reads
-// one job per line (JSON) on stdin and answers each with one result line on stdout.
+// one job per line (JSON) on stdin and answers each with one result line on stdout. Two kinds of
+// job: requests sent by a number of clients (LoadJob), and a number of event streams opened at
+// once and held to their end (StreamsJob).
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { createInterface } from "node:readline";
 
 export interface LoadJob {
+  kind?: "requests";
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -21,24 +25,105 @@ export interface LoadResult {
   latencies: number[];
   seconds: number;
   failures: number;
+  /** What the first failure was (an HTTP status and body, or a connection error). */
+  firstError?: string;
+}
+
+export interface StreamsJob {
+  kind: "streams";
+  url: string;
+  headers: Record<string, string>;
+  /** A streamed chat request. */
+  body: string;
+  streams: number;
+  /** A server process whose resident set to read before the streams open and every second while they run. */
+  watchPid?: number;
+}
+
+export interface ResidentSample {
+  /** Streams sent and not yet ended at the time of the read. */
+  open: number;
+  /** The watched process's resident set, in bytes. */
+  rss: number;
+}
+
+export interface StreamsResult {
+  /** Milliseconds from sending each request to its first content token, sorted (streams that had one). */
+  ttfts: number[];
+  /** Answers other than 200, counted by status. */
+  statuses: Record<string, number>;
+  /** Streams that failed: a connection error, a status other than 200, or no [DONE] at the end. */
+  failures: number;
+  /** Streams that ended with data: [DONE]. */
+  done: number;
+  seconds: number;
+  /** The watched process's resident set before the streams opened, and while they ran. */
+  idleRss?: number;
+  rssSamples: ResidentSample[];
+  firstError?: string;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// One connection per stream, as a thousand separate clients would open.
+const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
-/** POSTs the job's body and reads the whole answer (a JSON body or an event stream to its end). */
-function post(target: URL, headers: Record<string, string>, body: string): Promise<void> {
+const STREAM_END = "data: [DONE]";
+// A delta with a non-empty content string: the role chunk before it carries "content":"".
+const CONTENT_TOKEN = /"content":"[^"]/;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * POSTs a body and reads the whole answer: rejects on a status other than 200 (with the body) and
+ * on an event stream that does not end with [DONE]. `onFirstToken` is called when the first
+ * content token of an event stream arrives.
+ */
+function post(target: URL, options: { agent: http.Agent; headers: Record<string, string>; body: string; onFirstToken?: () => void }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const request = http.request(target, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } }, (response) => {
+    const headers = { ...options.headers, "content-length": String(Buffer.byteLength(options.body)) };
+    const request = http.request(target, { method: "POST", agent: options.agent, headers }, (response) => {
       const failed = response.statusCode !== 200;
+      const stream = !failed && String(response.headers["content-type"]).startsWith("text/event-stream");
       const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => failed && chunks.push(chunk));
+      let head = "";
+      let tail = "";
+      let tokenSeen = false;
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        if (failed) chunks.push(Buffer.from(chunk));
+        if (!stream) return;
+        if (!tokenSeen) {
+          head += chunk;
+          if (CONTENT_TOKEN.test(head)) {
+            tokenSeen = true;
+            head = "";
+            options.onFirstToken?.();
+          }
+        }
+        tail = (tail + chunk).slice(-64);
+      });
       response.once("error", reject);
-      response.once("end", () => (failed ? reject(new Error(`${response.statusCode} ${Buffer.concat(chunks).toString()}`)) : resolve()));
+      response.once("end", () => {
+        if (failed) reject(Object.assign(new Error(`${response.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`), { status: response.statusCode }));
+        else if (stream && !tail.trimEnd().endsWith(STREAM_END)) reject(new Error(`the event stream ended without [DONE]: …${JSON.stringify(tail)}`));
+        else resolve();
+      });
     });
     request.once("error", reject);
-    request.end(body);
+    request.end(options.body);
   });
 }
+
+/** A process's resident set in bytes (VmRSS of /proc/<pid>/status). */
+async function residentBytes(pid: number): Promise<number> {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(match[1]) * 1024;
+}
+
+const RSS_SAMPLE_MS = 1_000;
 
 function sleepUntil(time: number): Promise<void> {
   const wait = time - performance.now();
@@ -49,10 +134,11 @@ function sleepUntil(time: number): Promise<void> {
  * `requests` calls by `concurrency` clients. Paced clients send on a fixed schedule, client i at
  * i/rate seconds and then every concurrency/rate seconds (later if still waiting).
  */
-async function run({ url, headers, body, concurrency, requests, rate }: LoadJob): Promise<LoadResult> {
+async function runRequests({ url, headers, body, concurrency, requests, rate }: LoadJob): Promise<LoadResult> {
   const target = new URL(url);
   const latencies: number[] = [];
   let failures = 0;
+  let firstError: string | undefined;
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -62,20 +148,62 @@ async function run({ url, headers, body, concurrency, requests, rate }: LoadJob)
         if (rate) await sleepUntil(started + ((client + round * concurrency) / rate) * 1000);
         const t0 = performance.now();
         try {
-          await post(target, headers, body);
+          await post(target, { agent, headers, body });
           latencies.push(performance.now() - t0);
         } catch (error) {
           failures += 1;
-          if (failures === 1) console.error(`load generator: ${error instanceof Error ? error.message : String(error)}`);
+          if (firstError === undefined) console.error(`load generator: ${describe(error)}`);
+          firstError ??= describe(error);
         }
       }
     }),
   );
-  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, failures };
+  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000, failures, firstError };
+}
+
+/**
+ * Opens `streams` streamed requests at once, each on its own connection, and reads them all to
+ * their end, reading the watched process's resident set every second meanwhile.
+ */
+async function runStreams({ url, headers, body, streams, watchPid }: StreamsJob): Promise<StreamsResult> {
+  const target = new URL(url);
+  const result: StreamsResult = { ttfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, rssSamples: [] };
+  if (watchPid) result.idleRss = await residentBytes(watchPid);
+  let open = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (watchPid && running) {
+      await new Promise((resolve) => setTimeout(resolve, RSS_SAMPLE_MS));
+      if (running) result.rssSamples.push({ open, rss: await residentBytes(watchPid) });
+    }
+  })();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, async () => {
+      const t0 = performance.now();
+      open += 1;
+      try {
+        await post(target, { agent: streamAgent, headers, body, onFirstToken: () => result.ttfts.push(performance.now() - t0) });
+        result.done += 1;
+      } catch (error) {
+        result.failures += 1;
+        result.firstError ??= describe(error);
+        const status = (error as { status?: number }).status;
+        if (status) result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+      }
+      open -= 1;
+    }),
+  );
+  result.seconds = (performance.now() - started) / 1000;
+  running = false;
+  await sampling;
+  result.ttfts.sort((a, b) => a - b);
+  return result;
 }
 
 // One job at a time, in order: each is measured alone.
 let queue = Promise.resolve();
 createInterface({ input: process.stdin }).on("line", (line) => {
-  queue = queue.then(async () => void process.stdout.write(`${JSON.stringify(await run(JSON.parse(line) as LoadJob))}\n`));
+  const job = JSON.parse(line) as LoadJob | StreamsJob;
+  queue = queue.then(async () => void process.stdout.write(`${JSON.stringify(job.kind === "streams" ? await runStreams(job) : await runRequests(job))}\n`));
 });

@@ -32,6 +32,8 @@ export interface StackEnv {
 
 export interface RunningStack {
   env: StackEnv;
+  /** The app server's own process id (null without the app): benchmarks read its memory from /proc. */
+  appPid: number | null;
   stop(): Promise<void>;
 }
 
@@ -150,7 +152,7 @@ export async function startStack(options: { app: boolean; fsync?: boolean }): Pr
     STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET,
   };
 
-  let app: AppInstance | null = null;
+  let app: AppProcess | null = null;
   if (options.app) {
     const port = await freePort();
     app = await startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, stripeEnv), port);
@@ -166,6 +168,7 @@ export async function startStack(options: { app: boolean; fsync?: boolean }): Pr
       ...stripeEnv,
       TEST_STACK_READY: "1",
     },
+    appPid: app?.pid ?? null,
     stop: async () => {
       await app?.stop();
       await stripe.close();
