@@ -32,7 +32,8 @@ async function main() {
   // The failover benchmark's dead endpoint must stay in its pool, so that every request pays for it.
   process.env.UPSTREAM_CIRCUIT_FAILURES ??= "1000000000";
   // The open-streams benchmark reads the API process's memory and event-loop lag from /metrics.
-  const metricsToken = (process.env.METRICS_TOKEN ??= randomBytes(16).toString("hex"));
+  process.env.METRICS_TOKEN ??= randomBytes(16).toString("hex");
+  const metricsToken = process.env.METRICS_TOKEN;
   build();
   const { startStack } = await import("../test/support/stack");
   // PostgreSQL flushes every commit, as in production: the WAL flush is part of what a request costs.

@@ -71,7 +71,7 @@ const STREAM_END = "data: [DONE]";
 // A delta with a non-empty content string: the role chunk before it carries "content":"".
 const CONTENT_TOKEN = /"content":"[^"]/;
 
-function describe(error: unknown): string {
+function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -152,8 +152,8 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
           latencies.push(performance.now() - t0);
         } catch (error) {
           failures += 1;
-          if (firstError === undefined) console.error(`load generator: ${describe(error)}`);
-          firstError ??= describe(error);
+          if (firstError === undefined) console.error(`load generator: ${describeError(error)}`);
+          firstError ??= describeError(error);
         }
       }
     }),
@@ -187,7 +187,7 @@ async function runStreams({ url, headers, body, streams, watchPid }: StreamsJob)
         result.done += 1;
       } catch (error) {
         result.failures += 1;
-        result.firstError ??= describe(error);
+        result.firstError ??= describeError(error);
         const status = (error as { status?: number }).status;
         if (status) result.statuses[status] = (result.statuses[status] ?? 0) + 1;
       }
