@@ -1,6 +1,9 @@
 // Serves a Fetch-API handler (Request in, Response out: what a Next.js route handler is) from a
 // plain node:http server. The request's signal aborts when the client goes away before the answer
-// is complete, as under Next.js, so that a streamed completion stops its upstream call. A whole
+// is complete, as under Next.js, so that a streamed completion stops its upstream call. The body is
+// not wrapped in a web stream up front: lib/http/read-body.ts reads it from the node stream
+// (requestBodySource), and `request.body` makes the web stream only if something asks for it; the
+// Request's own consuming methods (json(), text(), formData()…) don't see it. A whole
 // answer is sent in one write; an event stream is written as its events come, with backpressure,
 // and cancelled if the client leaves mid-stream.
 import { once } from "node:events";
@@ -31,6 +34,15 @@ function requestUrl(req: IncomingMessage): string {
   return `http://${host}${req.url ?? "/"}`;
 }
 
+// The node stream behind each bridged request's body.
+const nodeBodies = new WeakMap<Request, IncomingMessage>();
+
+/** The request's body as chunks: the node stream of a bridged request, else its web stream; null without a body. */
+export function requestBodySource(request: Request): AsyncIterable<Uint8Array> | null {
+  // Node's web ReadableStream is async-iterable, which the DOM lib types don't declare.
+  return nodeBodies.get(request) ?? (request.body as AsyncIterable<Uint8Array> | null);
+}
+
 export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
   const url = requestUrl(req);
   const headers = headersFromRaw(req.rawHeaders);
@@ -40,15 +52,15 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   });
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(url, {
-    method,
-    headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
-  });
+  const request = new Request(url, { method, headers });
+  if (hasBody) {
+    nodeBodies.set(request, req);
+    let body: ReadableStream<Uint8Array> | undefined;
+    Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(req) as ReadableStream<Uint8Array>) });
+  }
   // The handlers see our signal as request.signal. Given to the constructor instead, it would be
-  // followed through a WeakRef and a FinalizationRegistry entry per request, which kept a quarter
-  // more of every request's memory alive into the old generation and made major collections 2.5
-  // times as frequent under the benchmark's load.
+  // followed through a WeakRef and a FinalizationRegistry entry per request, which keeps more of
+  // every request's memory alive into the old generation and makes major collections more frequent.
   Object.defineProperty(request, "signal", { value: controller.signal });
   return request;
 }
