@@ -84,15 +84,29 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     return;
   }
   const reader = response.body.getReader();
-  const clientLeft = () => void reader.cancel().catch(() => undefined);
-  res.once("close", clientLeft);
+  await writeStream(
+    res,
+    async () => {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    },
+    () => void reader.cancel().catch(() => undefined),
+  );
+}
+
+/**
+ * Writes a stream's chunks as `next` yields them (null: the end), with backpressure; the headers
+ * go with the first. `cancel` is called if the client leaves first. Chunks that are ready together
+ * (a burst of tokens) leave in one packet, not one each.
+ */
+export async function writeStream(res: ServerResponse, next: () => Promise<Uint8Array | null>, cancel: () => void): Promise<void> {
+  res.once("close", cancel);
   let uncorkScheduled = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+      const value = await next();
+      if (value === null) break;
       if (res.destroyed) return;
-      // Events that are ready together (a burst of tokens) leave in one packet, not one each.
       if (!uncorkScheduled) {
         uncorkScheduled = true;
         res.cork();
@@ -109,7 +123,7 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     // client sees a truncated answer rather than a complete-looking one.
     res.destroy(error instanceof Error ? error : new Error(String(error)));
   } finally {
-    res.off("close", clientLeft);
+    res.off("close", cancel);
   }
 }
 
