@@ -23,8 +23,12 @@ export interface UpstreamResponse {
   status: number;
   ok: boolean;
   headers: { get(name: string): string | null };
-  /** The body's chunks as they arrive (null: a 204 or 304); leaving the loop early closes the connection. */
+  /** The body's chunks as they arrive (null: a 204 or 304); a loop left early calls release() or close(). */
   body: AsyncIterable<Uint8Array> | null;
+  /** Done with the body: the rest of it is read and dropped, so that the connection is used again. */
+  release(): void;
+  /** Closes the connection mid-answer, which is how a server learns to stop generating. */
+  close(): void;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
   json(): Promise<unknown>;
@@ -36,7 +40,7 @@ function upstreamResponse(response: IncomingMessage): UpstreamResponse {
   const status = response.statusCode ?? 502;
   const bodyless = status === 204 || status === 304;
   if (bodyless) response.resume();
-  const body: AsyncIterable<Uint8Array> | null = bodyless ? null : response;
+  const body: AsyncIterable<Uint8Array> | null = bodyless ? null : response.iterator({ destroyOnReturn: false });
   const bytes = async () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of body ?? []) chunks.push(chunk);
@@ -55,6 +59,8 @@ function upstreamResponse(response: IncomingMessage): UpstreamResponse {
     },
     text,
     json: async () => JSON.parse(await text()) as unknown,
+    release: () => void response.resume(),
+    close: () => void response.destroy(),
   };
 }
 

@@ -344,21 +344,37 @@ function pathOf(kind: GenerationKind): string {
   return kind === "chat" ? "/chat/completions" : "/completions";
 }
 
-/** The `data:` payloads of a server-sent event stream, one per event. */
-async function* sseData(body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
+/** The `data:` payloads of a server-sent event stream, one per event, up to [DONE]. */
+async function* sseData(response: UpstreamResponse, body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   const events: string[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event.data) });
-  // Leaving the loop before the end (the caller stopped, or failed) closes the connection, which is
-  // how the server learns to stop.
-  for await (const value of body) {
-    deadline.extend();
-    parser.feed(decoder.decode(value, { stream: true }));
-    for (const data of events.splice(0)) yield data;
+  let finished = false;
+  try {
+    for await (const value of body) {
+      deadline.extend();
+      parser.feed(decoder.decode(value, { stream: true }));
+      for (const data of events.splice(0)) {
+        if (data === "[DONE]") {
+          finished = true;
+          return;
+        }
+        yield data;
+      }
+    }
+    finished = true;
+    // A server that ends without the last event's blank line still gets that event read.
+    parser.feed(`${decoder.decode()}\n\n`);
+    for (const data of events) {
+      if (data === "[DONE]") return;
+      yield data;
+    }
+  } finally {
+    // A finished stream's connection is kept for the next request; one left early (the caller
+    // stopped, or the stream is garbled) is closed, which is how the server learns to stop.
+    if (finished) response.release();
+    else response.close();
   }
-  // A server that ends without the last event's blank line still gets that event read.
-  parser.feed(`${decoder.decode()}\n\n`);
-  yield* events;
 }
 
 async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
@@ -367,8 +383,7 @@ async function* streamGeneration(model: RegisteredModel, request: GenerationRequ
     const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
     if (!response.body) throw garbled(model, "stream");
     let usage: TokenUsage | null = null;
-    for await (const data of sseData(response.body, deadline)) {
-      if (data === "[DONE]") break;
+    for await (const data of sseData(response, response.body, deadline)) {
       let chunk: unknown;
       try {
         chunk = JSON.parse(data);
