@@ -25,7 +25,7 @@ import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
 import * as models from "@/app/v1/models/route";
 import * as openapi from "@/app/v1/openapi.json/route";
-import { sendWebResponse, toWebRequest, writeStream } from "@/lib/http/node-web-bridge";
+import { requestHeadFromNode, sendWebResponse, toWebRequest, writeStream } from "@/lib/http/node-web-bridge";
 import { answerConsoleUnreachable, proxyRequest } from "@/lib/http/reverse-proxy";
 import { env } from "@/lib/env";
 import { drainRequests, releaseInstanceLease } from "@/lib/inference/gateway-instance";
@@ -89,9 +89,8 @@ function v1Handler(req: IncomingMessage): { handler: RouteHandler; params: Recor
 
 async function serveV1(req: IncomingMessage, res: ServerResponse, handler: RouteHandler, params: Record<string, string | string[]>): Promise<void> {
   try {
-    const request = toWebRequest(req, res);
     const context = { params: Promise.resolve(params as never) };
-    await sendAnswer(res, handler.answer ? await handler.answer(request, context) : await handler(request, context));
+    await sendAnswer(res, handler.answer ? await handler.answer(requestHeadFromNode(req, res), context) : await handler(toWebRequest(req, res), context));
   } catch (error) {
     // The route handlers answer every error themselves; one that escapes is a bug, answered (and
     // logged) as OpenAI's internal error.

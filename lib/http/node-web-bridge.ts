@@ -3,7 +3,9 @@
 // is complete, as under Next.js, so that a streamed completion stops its upstream call. The body is
 // not wrapped in a web stream up front: lib/http/read-body.ts reads it from the node stream
 // (requestBodySource), and `request.body` makes the web stream only if something asks for it; the
-// Request's own consuming methods (json(), text(), formData()…) don't see it. A whole
+// Request's own consuming methods (json(), text(), formData()…) don't see it. Handlers that read
+// no more of a request than RequestHead's fields (the /v1 frame's) get requestHeadFromNode()'s
+// view instead of a Request, which spares each call the Request, its Headers and its own signal. A whole
 // answer is sent in one write; an event stream is written as its events come, with backpressure,
 // and cancelled if the client leaves mid-stream.
 import { once } from "node:events";
@@ -34,26 +36,61 @@ function requestUrl(req: IncomingMessage): string {
   return `http://${host}${req.url ?? "/"}`;
 }
 
+/** What the /v1 handlers read of a request: a Fetch Request has all of it, and so does requestHeadFromNode()'s view. */
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly signal: AbortSignal;
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
 // The node stream behind each bridged request's body.
-const nodeBodies = new WeakMap<Request, IncomingMessage>();
+const nodeBodies = new WeakMap<RequestHead, IncomingMessage>();
 
 /** The request's body as chunks: the node stream of a bridged request, else its web stream; null without a body. */
-export function requestBodySource(request: Request): AsyncIterable<Uint8Array> | null {
+export function requestBodySource(request: RequestHead): AsyncIterable<Uint8Array> | null {
   // Node's web ReadableStream is async-iterable, which the DOM lib types don't declare.
   return nodeBodies.get(request) ?? (request.body as AsyncIterable<Uint8Array> | null);
+}
+
+/** A signal that aborts when the client goes away before the answer is complete. */
+function clientLeftSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.method !== "GET" && req.method !== "HEAD";
+}
+
+/** The request as RequestHead reads it, straight from node's: no Request, no Headers copy. */
+export function requestHeadFromNode(req: IncomingMessage, res: ServerResponse): RequestHead {
+  const url = requestUrl(req);
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  const head: RequestHead = {
+    method: req.method ?? "GET",
+    url,
+    // Repeated fields joined as Fetch's Headers joins them.
+    headers: { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null },
+    signal: clientLeftSignal(res),
+    get body() {
+      return (body ??= hasBody(req) ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null);
+    },
+  };
+  if (hasBody(req)) nodeBodies.set(head, req);
+  return head;
 }
 
 export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
   const url = requestUrl(req);
   const headers = headersFromRaw(req.rawHeaders);
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(url, { method, headers });
-  if (hasBody) {
+  const signal = clientLeftSignal(res);
+  const request = new Request(url, { method: req.method ?? "GET", headers });
+  if (hasBody(req)) {
     nodeBodies.set(request, req);
     let body: ReadableStream<Uint8Array> | undefined;
     Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(req) as ReadableStream<Uint8Array>) });
@@ -61,7 +98,7 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   // The handlers see our signal as request.signal. Given to the constructor instead, it would be
   // followed through a WeakRef and a FinalizationRegistry entry per request, which keeps more of
   // every request's memory alive into the old generation and makes major collections more frequent.
-  Object.defineProperty(request, "signal", { value: controller.signal });
+  Object.defineProperty(request, "signal", { value: signal });
   return request;
 }
 

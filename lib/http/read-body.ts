@@ -2,7 +2,7 @@
 // costs at most the limit in memory however large it is (a body read whole first, then measured, let
 // one unauthenticated 300 MB POST to the Stripe webhook take a gigabyte).
 import { DomainError } from "@/lib/errors";
-import { requestBodySource } from "@/lib/http/node-web-bridge";
+import { requestBodySource, type RequestHead } from "@/lib/http/node-web-bridge";
 
 /** Past this we stop reading an oversized body and let the connection drop. */
 export const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
@@ -23,7 +23,7 @@ export function bodyTooLarge(limitBytes: number): DomainError {
 }
 
 /** The body's bytes; throws payload_too_large (413) once more than `limitBytes` arrive. */
-export async function readBodyBytes(request: Request, limitBytes: number, { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(request: RequestHead, limitBytes: number, { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > Math.max(limitBytes, drainUpTo)) throw bodyTooLarge(limitBytes);
   const source = requestBodySource(request);
@@ -41,6 +41,6 @@ export async function readBodyBytes(request: Request, limitBytes: number, { drai
 }
 
 /** The body as UTF-8 text, with the same limit. */
-export async function readBodyText(request: Request, limitBytes: number, options?: ReadBodyOptions): Promise<string> {
+export async function readBodyText(request: RequestHead, limitBytes: number, options?: ReadBodyOptions): Promise<string> {
   return new TextDecoder().decode(await readBodyBytes(request, limitBytes, options));
 }

@@ -6,14 +6,16 @@
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
 //
 // A handler answers with a Response, or on the hot paths with its JSON body or event stream
-// alone: server.ts writes those to the socket itself (the route's `answer`), which spares every
-// request a Response and its body stream; Next.js gets a Response made from them.
+// alone: server.ts writes those to the socket itself (the route's `answer`, which it calls with its
+// RequestHead view of the node request rather than a Request), which spares every request a
+// Request, a Response and their streams; Next.js gets a Response made from them.
 import "server-only";
 import { authenticateApiKey, recentlyAuthenticatedApiKey, RefusedKeyError, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/credits/reservations";
 import { publicOriginFor } from "@/lib/auth/public-origin";
 import { env } from "@/lib/env";
 import { DomainError, isDomainError } from "@/lib/errors";
+import type { RequestHead } from "@/lib/http/node-web-bridge";
 import { readBodyBytes } from "@/lib/http/read-body";
 import type { GenerationStream } from "@/lib/inference/generation";
 import { elapsedMs, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
@@ -26,7 +28,7 @@ import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rat
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface V1Call {
-  request: Request;
+  request: RequestHead;
   requestId: string;
   principal: InferencePrincipal;
   apiKey: ApiKeyPrincipal;
@@ -36,9 +38,9 @@ export interface V1Call {
 
 // The model a request's body names, read by the body readers below: a request refused before it
 // reaches the core is logged with it.
-const modelNamedBy = new WeakMap<Request, string>();
+const modelNamedBy = new WeakMap<RequestHead, string>();
 
-function noteModel(request: Request, model: unknown): void {
+function noteModel(request: RequestHead, model: unknown): void {
   if (typeof model === "string" && model.length > 0) modelNamedBy.set(request, model.slice(0, 256));
 }
 
@@ -52,7 +54,7 @@ export type FramedAnswer = Response | (({ json: unknown } | { events: Generation
 
 /** A route handler as Next.js calls it, with `answer` for server.ts: the same, without making a Response. */
 export type V1RouteHandler<Params> = ((request: Request, context: RouteContext<Params>) => Promise<Response>) & {
-  answer(request: Request, context: RouteContext<Params>): Promise<FramedAnswer>;
+  answer(request: RequestHead, context: RouteContext<Params>): Promise<FramedAnswer>;
 };
 
 function framed(answer: V1Answer, headers: Record<string, string>): FramedAnswer {
@@ -79,7 +81,7 @@ export function v1Route<Params = Record<string, never>>(
   handler: (call: V1Call, params: Params) => Promise<V1Answer>,
   options: V1RouteOptions = {},
 ): V1RouteHandler<Params> {
-  const answer = async (request: Request, context: RouteContext<Params>): Promise<FramedAnswer> => {
+  const answer = async (request: RequestHead, context: RouteContext<Params>): Promise<FramedAnswer> => {
     const startedAt = performance.now();
     const requestId = newRequestId();
     const headers: Record<string, string> = { "x-request-id": requestId };
@@ -126,14 +128,14 @@ export function v1Route<Params = Record<string, never>>(
   return Object.assign(async (request: Request, context: RouteContext<Params>) => toResponse(await answer(request, context)), { answer });
 }
 
-function mediaType(request: Request): string {
+function mediaType(request: RequestHead): string {
   return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
 const utf8 = new TextDecoder();
 
 /** The parsed JSON body. A missing Content-Type is tolerated; a different one is a 415. */
-export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(request: RequestHead, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = mediaType(request);
   if (type !== "" && type !== "application/json" && !type.endsWith("+json")) {
     throw new DomainError("unsupported_media_type", `Content-Type must be application/json (got ${type}). Send the request body as JSON with -H "Content-Type: application/json".`);
@@ -152,7 +154,7 @@ export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_
 }
 
 /** The parsed multipart/form-data body; anything else is a 415. */
-export async function readMultipartBody(request: Request, limitBytes: number): Promise<FormData> {
+export async function readMultipartBody(request: RequestHead, limitBytes: number): Promise<FormData> {
   const contentType = request.headers.get("content-type") ?? "";
   if (mediaType(request) !== "multipart/form-data") {
     throw new DomainError("unsupported_media_type", "Content-Type must be multipart/form-data, with the audio in a field named \"file\".");
@@ -168,6 +170,6 @@ export async function readMultipartBody(request: Request, limitBytes: number): P
 }
 
 /** Where links we hand out should point: the configured public URL (lib/auth/public-origin.ts). */
-export function publicOrigin(request: Request): string {
+export function publicOrigin(request: RequestHead): string {
   return publicOriginFor(request.headers);
 }
