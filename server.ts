@@ -25,15 +25,17 @@ import * as me from "@/app/v1/me/route";
 import * as modelById from "@/app/v1/models/[...id]/route";
 import * as models from "@/app/v1/models/route";
 import * as openapi from "@/app/v1/openapi.json/route";
-import { sendWebResponse, toWebRequest } from "@/lib/http/node-web-bridge";
+import { requestHeadFromNode, sendWebResponse, toWebRequest, writeStream } from "@/lib/http/node-web-bridge";
 import { answerConsoleUnreachable, proxyRequest } from "@/lib/http/reverse-proxy";
 import { env } from "@/lib/env";
 import { drainRequests, releaseInstanceLease } from "@/lib/inference/gateway-instance";
 import { startGatewayInstance } from "@/lib/inference/metering";
 import { invalidV1Url, methodNotAllowed, openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { EVENT_STREAM_HEADERS, eventStreamReader } from "@/lib/inference/sse";
+import type { FramedAnswer, V1RouteHandler } from "@/lib/inference/v1-handler";
 import { serveMetrics } from "@/lib/http/metrics-endpoint";
 
-type RouteHandler = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
+type RouteHandler = ((request: Request, context: { params: Promise<never> }) => Promise<Response>) & Partial<Pick<V1RouteHandler<never>, "answer">>;
 type RouteModule = Partial<Record<"GET" | "POST", RouteHandler>>;
 
 interface V1Match {
@@ -87,14 +89,33 @@ function v1Handler(req: IncomingMessage): { handler: RouteHandler; params: Recor
 
 async function serveV1(req: IncomingMessage, res: ServerResponse, handler: RouteHandler, params: Record<string, string | string[]>): Promise<void> {
   try {
-    const response = await handler(toWebRequest(req, res), { params: Promise.resolve(params as never) });
-    await sendWebResponse(res, response);
+    const context = { params: Promise.resolve(params as never) };
+    await sendAnswer(res, handler.answer ? await handler.answer(requestHeadFromNode(req, res), context) : await handler(toWebRequest(req, res), context));
   } catch (error) {
     // The route handlers answer every error themselves; one that escapes is a bug, answered (and
     // logged) as OpenAI's internal error.
     if (res.headersSent) res.destroy();
     else await sendWebResponse(res, openAIErrorResponse(error));
   }
+}
+
+/** A route's answer, written straight to the socket unless it is a Response. */
+async function sendAnswer(res: ServerResponse, answer: FramedAnswer): Promise<void> {
+  if (answer instanceof Response) return sendWebResponse(res, answer);
+  res.statusCode = 200;
+  if ("json" in answer) {
+    const body = JSON.stringify(answer.json);
+    res.setHeader("content-type", "application/json");
+    res.setHeader("content-length", Buffer.byteLength(body));
+    for (const name in answer.headers) res.setHeader(name, answer.headers[name]!);
+    res.end(body);
+    return;
+  }
+  const { events } = answer;
+  for (const headers of [EVENT_STREAM_HEADERS, answer.headers]) {
+    for (const name in headers) res.setHeader(name, headers[name]!);
+  }
+  await writeStream(res, eventStreamReader(events), () => void events.return?.());
 }
 
 interface NextProcess {

@@ -17,7 +17,7 @@ export function configuredOrigin(): string | undefined {
   return AUTH_URL ? new URL(AUTH_URL).origin : undefined;
 }
 
-export function publicOriginFor(headers: Headers): string {
+export function publicOriginFor(headers: Pick<Headers, "get">): string {
   const configured = configuredOrigin();
   if (configured) return configured;
   const { TRUST_PROXY } = env();

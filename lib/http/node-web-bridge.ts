@@ -1,6 +1,11 @@
 // Serves a Fetch-API handler (Request in, Response out: what a Next.js route handler is) from a
 // plain node:http server. The request's signal aborts when the client goes away before the answer
-// is complete, as under Next.js, so that a streamed completion stops its upstream call. A whole
+// is complete, as under Next.js, so that a streamed completion stops its upstream call. The body is
+// not wrapped in a web stream up front: lib/http/read-body.ts reads it from the node stream
+// (requestBodySource), and `request.body` makes the web stream only if something asks for it; the
+// Request's own consuming methods (json(), text(), formData()…) don't see it. Handlers that read
+// no more of a request than RequestHead's fields (the /v1 frame's) get requestHeadFromNode()'s
+// view instead of a Request, which spares each call the Request, its Headers and its own signal. A whole
 // answer is sent in one write; an event stream is written as its events come, with backpressure,
 // and cancelled if the client leaves mid-stream.
 import { once } from "node:events";
@@ -31,25 +36,70 @@ function requestUrl(req: IncomingMessage): string {
   return `http://${host}${req.url ?? "/"}`;
 }
 
-export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
-  const url = requestUrl(req);
-  const headers = headersFromRaw(req.rawHeaders);
+/** What the /v1 handlers read of a request: a Fetch Request has all of it, and so does requestHeadFromNode()'s view. */
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly signal: AbortSignal;
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+// The node stream behind each bridged request's body.
+const nodeBodies = new WeakMap<RequestHead, IncomingMessage>();
+
+/** The request's body as chunks: the node stream of a bridged request, else its web stream; null without a body. */
+export function requestBodySource(request: RequestHead): AsyncIterable<Uint8Array> | null {
+  // Node's web ReadableStream is async-iterable, which the DOM lib types don't declare.
+  return nodeBodies.get(request) ?? (request.body as AsyncIterable<Uint8Array> | null);
+}
+
+/** A signal that aborts when the client goes away before the answer is complete. */
+function clientLeftSignal(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(url, {
-    method,
-    headers,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
-  });
+  return controller.signal;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.method !== "GET" && req.method !== "HEAD";
+}
+
+/** The request as RequestHead reads it, straight from node's: no Request, no Headers copy. */
+export function requestHeadFromNode(req: IncomingMessage, res: ServerResponse): RequestHead {
+  const url = requestUrl(req);
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  const head: RequestHead = {
+    method: req.method ?? "GET",
+    url,
+    // Repeated fields joined as Fetch's Headers joins them.
+    headers: { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null },
+    signal: clientLeftSignal(res),
+    get body() {
+      if (body === undefined) body = hasBody(req) ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null;
+      return body;
+    },
+  };
+  if (hasBody(req)) nodeBodies.set(head, req);
+  return head;
+}
+
+export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request {
+  const url = requestUrl(req);
+  const headers = headersFromRaw(req.rawHeaders);
+  const signal = clientLeftSignal(res);
+  const request = new Request(url, { method: req.method ?? "GET", headers });
+  if (hasBody(req)) {
+    nodeBodies.set(request, req);
+    let body: ReadableStream<Uint8Array> | undefined;
+    Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(req) as ReadableStream<Uint8Array>) });
+  }
   // The handlers see our signal as request.signal. Given to the constructor instead, it would be
-  // followed through a WeakRef and a FinalizationRegistry entry per request, which kept a quarter
-  // more of every request's memory alive into the old generation and made major collections 2.5
-  // times as frequent under the benchmark's load.
-  Object.defineProperty(request, "signal", { value: controller.signal });
+  // followed through a WeakRef and a FinalizationRegistry entry per request, which keeps more of
+  // every request's memory alive into the old generation and makes major collections more frequent.
+  Object.defineProperty(request, "signal", { value: signal });
   return request;
 }
 
@@ -72,15 +122,29 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     return;
   }
   const reader = response.body.getReader();
-  const clientLeft = () => void reader.cancel().catch(() => undefined);
-  res.once("close", clientLeft);
+  await writeStream(
+    res,
+    async () => {
+      const { done, value } = await reader.read();
+      return done ? null : value;
+    },
+    () => void reader.cancel().catch(() => undefined),
+  );
+}
+
+/**
+ * Writes a stream's chunks as `next` yields them (null: the end), with backpressure; the headers
+ * go with the first. `cancel` is called if the client leaves first. Chunks that are ready together
+ * (a burst of tokens) leave in one packet, not one each.
+ */
+export async function writeStream(res: ServerResponse, next: () => Promise<Uint8Array | null>, cancel: () => void): Promise<void> {
+  res.once("close", cancel);
   let uncorkScheduled = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+      const value = await next();
+      if (value === null) break;
       if (res.destroyed) return;
-      // Events that are ready together (a burst of tokens) leave in one packet, not one each.
       if (!uncorkScheduled) {
         uncorkScheduled = true;
         res.cork();
@@ -97,7 +161,7 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     // client sees a truncated answer rather than a complete-looking one.
     res.destroy(error instanceof Error ? error : new Error(String(error)));
   } finally {
-    res.off("close", clientLeft);
+    res.off("close", cancel);
   }
 }
 

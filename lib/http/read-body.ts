@@ -2,6 +2,7 @@
 // costs at most the limit in memory however large it is (a body read whole first, then measured, let
 // one unauthenticated 300 MB POST to the Stripe webhook take a gigabyte).
 import { DomainError } from "@/lib/errors";
+import { requestBodySource, type RequestHead } from "@/lib/http/node-web-bridge";
 
 /** Past this we stop reading an oversized body and let the connection drop. */
 export const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
@@ -22,21 +23,17 @@ export function bodyTooLarge(limitBytes: number): DomainError {
 }
 
 /** The body's bytes; throws payload_too_large (413) once more than `limitBytes` arrive. */
-export async function readBodyBytes(request: Request, limitBytes: number, { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(request: RequestHead, limitBytes: number, { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > Math.max(limitBytes, drainUpTo)) throw bodyTooLarge(limitBytes);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
+  const source = requestBodySource(request);
+  if (!source) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of source) {
     total += value.byteLength;
-    if (total > limitBytes && total > drainUpTo) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
+    // Leaving the loop destroys (cancels) the stream: the rest is not read.
+    if (total > limitBytes && total > drainUpTo) break;
     if (total <= limitBytes) chunks.push(value);
   }
   if (total > limitBytes) throw bodyTooLarge(limitBytes);
@@ -44,6 +41,6 @@ export async function readBodyBytes(request: Request, limitBytes: number, { drai
 }
 
 /** The body as UTF-8 text, with the same limit. */
-export async function readBodyText(request: Request, limitBytes: number, options?: ReadBodyOptions): Promise<string> {
+export async function readBodyText(request: RequestHead, limitBytes: number, options?: ReadBodyOptions): Promise<string> {
   return new TextDecoder().decode(await readBodyBytes(request, limitBytes, options));
 }

@@ -7,30 +7,40 @@ import { isStreamError, type GenerationStream } from "@/lib/inference/generation
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
-export function eventStreamResponse(events: GenerationStream, headers: Record<string, string> = {}): Response {
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  // Tells nginx-style proxies not to buffer the stream.
+  "x-accel-buffering": "no",
+};
+
+/** Reads the stream as event bytes, one event per call, then the closing [DONE] where it belongs; null at the end. */
+export function eventStreamReader(events: GenerationStream): () => Promise<Uint8Array | null> {
   let failed = false;
+  let ended = false;
+  return async () => {
+    if (ended) return null;
+    const step = await events.next();
+    if (step.done) {
+      ended = true;
+      return failed ? null : DONE;
+    }
+    if (isStreamError(step.value)) failed = true;
+    return encoder.encode(`data: ${JSON.stringify(step.value)}\n\n`);
+  };
+}
+
+export function eventStreamResponse(events: GenerationStream, headers: Record<string, string> = {}): Response {
+  const read = eventStreamReader(events);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const step = await events.next();
-      if (step.done) {
-        if (!failed) controller.enqueue(DONE);
-        controller.close();
-        return;
-      }
-      if (isStreamError(step.value)) failed = true;
-      controller.enqueue(encoder.encode(`data: ${JSON.stringify(step.value)}\n\n`));
+      const bytes = await read();
+      if (bytes) controller.enqueue(bytes);
+      else controller.close();
     },
     async cancel() {
       await events.return?.();
     },
   });
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      // Tells nginx-style proxies not to buffer the stream.
-      "x-accel-buffering": "no",
-      ...headers,
-    },
-  });
+  return new Response(body, { headers: { ...EVENT_STREAM_HEADERS, ...headers } });
 }

@@ -4,23 +4,31 @@
 // revoked key) is still written to its key's request log, at no cost, with its error code. Every response
 // carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
 // readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
+//
+// A handler answers with a Response, or on the hot paths with its JSON body or event stream
+// alone: server.ts writes those to the socket itself (the route's `answer`, which it calls with its
+// RequestHead view of the node request rather than a Request), which spares every request a
+// Request, a Response and their streams; Next.js gets a Response made from them.
 import "server-only";
 import { authenticateApiKey, recentlyAuthenticatedApiKey, RefusedKeyError, type ApiKeyPrincipal } from "@/lib/keys/authenticate-api-key";
 import { newRequestId } from "@/lib/http/request-id";
 import { publicOriginFor } from "@/lib/auth/public-origin";
 import { env } from "@/lib/env";
 import { DomainError, isDomainError } from "@/lib/errors";
+import type { RequestHead } from "@/lib/http/node-web-bridge";
 import { readBodyBytes } from "@/lib/http/read-body";
+import type { GenerationStream } from "@/lib/inference/generation";
 import { elapsedMs, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
 import { logRefusedRequest } from "@/lib/inference/refused-requests";
 import { openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { eventStreamResponse } from "@/lib/inference/sse";
 import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rate-limit";
 
 /** JSON bodies: room for a long conversation with a 128k-token model, refusing anything absurd. */
 export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface V1Call {
-  request: Request;
+  request: RequestHead;
   requestId: string;
   principal: InferencePrincipal;
   apiKey: ApiKeyPrincipal;
@@ -30,13 +38,35 @@ export interface V1Call {
 
 // The model a request's body names, read by the body readers below: a request refused before it
 // reaches the core is logged with it.
-const modelNamedBy = new WeakMap<Request, string>();
+const modelNamedBy = new WeakMap<RequestHead, string>();
 
-function noteModel(request: Request, model: unknown): void {
+function noteModel(request: RequestHead, model: unknown): void {
   if (typeof model === "string" && model.length > 0) modelNamedBy.set(request, model.slice(0, 256));
 }
 
 type RouteContext<Params> = { params: Promise<Params> };
+
+/** What a handler answers: a Response, or a JSON body (200) or an event stream to be sent as such. */
+export type V1Answer = Response | { json: unknown } | { events: GenerationStream };
+
+/** An answer with the frame's headers (x-request-id, x-ratelimit-*); a Response carries them itself. */
+export type FramedAnswer = Response | (({ json: unknown } | { events: GenerationStream }) & { headers: Record<string, string> });
+
+/** A route handler as Next.js calls it, with `answer` for server.ts: the same, without making a Response. */
+export type V1RouteHandler<Params> = ((request: Request, context: RouteContext<Params>) => Promise<Response>) & {
+  answer(request: RequestHead, context: RouteContext<Params>): Promise<FramedAnswer>;
+};
+
+function framed(answer: V1Answer, headers: Record<string, string>): FramedAnswer {
+  if (!(answer instanceof Response)) return { ...answer, headers };
+  for (const [name, value] of Object.entries(headers)) answer.headers.set(name, value);
+  return answer;
+}
+
+function toResponse(answer: FramedAnswer): Response {
+  if (answer instanceof Response) return answer;
+  return "json" in answer ? Response.json(answer.json, { headers: answer.headers }) : eventStreamResponse(answer.events, answer.headers);
+}
 
 export interface V1RouteOptions {
   /**
@@ -48,10 +78,10 @@ export interface V1RouteOptions {
 }
 
 export function v1Route<Params = Record<string, never>>(
-  handler: (call: V1Call, params: Params) => Promise<Response>,
+  handler: (call: V1Call, params: Params) => Promise<V1Answer>,
   options: V1RouteOptions = {},
-): (request: Request, context: RouteContext<Params>) => Promise<Response> {
-  return async (request, context) => {
+): V1RouteHandler<Params> {
+  const answer = async (request: RequestHead, context: RouteContext<Params>): Promise<FramedAnswer> => {
     const startedAt = performance.now();
     const requestId = newRequestId();
     const headers: Record<string, string> = { "x-request-id": requestId };
@@ -71,9 +101,7 @@ export function v1Route<Params = Record<string, never>>(
       if (!accountLimit.allowed) throw rateLimitExceeded(accountLimit, "account");
       const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API" };
       const callOptions: InferenceOptions = { signal: request.signal, requestId, onOpened: () => (opened = true) };
-      const response = await handler({ request, requestId, principal, apiKey, options: callOptions }, await context.params);
-      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-      return response;
+      return framed(await handler({ request, requestId, principal, apiKey, options: callOptions }, await context.params), headers);
     } catch (error) {
       // A key taken from the cache may have been revoked since: that, not the error at hand, is
       // what the caller must hear (a revoked key's bad request is a 401, not a 400).
@@ -97,21 +125,24 @@ export function v1Route<Params = Record<string, never>>(
       return response;
     }
   };
+  return Object.assign(async (request: Request, context: RouteContext<Params>) => toResponse(await answer(request, context)), { answer });
 }
 
-function mediaType(request: Request): string {
+function mediaType(request: RequestHead): string {
   return (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+const utf8 = new TextDecoder();
+
 /** The parsed JSON body. A missing Content-Type is tolerated; a different one is a 415. */
-export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(request: RequestHead, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = mediaType(request);
   if (type !== "" && type !== "application/json" && !type.endsWith("+json")) {
     throw new DomainError("unsupported_media_type", `Content-Type must be application/json (got ${type}). Send the request body as JSON with -H "Content-Type: application/json".`);
   }
   const bytes = await readBodyBytes(request, limitBytes);
   try {
-    const body = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    const body = JSON.parse(utf8.decode(bytes)) as unknown;
     if (typeof body === "object" && body !== null) noteModel(request, (body as { model?: unknown }).model);
     return body;
   } catch {
@@ -123,7 +154,7 @@ export async function readJsonBody(request: Request, limitBytes = MAX_JSON_BODY_
 }
 
 /** The parsed multipart/form-data body; anything else is a 415. */
-export async function readMultipartBody(request: Request, limitBytes: number): Promise<FormData> {
+export async function readMultipartBody(request: RequestHead, limitBytes: number): Promise<FormData> {
   const contentType = request.headers.get("content-type") ?? "";
   if (mediaType(request) !== "multipart/form-data") {
     throw new DomainError("unsupported_media_type", "Content-Type must be multipart/form-data, with the audio in a field named \"file\".");
@@ -139,6 +170,6 @@ export async function readMultipartBody(request: Request, limitBytes: number): P
 }
 
 /** Where links we hand out should point: the configured public URL (lib/auth/public-origin.ts). */
-export function publicOrigin(request: Request): string {
+export function publicOrigin(request: RequestHead): string {
   return publicOriginFor(request.headers);
 }

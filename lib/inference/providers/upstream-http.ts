@@ -1,11 +1,10 @@
 // The upstream provider's HTTP client: a POST to an inference server over node:http(s) with
-// keep-alive connections, answered as a Fetch Response so the provider reads it as it would read
-// fetch's. It is here because it is on the path of every API request, where fetch (undici) cost
-// more per call and added slow tails; `npm run bench` measures the gateway as it stands.
-import http from "node:http";
+// keep-alive connections. It is here because it is on the path of every API request, where fetch
+// (undici) cost more per call and added slow tails; `npm run bench` measures the gateway as it
+// stands. The answer is read from node's response as it is, with the few methods of a Fetch
+// Response the provider uses, without a web stream and a Response per call.
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
-import { headersFromRaw } from "@/lib/http/node-web-bridge";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -19,7 +18,53 @@ export interface UpstreamPost {
   signal: AbortSignal;
 }
 
-export function postToUpstream(url: string, { body, headers, signal }: UpstreamPost): Promise<Response> {
+/** An inference server's answer, read like a Fetch Response. Each body can be read once. */
+export interface UpstreamResponse {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  /** The body's chunks as they arrive (null: a 204 or 304); a loop left early calls release() or close(). */
+  body: AsyncIterable<Uint8Array> | null;
+  /** Done with the body: the rest of it is read and dropped, so that the connection is used again. */
+  release(): void;
+  /** Closes the connection mid-answer, which is how a server learns to stop generating. */
+  close(): void;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+const utf8 = new TextDecoder();
+
+function upstreamResponse(response: IncomingMessage): UpstreamResponse {
+  const status = response.statusCode ?? 502;
+  const bodyless = status === 204 || status === 304;
+  if (bodyless) response.resume();
+  const body: AsyncIterable<Uint8Array> | null = bodyless ? null : response.iterator({ destroyOnReturn: false });
+  const bytes = async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body ?? []) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+  const text = async () => utf8.decode(await bytes());
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    // Repeated fields joined as Fetch's Headers joins them.
+    headers: { get: (name) => response.headersDistinct[name.toLowerCase()]?.join(", ") ?? null },
+    body,
+    arrayBuffer: async () => {
+      const buffer = await bytes();
+      return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+    },
+    text,
+    json: async () => JSON.parse(await text()) as unknown,
+    release: () => void response.resume(),
+    close: () => void response.destroy(),
+  };
+}
+
+export function postToUpstream(url: string, { body, headers, signal }: UpstreamPost): Promise<UpstreamResponse> {
   const target = new URL(url);
   if (target.protocol !== "http:" && target.protocol !== "https:") {
     return Promise.reject(new TypeError(`Unsupported protocol in ${target.origin}`));
@@ -34,18 +79,7 @@ export function postToUpstream(url: string, { body, headers, signal }: UpstreamP
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         signal,
       },
-      (response) => {
-        const status = response.statusCode ?? 502;
-        const bodyless = status === 204 || status === 304;
-        if (bodyless) response.resume();
-        resolve(
-          new Response(bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>), {
-            status,
-            statusText: response.statusMessage,
-            headers: headersFromRaw(response.rawHeaders),
-          }),
-        );
-      },
+      (response) => resolve(upstreamResponse(response)),
     );
     request.once("error", reject);
     request.end(body);

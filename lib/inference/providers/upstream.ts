@@ -33,7 +33,7 @@ import {
   type Transcript,
   type TranscriptionParams,
 } from "@/lib/inference/providers/types";
-import { postToUpstream } from "@/lib/inference/providers/upstream-http";
+import { postToUpstream, type UpstreamResponse } from "@/lib/inference/providers/upstream-http";
 
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 const MAX_ERROR_BODY_CHARS = 2_000;
@@ -143,7 +143,7 @@ function connectErrorCode(error: unknown, codes: ReadonlySet<string> = CONNECT_E
   return null;
 }
 
-async function failureFrom(response: Response, model: RegisteredModel): Promise<DomainError> {
+async function failureFrom(response: UpstreamResponse, model: RegisteredModel): Promise<DomainError> {
   const text = (await response.text().catch(() => "")).slice(0, MAX_ERROR_BODY_CHARS);
   let message: string | undefined;
   try {
@@ -180,7 +180,7 @@ type BodyFor = (endpoint: UpstreamEndpoint) => UpstreamBody | { body: UpstreamBo
  * request stays on its endpoint (a stream cut later is never sent again). `body` is the same bytes
  * for every endpoint, or built per endpoint (whose upstream model name and key may differ).
  */
-async function post(model: RegisteredModel, path: string, body: UpstreamBody | BodyFor, headers: Record<string, string>, deadline: Deadline): Promise<Response> {
+async function post(model: RegisteredModel, path: string, body: UpstreamBody | BodyFor, headers: Record<string, string>, deadline: Deadline): Promise<UpstreamResponse> {
   const endpoints = endpointsOf(model);
   const trace = upstreamTraceOf(deadline.caller);
   const tried = new Set<string>();
@@ -205,7 +205,7 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
     if (trace) trace.attempts += 1;
     const built = typeof body === "function" ? await body(endpoint) : body;
     const request = typeof built === "string" || built instanceof Uint8Array ? { body: built, headers: {} } : built;
-    let response: Response;
+    let response: UpstreamResponse;
     try {
       response = await postToUpstream(`${endpoint.baseUrl}${path}`, {
         body: request.body,
@@ -245,12 +245,12 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
 }
 
 /** A JSON request; its `model` is set to each attempt's endpoint's upstream model name. */
-async function postJson(model: RegisteredModel, path: string, payload: object, deadline: Deadline): Promise<Response> {
+async function postJson(model: RegisteredModel, path: string, payload: object, deadline: Deadline): Promise<UpstreamResponse> {
   return post(model, path, (endpoint) => JSON.stringify({ ...payload, model: endpoint.upstreamModel }), { "content-type": "application/json", accept: "application/json, text/event-stream" }, deadline);
 }
 
 /** A multipart request; its `model` field is set to each attempt's endpoint's upstream model name. */
-async function postForm(model: RegisteredModel, path: string, form: FormData, deadline: Deadline): Promise<Response> {
+async function postForm(model: RegisteredModel, path: string, form: FormData, deadline: Deadline): Promise<UpstreamResponse> {
   return post(
     model,
     path,
@@ -344,26 +344,36 @@ function pathOf(kind: GenerationKind): string {
   return kind === "chat" ? "/chat/completions" : "/completions";
 }
 
-/** The `data:` payloads of a server-sent event stream, one per event. */
-async function* sseData(body: ReadableStream<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
-  const reader = body.getReader();
+/** The `data:` payloads of a server-sent event stream, one per event, up to [DONE]. */
+async function* sseData(response: UpstreamResponse, body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   const events: string[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event.data) });
+  let finished = false;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of body) {
       deadline.extend();
       parser.feed(decoder.decode(value, { stream: true }));
-      for (const data of events.splice(0)) yield data;
+      for (const data of events.splice(0)) {
+        if (data === "[DONE]") {
+          finished = true;
+          return;
+        }
+        yield data;
+      }
     }
+    finished = true;
     // A server that ends without the last event's blank line still gets that event read.
     parser.feed(`${decoder.decode()}\n\n`);
-    yield* events;
+    for (const data of events) {
+      if (data === "[DONE]") return;
+      yield data;
+    }
   } finally {
-    // Cancelling the body is what closes the connection, which is how the server learns to stop.
-    await reader.cancel().catch(() => undefined);
+    // A finished stream's connection is kept for the next request; one left early (the caller
+    // stopped, or the stream is garbled) is closed, which is how the server learns to stop.
+    if (finished) response.release();
+    else response.close();
   }
 }
 
@@ -373,8 +383,7 @@ async function* streamGeneration(model: RegisteredModel, request: GenerationRequ
     const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
     if (!response.body) throw garbled(model, "stream");
     let usage: TokenUsage | null = null;
-    for await (const data of sseData(response.body, deadline)) {
-      if (data === "[DONE]") break;
+    for await (const data of sseData(response, response.body, deadline)) {
       let chunk: unknown;
       try {
         chunk = JSON.parse(data);
