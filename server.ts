@@ -271,7 +271,8 @@ export async function startAppServer(options: { port: number }): Promise<AppServ
         server.closeAllConnections();
         await childStopped;
         await releaseInstanceLease();
-        if (unsettled.length) throw new Error(`${unsettled.length} requests could not be settled before shutdown; the other instances settle them from their checkpoints.`);
+        if (unsettled.length)
+          throw new Error(`${unsettled.length} requests could not be settled before shutdown; the other instances settle them from their checkpoints.`);
       } finally {
         clearInterval(closeIdle);
       }

@@ -10,7 +10,7 @@ import { capabilitiesSchema } from "../lib/inference/capabilities";
 import { localConfigSchema, parseImageSize, upstreamConfigSchema } from "../lib/inference/model-config";
 import modelsFile from "./models.json";
 
-const dollars = z.string().regex(/^\d+(\.\d{1,9})?$/, "a decimal dollar amount such as \"0.18\"");
+const dollars = z.string().regex(/^\d+(\.\d{1,9})?$/, 'a decimal dollar amount such as "0.18"');
 
 const modelEntrySchema = z
   .strictObject({
@@ -23,7 +23,12 @@ const modelEntrySchema = z
     prices: z.strictObject({
       inputPerMillionTokens: dollars.optional(),
       outputPerMillionTokens: dollars.optional(),
-      perImage: z.record(z.string().refine((size) => parseImageSize(size) !== null, "a size like 1024x1024"), dollars).optional(),
+      perImage: z
+        .record(
+          z.string().refine((size) => parseImageSize(size) !== null, "a size like 1024x1024"),
+          dollars,
+        )
+        .optional(),
       perAudioMinute: dollars.optional(),
       perMillionCharacters: dollars.optional(),
     }),

@@ -29,7 +29,10 @@ const OG_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630
 `;
 
 async function png(svg: string, size: number): Promise<Buffer> {
-  return sharp(Buffer.from(svg), { density: 72 * (size / 32) }).resize(size, size).png().toBuffer();
+  return sharp(Buffer.from(svg), { density: 72 * (size / 32) })
+    .resize(size, size)
+    .png()
+    .toBuffer();
 }
 
 /** An .ico holding PNG images (supported by every browser since Windows Vista-era ICO readers). */

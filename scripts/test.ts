@@ -55,7 +55,8 @@ function playwrightCounts(file: string): Counts {
 
 async function main() {
   // Lint and formatting first: seconds, where the rest of the suite takes minutes.
-  if ((await run("npm", ["run", "--silent", "lint"], process.env)) !== 0) throw new Error("npm run lint failed: fix what Biome reports (npx biome check --write . applies its safe fixes).");
+  if ((await run("npm", ["run", "--silent", "lint"], process.env)) !== 0)
+    throw new Error("npm run lint failed: fix what Biome reports (npx biome check --write . applies its safe fixes).");
 
   const missing = ensureDebianPackages(TEST_SYSTEM_PACKAGES, "The test suite");
   if (missing.includes("chromium")) throw new Error("Chromium is required for the end-to-end tests.");
@@ -81,8 +82,15 @@ async function main() {
   const playwrightReport = path.join(reports, "playwright.json");
   const extraArgs = process.argv.slice(2);
   try {
-    await run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extraArgs], env);
-    await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport });
+    await run(
+      process.execPath,
+      [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...extraArgs],
+      env,
+    );
+    await run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "--reporter=list,json"], {
+      ...env,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
+    });
   } finally {
     await stack.stop();
   }

@@ -46,7 +46,11 @@ function referencedComponents(node: Json, found = new Set<string>()): Set<string
 }
 
 function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]!]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]!]),
+  );
 }
 
 function main() {
@@ -79,7 +83,9 @@ function main() {
     pending.push(...referencedComponents(component));
   }
 
-  const usedTags = new Set(Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])));
+  const usedTags = new Set(
+    Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((operation) => (operation as { tags?: string[] }).tags ?? [])),
+  );
   const date = new Date().toISOString().slice(0, 10);
   const subset = {
     openapi: spec.openapi,
@@ -89,7 +95,7 @@ function main() {
       description:
         "The operations of OpenAI's API that EcoLink serves and every component they $ref, cut unchanged from OpenAI's " +
         "OpenAPI spec (https://github.com/openai/openai-openapi) by scripts/vendor-openapi.ts (operations without their " +
-          "x-oaiMeta examples). Do not edit by hand.",
+        "x-oaiMeta examples). Do not edit by hand.",
     },
     "x-vendored-from": {
       url: "https://github.com/openai/openai-openapi",
@@ -105,7 +111,9 @@ function main() {
     components: sortedByKey(Object.fromEntries(Object.entries(components).map(([section, entries]) => [section, sortedByKey(entries)]))),
   };
   writeFileSync(path.join(root, VENDORED_OPENAI_SPEC_PATH), `${JSON.stringify(subset, null, 2)}\n`);
-  const counts = Object.entries(components).map(([section, entries]) => `${Object.keys(entries).length} ${section}`).join(", ");
+  const counts = Object.entries(components)
+    .map(([section, entries]) => `${Object.keys(entries).length} ${section}`)
+    .join(", ");
   console.log(`Wrote ${VENDORED_OPENAI_SPEC_PATH}: ${Object.keys(paths).length} paths, ${counts}, from ${source} (version ${spec.info.version}).`);
 }
 

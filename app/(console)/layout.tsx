@@ -18,7 +18,9 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
       email={user.email}
       initialBalance={toBalanceResponse(balance)}
       signOutAction={signOutAndLeave}
-      banner={user.emailVerified ? null : <VerifyEmailBanner email={user.email} credit={formatUsd(signupCreditNanos())} resendAction={resendVerificationEmail} />}
+      banner={
+        user.emailVerified ? null : <VerifyEmailBanner email={user.email} credit={formatUsd(signupCreditNanos())} resendAction={resendVerificationEmail} />
+      }
     >
       {children}
     </ConsoleShell>

@@ -47,11 +47,16 @@ export default function LandingPage() {
         <div className="mx-auto grid max-w-6xl items-center gap-12 px-4 py-16 sm:px-6 sm:py-24 lg:grid-cols-2">
           <div>
             <p className="text-sm font-medium text-emerald-700">GPU inference cloud</p>
-            <h1 className="mt-3 text-4xl font-semibold tracking-tight text-zinc-900 sm:text-5xl">Run open models on our GPUs with the OpenAI API you already use.</h1>
+            <h1 className="mt-3 text-4xl font-semibold tracking-tight text-zinc-900 sm:text-5xl">
+              Run open models on our GPUs with the OpenAI API you already use.
+            </h1>
             <p className="mt-5 text-lg text-zinc-600">
-              EcoLink serves chat, image and speech-to-text models behind an OpenAI-compatible API. Point your OpenAI SDK or curl at EcoLink, keep your code, and pay only for what you use.
+              EcoLink serves chat, image and speech-to-text models behind an OpenAI-compatible API. Point your OpenAI SDK or curl at EcoLink, keep your code,
+              and pay only for what you use.
             </p>
-            <p className="mt-5 inline-flex items-center rounded-full bg-emerald-100 px-3 py-1 text-sm font-medium text-emerald-800">{credit} free credit when you sign up</p>
+            <p className="mt-5 inline-flex items-center rounded-full bg-emerald-100 px-3 py-1 text-sm font-medium text-emerald-800">
+              {credit} free credit when you sign up
+            </p>
             <div className="mt-8 flex flex-wrap gap-3">
               <Link href="/sign-up" className={buttonClasses({ className: "h-11 px-6 text-base" })}>
                 Sign up
@@ -65,7 +70,9 @@ export default function LandingPage() {
         </div>
       </section>
       <section aria-labelledby="features" className="mx-auto max-w-6xl px-4 py-16 sm:px-6">
-        <h2 id="features" className="text-2xl font-semibold tracking-tight">One API for every model</h2>
+        <h2 id="features" className="text-2xl font-semibold tracking-tight">
+          One API for every model
+        </h2>
         <ul className="mt-8 grid gap-6 sm:grid-cols-2 lg:grid-cols-4">
           {FEATURES.map((feature) => (
             <li key={feature.title} className="rounded-xl border border-zinc-200 p-5">

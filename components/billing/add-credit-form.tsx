@@ -22,7 +22,15 @@ function PresetButton({ cents }: { cents: number }) {
   const { pending, data } = useFormStatus();
   const value = String(cents / 100);
   return (
-    <Button type="submit" name="amount" value={value} variant="secondary" className="h-12 text-base" loading={pending && data?.get("amount") === value} disabled={pending}>
+    <Button
+      type="submit"
+      name="amount"
+      value={value}
+      variant="secondary"
+      className="h-12 text-base"
+      loading={pending && data?.get("amount") === value}
+      disabled={pending}
+    >
       {presetLabel(cents)}
     </Button>
   );

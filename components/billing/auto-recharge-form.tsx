@@ -55,10 +55,22 @@ export function AutoRechargeForm({ settings }: { settings: AutoRechargeState }) 
           </label>
           <div className="grid gap-4 sm:grid-cols-2">
             <Field label="When the balance falls below (USD)" error={fieldError(state, "thresholdCents")}>
-              <Input name="thresholdCents" inputMode="decimal" autoComplete="off" disabled={!enabled} defaultValue={values?.thresholdCents ?? dollars(settings.thresholdCents, "5.00")} />
+              <Input
+                name="thresholdCents"
+                inputMode="decimal"
+                autoComplete="off"
+                disabled={!enabled}
+                defaultValue={values?.thresholdCents ?? dollars(settings.thresholdCents, "5.00")}
+              />
             </Field>
             <Field label="Add this amount (USD)" error={fieldError(state, "amountCents")}>
-              <Input name="amountCents" inputMode="decimal" autoComplete="off" disabled={!enabled} defaultValue={values?.amountCents ?? dollars(settings.amountCents, "20.00")} />
+              <Input
+                name="amountCents"
+                inputMode="decimal"
+                autoComplete="off"
+                disabled={!enabled}
+                defaultValue={values?.amountCents ?? dollars(settings.amountCents, "20.00")}
+              />
             </Field>
           </div>
           <FormAlert state={state} fields={enabled ? ["thresholdCents", "amountCents"] : []} />

@@ -21,7 +21,10 @@ export function BillingBalance({ initialData }: { initialData: BalanceResponse }
           {figures.map((figure) => (
             <div key={figure.label} className={figure.large ? "col-span-2 sm:col-span-1" : undefined}>
               <dt className="text-sm text-zinc-500">{figure.label}</dt>
-              <dd className={figure.large ? "mt-1 text-3xl font-semibold tracking-tight tabular-nums" : "mt-1 text-lg font-medium tabular-nums"} data-testid={figure.testId}>
+              <dd
+                className={figure.large ? "mt-1 text-3xl font-semibold tracking-tight tabular-nums" : "mt-1 text-lg font-medium tabular-nums"}
+                data-testid={figure.testId}
+              >
                 {figure.value}
               </dd>
             </div>

@@ -51,9 +51,7 @@ export function TopUpStatus({ initialData, outcome }: { initialData: TopUpRespon
           </Badge>
         </div>
         <div aria-live="polite" className="flex flex-col gap-3 text-sm text-zinc-700">
-          {topUp.status === "pending" && outcome === "cancelled" ? (
-            <p>You left Stripe&rsquo;s payment page before paying, so nothing was charged.</p>
-          ) : null}
+          {topUp.status === "pending" && outcome === "cancelled" ? <p>You left Stripe&rsquo;s payment page before paying, so nothing was charged.</p> : null}
           {topUp.status === "pending" && outcome !== "cancelled" ? <Spinner label="Waiting for Stripe" className="text-zinc-500" /> : null}
           {topUp.status === "pending" && outcome !== "cancelled" ? (
             <p>Waiting for Stripe to confirm the payment. This usually takes a few seconds; the page updates by itself.</p>
@@ -69,7 +67,9 @@ export function TopUpStatus({ initialData, outcome }: { initialData: TopUpRespon
               ) : null}
             </p>
           ) : null}
-          {topUp.status === "failed" || topUp.status === "expired" ? <Alert variant={topUp.status === "failed" ? "danger" : "info"}>{topUp.failureMessage ?? "This top-up was not paid."} Nothing was charged.</Alert> : null}
+          {topUp.status === "failed" || topUp.status === "expired" ? (
+            <Alert variant={topUp.status === "failed" ? "danger" : "info"}>{topUp.failureMessage ?? "This top-up was not paid."} Nothing was charged.</Alert>
+          ) : null}
           {topUp.status === "refunded" ? <p>This top-up was refunded to your card.</p> : null}
           {error ? <Alert variant="warning">{error.message} Retrying…</Alert> : null}
         </div>

@@ -64,7 +64,12 @@ function pythonClient(baseUrl: string, imports: string[] = []): string {
 }
 
 function javascriptClient(baseUrl: string, imports: string[] = []): string {
-  return [`import OpenAI from "openai";`, ...imports, "", `const client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: process.env.${KEY_VARIABLE} });`].join("\n");
+  return [
+    `import OpenAI from "openai";`,
+    ...imports,
+    "",
+    `const client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: process.env.${KEY_VARIABLE} });`,
+  ].join("\n");
 }
 
 export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
@@ -85,7 +90,9 @@ export interface ChatTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
-export type ChatResponseFormat = { type: "json_object" } | { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
+export type ChatResponseFormat =
+  | { type: "json_object" }
+  | { type: "json_schema"; json_schema: { name: string; schema: Record<string, unknown>; strict?: boolean } };
 
 export type ChatRequestBody = {
   model: string;
@@ -163,7 +170,9 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
       code: [
         pythonClient(baseUrl, images.length ? ["import base64"] : []),
         "",
-        ...images.map((image, index) => `image_${index + 1} = "data:${image.mime};base64," + base64.b64encode(open(${JSON.stringify(image.file)}, "rb").read()).decode()`),
+        ...images.map(
+          (image, index) => `image_${index + 1} = "data:${image.mime};base64," + base64.b64encode(open(${JSON.stringify(image.file)}, "rb").read()).decode()`,
+        ),
         ...(images.length ? [""] : []),
         `${stream ? "stream" : "response"} = client.chat.completions.create(`,
         withImageVariables(pythonKeywordArguments(json), images, (index) => `image_${index + 1}`),
@@ -187,7 +196,9 @@ export function chatCode(baseUrl: string, body: ChatRequestBody): CodeSample[] {
       code: [
         javascriptClient(baseUrl, images.length ? [`import { readFileSync } from "node:fs";`] : []),
         "",
-        ...images.map((image, index) => `const image${index + 1} = \`data:${image.mime};base64,\${readFileSync(${JSON.stringify(image.file)}).toString("base64")}\`;`),
+        ...images.map(
+          (image, index) => `const image${index + 1} = \`data:${image.mime};base64,\${readFileSync(${JSON.stringify(image.file)}).toString("base64")}\`;`,
+        ),
         ...(images.length ? [""] : []),
         `const ${stream ? "stream" : "response"} = await client.chat.completions.create(${withImageVariables(javascriptLiteral(json, ""), images, (index) => `image${index + 1}`)});`,
         ...(stream
@@ -247,7 +258,7 @@ export function imagesCode(baseUrl: string, body: ImagesRequestBody, { curlSaves
         `const result = await client.images.generate(${javascriptLiteral(json, "")});`,
         "result.data.forEach((image, index) => {",
         // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source for the reader, with its own template literal.
-        "  writeFileSync(`image-${index + 1}.png`, Buffer.from(image.b64_json, \"base64\"));",
+        '  writeFileSync(`image-${index + 1}.png`, Buffer.from(image.b64_json, "base64"));',
         "});",
       ].join("\n"),
     },

@@ -54,7 +54,12 @@ export function ConsoleShell({ email, initialBalance, signOutAction, banner, chi
         <div className="flex h-full flex-col px-3 py-4">
           <div className="mb-6 flex items-center justify-between">
             <Logo href="/dashboard" className="px-3" />
-            <button type="button" onClick={() => setMenuOpen(false)} aria-label="Close menu" className={cx("rounded-md p-2 text-zinc-500 hover:bg-zinc-100", focusRing)}>
+            <button
+              type="button"
+              onClick={() => setMenuOpen(false)}
+              aria-label="Close menu"
+              className={cx("rounded-md p-2 text-zinc-500 hover:bg-zinc-100", focusRing)}
+            >
               <svg viewBox="0 0 20 20" fill="currentColor" className="size-5" aria-hidden="true">
                 <path d="M6.28 5.22a.75.75 0 0 0-1.06 1.06L8.94 10l-3.72 3.72a.75.75 0 1 0 1.06 1.06L10 11.06l3.72 3.72a.75.75 0 1 0 1.06-1.06L11.06 10l3.72-3.72a.75.75 0 0 0-1.06-1.06L10 8.94 6.28 5.22Z" />
               </svg>
@@ -66,7 +71,13 @@ export function ConsoleShell({ email, initialBalance, signOutAction, banner, chi
 
       <div className="lg:pl-60">
         <header className="sticky top-0 z-20 flex h-14 items-center gap-2 border-b border-zinc-200 bg-white/90 px-4 backdrop-blur sm:px-6">
-          <button type="button" onClick={() => setMenuOpen(true)} aria-label="Open menu" aria-expanded={menuOpen} className={cx("-ml-2 rounded-md p-2 text-zinc-600 hover:bg-zinc-100 lg:hidden", focusRing)}>
+          <button
+            type="button"
+            onClick={() => setMenuOpen(true)}
+            aria-label="Open menu"
+            aria-expanded={menuOpen}
+            className={cx("-ml-2 rounded-md p-2 text-zinc-600 hover:bg-zinc-100 lg:hidden", focusRing)}
+          >
             <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" className="size-5" aria-hidden="true">
               <path d="M4 6h16M4 12h16M4 18h16" />
             </svg>

@@ -90,7 +90,9 @@ export function ApiKeyTable({ apiKeys }: { apiKeys: ApiKeySummary[] }) {
             </TableCell>
             <TableCell>
               {/* flex, not text-right: the revoke dialog lives inside this cell and would inherit the alignment. */}
-              <div className="flex justify-end">{key.status === "revoked" ? null : <RevokeApiKeyButton apiKeyId={key.id} name={key.name} display={key.display} />}</div>
+              <div className="flex justify-end">
+                {key.status === "revoked" ? null : <RevokeApiKeyButton apiKeyId={key.id} name={key.name} display={key.display} />}
+              </div>
             </TableCell>
           </TableRow>
         ))}

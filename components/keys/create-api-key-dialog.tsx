@@ -131,7 +131,11 @@ function CreateApiKeyDialogBody({ open, onClose, defaultRateLimitRpm }: { open: 
           <Field label="Spend limit (USD)" error={fieldError(state, "spendLimit")} hint="Optional. Requests fail once the key has spent this much.">
             <Input name="spendLimit" inputMode="decimal" placeholder="No limit" autoComplete="off" />
           </Field>
-          <Field label="Requests per minute" error={fieldError(state, "rateLimitRpm")} hint={`Optional. Default: ${defaultRateLimitRpm.toLocaleString("en-US")}.`}>
+          <Field
+            label="Requests per minute"
+            error={fieldError(state, "rateLimitRpm")}
+            hint={`Optional. Default: ${defaultRateLimitRpm.toLocaleString("en-US")}.`}
+          >
             <Input name="rateLimitRpm" inputMode="numeric" placeholder={String(defaultRateLimitRpm)} autoComplete="off" />
           </Field>
         </div>

@@ -43,7 +43,13 @@ function Capabilities({ capabilities }: { capabilities: NonNullable<CatalogModel
   );
 }
 
-const KIND_LABELS: Record<CatalogModel["kind"], string> = { CHAT: "Chat", IMAGE: "Image", TRANSCRIPTION: "Speech to text", EMBEDDING: "Embeddings", SPEECH: "Text to speech" };
+const KIND_LABELS: Record<CatalogModel["kind"], string> = {
+  CHAT: "Chat",
+  IMAGE: "Image",
+  TRANSCRIPTION: "Speech to text",
+  EMBEDDING: "Embeddings",
+  SPEECH: "Text to speech",
+};
 
 /** One model of the catalog: what it is, what it costs, whether it runs here, and how to call it. */
 export function ModelCard({ model, baseUrl }: { model: CatalogModel; baseUrl: string }) {
@@ -73,7 +79,8 @@ export function ModelCard({ model, baseUrl }: { model: CatalogModel; baseUrl: st
         ) : null}
         {available ? null : (
           <p className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
-            Not available on this deployment: {model.unavailableReason} Requests for it are answered with 404 <code className="font-mono text-xs">model_not_found</code>.
+            Not available on this deployment: {model.unavailableReason} Requests for it are answered with 404{" "}
+            <code className="font-mono text-xs">model_not_found</code>.
           </p>
         )}
         <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-3">
@@ -83,7 +90,9 @@ export function ModelCard({ model, baseUrl }: { model: CatalogModel; baseUrl: st
           </div>
           <div>
             <dt className="text-zinc-500">{model.kind === "CHAT" ? "Context length" : "Made by"}</dt>
-            <dd className="mt-0.5 text-zinc-900">{model.kind === "CHAT" && model.contextLength !== null ? `${model.contextLength.toLocaleString("en-US")} tokens` : model.ownedBy}</dd>
+            <dd className="mt-0.5 text-zinc-900">
+              {model.kind === "CHAT" && model.contextLength !== null ? `${model.contextLength.toLocaleString("en-US")} tokens` : model.ownedBy}
+            </dd>
           </div>
           <div>
             <dt className="text-zinc-500">Price</dt>

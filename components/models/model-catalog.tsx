@@ -11,7 +11,12 @@ const SECTIONS: { kind: CatalogModel["kind"]; title: string; endpoint: string }[
 /** The whole catalog, one section per kind of model. */
 export function ModelCatalog({ models, baseUrl }: { models: CatalogModel[]; baseUrl: string }) {
   if (models.length === 0) {
-    return <EmptyState title="No models yet" description="This deployment has no models in its registry. They are loaded from prisma/models.json when the server starts." />;
+    return (
+      <EmptyState
+        title="No models yet"
+        description="This deployment has no models in its registry. They are loaded from prisma/models.json when the server starts."
+      />
+    );
   }
   return (
     <div className="flex flex-col gap-10">
@@ -25,7 +30,10 @@ export function ModelCatalog({ models, baseUrl }: { models: CatalogModel[]; base
                 {title}
               </h2>
               <p className="text-sm text-zinc-500">
-                <code className="font-mono text-xs text-zinc-700">POST {baseUrl}{endpoint}</code>
+                <code className="font-mono text-xs text-zinc-700">
+                  POST {baseUrl}
+                  {endpoint}
+                </code>
               </p>
             </div>
             {ofKind.map((model) => (

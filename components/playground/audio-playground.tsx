@@ -65,7 +65,17 @@ function textDownload(text: string, type: string): string {
   return `data:${type};charset=utf-8,${encodeURIComponent(text)}`;
 }
 
-export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }: { initialModels: PlaygroundModel[]; baseUrl: string; maxBytes: number; extensions: readonly string[] }) {
+export function AudioPlayground({
+  initialModels,
+  baseUrl,
+  maxBytes,
+  extensions,
+}: {
+  initialModels: PlaygroundModel[];
+  baseUrl: string;
+  maxBytes: number;
+  extensions: readonly string[];
+}) {
   const queryClient = useQueryClient();
   const { data: models = initialModels } = usePlaygroundModels("TRANSCRIPTION", initialModels);
   const [modelId, setModelId] = useState((firstAvailable(initialModels) ?? initialModels[0])?.id ?? "");
@@ -133,7 +143,12 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
   }
 
   if (models.length === 0) {
-    return <EmptyState title="No speech-to-text models yet" description="This deployment has no transcription models configured. Ask your administrator to add one." />;
+    return (
+      <EmptyState
+        title="No speech-to-text models yet"
+        description="This deployment has no transcription models configured. Ask your administrator to add one."
+      />
+    );
   }
 
   const failure = result && !result.ok ? result.error : transcription.isError ? networkError() : null;
@@ -171,7 +186,9 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
       <div className="flex min-w-0 flex-col gap-6">
         <div className="flex justify-end">
           <ViewCodeButton
-            samples={() => transcriptionCode(baseUrl, { model: modelId, language, response_format: format, fileName: submittedName ?? file?.name ?? "audio.wav" })}
+            samples={() =>
+              transcriptionCode(baseUrl, { model: modelId, language, response_format: format, fileName: submittedName ?? file?.name ?? "audio.wav" })
+            }
             description="This transcription request for the API, with the settings on this page."
           />
         </div>
@@ -182,7 +199,11 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
               <CardTitle>Record</CardTitle>
             </CardHeader>
             <CardBody className="flex flex-col gap-4">
-              {recorder.state.status === "unavailable" ? <Alert variant="warning" title="Recording is not available">{recorder.state.message}</Alert> : null}
+              {recorder.state.status === "unavailable" ? (
+                <Alert variant="warning" title="Recording is not available">
+                  {recorder.state.message}
+                </Alert>
+              ) : null}
               {recording ? (
                 <>
                   <div className="flex items-center gap-3">
@@ -200,7 +221,10 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
                     aria-valuenow={Math.round(recorder.level * 100)}
                     className="h-2.5 overflow-hidden rounded-full bg-zinc-200"
                   >
-                    <div className="h-full rounded-full bg-emerald-500 transition-[width] duration-100" style={{ width: `${Math.round(recorder.level * 100)}%` }} />
+                    <div
+                      className="h-full rounded-full bg-emerald-500 transition-[width] duration-100"
+                      style={{ width: `${Math.round(recorder.level * 100)}%` }}
+                    />
                   </div>
                   <div className="flex flex-wrap gap-2">
                     <Button onClick={recorder.stop}>Stop and transcribe</Button>
@@ -212,7 +236,12 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
               ) : (
                 <>
                   <p className="text-sm text-zinc-500">Speak into your microphone; stop to transcribe what you said.</p>
-                  <Button variant="secondary" onClick={() => void recorder.start()} loading={recorder.state.status === "starting"} disabled={blocked || transcription.isPending}>
+                  <Button
+                    variant="secondary"
+                    onClick={() => void recorder.start()}
+                    loading={recorder.state.status === "starting"}
+                    disabled={blocked || transcription.isPending}
+                  >
                     <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true">
                       <path d="M7 4a3 3 0 0 1 6 0v6a3 3 0 1 1-6 0V4Z" />
                       <path d="M5.5 9.643a.75.75 0 0 0-1.5 0V10c0 3.06 2.29 5.585 5.25 5.954V17.5h-1.5a.75.75 0 0 0 0 1.5h4.5a.75.75 0 0 0 0-1.5h-1.5v-1.546A6.001 6.001 0 0 0 16 10v-.357a.75.75 0 0 0-1.5 0V10a4.5 4.5 0 0 1-9 0v-.357Z" />
@@ -243,7 +272,10 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
                 )}
               >
                 <p className="text-zinc-600">Drag an audio file here, or</p>
-                <label htmlFor={fileInputId} className={cx(buttonClasses({ variant: "secondary", size: "sm" }), "cursor-pointer has-[:focus-visible]:outline-2")}>
+                <label
+                  htmlFor={fileInputId}
+                  className={cx(buttonClasses({ variant: "secondary", size: "sm" }), "cursor-pointer has-[:focus-visible]:outline-2")}
+                >
                   Choose a file
                 </label>
                 <input
@@ -312,15 +344,27 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
                 </p>
                 <div className="flex flex-wrap gap-2">
                   <CopyButton value={result.text} label="Copy transcript" />
-                  <a href={textDownload(result.text, "text/plain")} download={`${baseName}.txt`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+                  <a
+                    href={textDownload(result.text, "text/plain")}
+                    download={`${baseName}.txt`}
+                    className={buttonClasses({ variant: "secondary", size: "sm" })}
+                  >
                     Download TXT
                   </a>
                   {result.subtitles ? (
                     <>
-                      <a href={textDownload(result.subtitles.srt, "application/x-subrip")} download={`${baseName}.srt`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+                      <a
+                        href={textDownload(result.subtitles.srt, "application/x-subrip")}
+                        download={`${baseName}.srt`}
+                        className={buttonClasses({ variant: "secondary", size: "sm" })}
+                      >
                         Download SRT
                       </a>
-                      <a href={textDownload(result.subtitles.vtt, "text/vtt")} download={`${baseName}.vtt`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+                      <a
+                        href={textDownload(result.subtitles.vtt, "text/vtt")}
+                        download={`${baseName}.vtt`}
+                        className={buttonClasses({ variant: "secondary", size: "sm" })}
+                      >
                         Download VTT
                       </a>
                     </>
@@ -335,7 +379,10 @@ export function AudioPlayground({ initialModels, baseUrl, maxBytes, extensions }
               </CardBody>
             </Card>
           ) : !transcription.isPending && !failure ? (
-            <EmptyState title="No transcript yet" description="Record something or upload a file. Audio is billed by its length at the model's per-minute price." />
+            <EmptyState
+              title="No transcript yet"
+              description="Record something or upload a file. Audio is billed by its length at the model's per-minute price."
+            />
           ) : null}
         </section>
       </div>

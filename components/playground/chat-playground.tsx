@@ -64,9 +64,15 @@ type SentTurn = Pick<Turn, "role" | "content" | "images" | "toolCalls" | "toolCa
 
 function messageOf(turn: SentTurn): ChatRequestMessage {
   if (turn.role === "tool") return { role: "tool", tool_call_id: turn.toolCall?.id ?? "", content: turn.content };
-  if (turn.role === "assistant") return turn.toolCalls?.length ? { role: "assistant", content: turn.content || null, tool_calls: turn.toolCalls } : { role: "assistant", content: turn.content };
+  if (turn.role === "assistant")
+    return turn.toolCalls?.length
+      ? { role: "assistant", content: turn.content || null, tool_calls: turn.toolCalls }
+      : { role: "assistant", content: turn.content };
   if (!turn.images?.length) return { role: "user", content: turn.content };
-  const parts: ChatContentPart[] = [...(turn.content ? [{ type: "text" as const, text: turn.content }] : []), ...turn.images.map((image) => ({ type: "image_url" as const, image_url: { url: image.dataUrl } }))];
+  const parts: ChatContentPart[] = [
+    ...(turn.content ? [{ type: "text" as const, text: turn.content }] : []),
+    ...turn.images.map((image) => ({ type: "image_url" as const, image_url: { url: image.dataUrl } })),
+  ];
   return { role: "user", content: parts };
 }
 
@@ -150,7 +156,12 @@ function Thumbnails({ images, onRemove }: { images: AttachedImage[]; onRemove?: 
       {images.map((image, index) => (
         <li key={`${image.name}-${index}`} className="relative">
           {/* biome-ignore lint/performance/noImgElement: a data: URL has nothing for next/image to optimise. */}
-          <img src={image.dataUrl} alt={image.name} title={`${image.name} · ${formatBytes(image.bytes)}`} className="size-16 rounded-md border border-zinc-200 object-cover" />
+          <img
+            src={image.dataUrl}
+            alt={image.name}
+            title={`${image.name} · ${formatBytes(image.bytes)}`}
+            className="size-16 rounded-md border border-zinc-200 object-cover"
+          />
           {onRemove ? (
             <button
               type="button"
@@ -280,7 +291,9 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
       update(id, { status: "done", content: text, toolCalls, stats: stats() });
       setToolResults({});
       setAnnouncement(
-        toolCalls.length ? `The model called ${toolCalls.map((call) => call.function.name).join(", ")}. Type the result${toolCalls.length === 1 ? "" : "s"} to continue.` : "Reply complete.",
+        toolCalls.length
+          ? `The model called ${toolCalls.map((call) => call.function.name).join(", ")}. Type the result${toolCalls.length === 1 ? "" : "s"} to continue.`
+          : "Reply complete.",
       );
     } catch (error) {
       if (abort.signal.aborted) {
@@ -350,7 +363,13 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
   function sendToolResults(event: FormEvent) {
     event.preventDefault();
     if (streaming || blocked || pendingCalls.some((call) => !toolResults[call.id]?.trim())) return;
-    const results: Turn[] = pendingCalls.map((call) => ({ id: nextId.current++, role: "tool", content: toolResults[call.id]!.trim(), status: "done", toolCall: { id: call.id, name: call.function.name } }));
+    const results: Turn[] = pendingCalls.map((call) => ({
+      id: nextId.current++,
+      role: "tool",
+      content: toolResults[call.id]!.trim(),
+      status: "done",
+      toolCall: { id: call.id, name: call.function.name },
+    }));
     setToolResults({});
     void reply([...turns, ...results]);
   }
@@ -405,7 +424,10 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
     chatCode(
       baseUrl,
       draft.trim() || attachments.length || !lastRequest
-        ? requestBody(settings, model, [...sendable(turns), { role: "user", content: draft.trim() || (attachments.length ? "" : "Hello!"), images: attachments }])
+        ? requestBody(settings, model, [
+            ...sendable(turns),
+            { role: "user", content: draft.trim() || (attachments.length ? "" : "Hello!"), images: attachments },
+          ])
         : lastRequest,
     );
 
@@ -470,7 +492,9 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
                   ) : (
                     <>
                       {turn.images?.length ? <Thumbnails images={turn.images} /> : null}
-                      {turn.content ? <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p> : null}
+                      {turn.content ? (
+                        <p className="rounded-2xl rounded-br-sm bg-emerald-700 px-4 py-2 text-sm whitespace-pre-wrap text-white">{turn.content}</p>
+                      ) : null}
                       {turn.id === lastUser?.id && !streaming ? (
                         <Button variant="ghost" size="sm" onClick={() => setEditing({ id: turn.id, text: turn.content })}>
                           Edit
@@ -550,7 +574,9 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
           {announcement}
         </p>
 
-        {attachments.length ? <Thumbnails images={attachments} onRemove={(index) => setAttachments((current) => current.filter((_, i) => i !== index))} /> : null}
+        {attachments.length ? (
+          <Thumbnails images={attachments} onRemove={(index) => setAttachments((current) => current.filter((_, i) => i !== index))} />
+        ) : null}
         {attachProblem ? (
           <Alert variant="danger" title="Image not attached">
             {attachProblem}
@@ -558,10 +584,19 @@ export function ChatPlayground({ initialModels, baseUrl, maxRequestBytes }: { in
         ) : null}
         <form onSubmit={send} className="flex flex-col gap-2 sm:flex-row sm:items-end">
           {vision ? (
-            <label className={cx(buttonClasses({ variant: "secondary" }), "cursor-pointer focus-within:ring-2 focus-within:ring-emerald-600 focus-within:ring-offset-2")}>
+            <label
+              className={cx(
+                buttonClasses({ variant: "secondary" }),
+                "cursor-pointer focus-within:ring-2 focus-within:ring-emerald-600 focus-within:ring-offset-2",
+              )}
+            >
               <input type="file" accept={IMAGE_TYPES.join(",")} multiple className="sr-only" onChange={(event) => void attach(event)} disabled={streaming} />
               <svg viewBox="0 0 20 20" fill="currentColor" className="size-4" aria-hidden="true">
-                <path fillRule="evenodd" d="M1 5.25A2.25 2.25 0 0 1 3.25 3h13.5A2.25 2.25 0 0 1 19 5.25v9.5A2.25 2.25 0 0 1 16.75 17H3.25A2.25 2.25 0 0 1 1 14.75v-9.5Zm1.5 5.81v3.69c0 .414.336.75.75.75h13.5a.75.75 0 0 0 .75-.75v-2.69l-2.22-2.219a.75.75 0 0 0-1.06 0l-1.91 1.909.47.47a.75.75 0 1 1-1.06 1.06L6.53 8.091a.75.75 0 0 0-1.06 0l-2.97 2.97ZM12 7a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z" clipRule="evenodd" />
+                <path
+                  fillRule="evenodd"
+                  d="M1 5.25A2.25 2.25 0 0 1 3.25 3h13.5A2.25 2.25 0 0 1 19 5.25v9.5A2.25 2.25 0 0 1 16.75 17H3.25A2.25 2.25 0 0 1 1 14.75v-9.5Zm1.5 5.81v3.69c0 .414.336.75.75.75h13.5a.75.75 0 0 0 .75-.75v-2.69l-2.22-2.219a.75.75 0 0 0-1.06 0l-1.91 1.909.47.47a.75.75 0 1 1-1.06 1.06L6.53 8.091a.75.75 0 0 0-1.06 0l-2.97 2.97ZM12 7a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z"
+                  clipRule="evenodd"
+                />
               </svg>
               Attach image
             </label>

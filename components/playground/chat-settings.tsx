@@ -59,7 +59,21 @@ function lacking(model: PlaygroundModel): string[] {
   return [...(tools ? [] : ["function calling"]), ...(json ? [] : ["JSON mode"]), ...(vision ? [] : ["image inputs"])];
 }
 
-function RangeField({ label, value, min, max, step, onChange }: { label: string; value: number; min: number; max: number; step: number; onChange: (value: number) => void }) {
+function RangeField({
+  label,
+  value,
+  min,
+  max,
+  step,
+  onChange,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  onChange: (value: number) => void;
+}) {
   const id = useId();
   return (
     <div>
@@ -69,7 +83,16 @@ function RangeField({ label, value, min, max, step, onChange }: { label: string;
           {value.toFixed(2)}
         </output>
       </div>
-      <input id={id} type="range" min={min} max={max} step={step} value={value} onChange={(event) => onChange(Number(event.target.value))} className="mt-2 w-full accent-emerald-600" />
+      <input
+        id={id}
+        type="range"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        onChange={(event) => onChange(Number(event.target.value))}
+        className="mt-2 w-full accent-emerald-600"
+      />
     </div>
   );
 }
@@ -106,14 +129,26 @@ export function ChatSettingsPanel({
           <h2 id={headingId} className="text-sm font-semibold text-zinc-900">
             Settings
           </h2>
-          <ModelPicker models={models} value={settings.model} disabled={disabled} onChange={(id) => set({ model: id, maxTokens: defaultMaxTokens(models.find((candidate) => candidate.id === id)) })} />
+          <ModelPicker
+            models={models}
+            value={settings.model}
+            disabled={disabled}
+            onChange={(id) => set({ model: id, maxTokens: defaultMaxTokens(models.find((candidate) => candidate.id === id)) })}
+          />
           <Field label="System prompt" hint="Sent first, as the system message.">
             <Textarea value={settings.system} onChange={(event) => set({ system: event.target.value })} rows={3} className="min-h-20" />
           </Field>
           <RangeField label="Temperature" value={settings.temperature} min={0} max={2} step={0.05} onChange={(temperature) => set({ temperature })} />
           <RangeField label="Top P" value={settings.topP} min={0} max={1} step={0.05} onChange={(topP) => set({ topP })} />
           <Field label="Max tokens" error={problems.maxTokens} hint={model?.contextLength ? `Up to ${model.contextLength}, prompt included.` : undefined}>
-            <Input type="number" inputMode="numeric" min={1} max={model?.contextLength ?? undefined} value={settings.maxTokens} onChange={(event) => set({ maxTokens: event.target.value })} />
+            <Input
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={model?.contextLength ?? undefined}
+              value={settings.maxTokens}
+              onChange={(event) => set({ maxTokens: event.target.value })}
+            />
           </Field>
           <Field label="Stop sequences" error={problems.stop} hint="Comma-separated, up to 4. Write \n for a new line.">
             <Input value={settings.stop} onChange={(event) => set({ stop: event.target.value })} placeholder="e.g. ###, \n\n" />
@@ -122,9 +157,19 @@ export function ChatSettingsPanel({
             <>
               <Field
                 label="Response format"
-                hint={settings.responseFormat === "json_object" ? "The reply is a JSON object. Ask for JSON in your message too." : settings.responseFormat === "json_schema" ? "The reply is JSON matching this schema." : undefined}
+                hint={
+                  settings.responseFormat === "json_object"
+                    ? "The reply is a JSON object. Ask for JSON in your message too."
+                    : settings.responseFormat === "json_schema"
+                      ? "The reply is JSON matching this schema."
+                      : undefined
+                }
               >
-                <Select value={settings.responseFormat} onChange={(event) => set({ responseFormat: event.target.value as ResponseFormatChoice })} disabled={disabled}>
+                <Select
+                  value={settings.responseFormat}
+                  onChange={(event) => set({ responseFormat: event.target.value as ResponseFormatChoice })}
+                  disabled={disabled}
+                >
                   <option value="text">Text</option>
                   <option value="json_object">JSON object</option>
                   <option value="json_schema">JSON schema</option>
@@ -133,16 +178,31 @@ export function ChatSettingsPanel({
               {settings.responseFormat === "json_schema" ? (
                 <>
                   <Field label="Schema name" error={problems.schemaName}>
-                    <Input value={settings.schemaName} onChange={(event) => set({ schemaName: event.target.value })} disabled={disabled} className="font-mono" spellCheck={false} />
+                    <Input
+                      value={settings.schemaName}
+                      onChange={(event) => set({ schemaName: event.target.value })}
+                      disabled={disabled}
+                      className="font-mono"
+                      spellCheck={false}
+                    />
                   </Field>
                   <Field label="JSON schema" error={problems.schema}>
-                    <Textarea value={settings.schema} onChange={(event) => set({ schema: event.target.value })} disabled={disabled} rows={8} className="font-mono text-xs" spellCheck={false} />
+                    <Textarea
+                      value={settings.schema}
+                      onChange={(event) => set({ schema: event.target.value })}
+                      disabled={disabled}
+                      rows={8}
+                      className="font-mono text-xs"
+                      spellCheck={false}
+                    />
                   </Field>
                 </>
               ) : null}
             </>
           ) : null}
-          {model?.capabilities.tools ? <FunctionEditor functions={settings.functions} problems={problems.functions} onChange={(functions) => set({ functions })} disabled={disabled} /> : null}
+          {model?.capabilities.tools ? (
+            <FunctionEditor functions={settings.functions} problems={problems.functions} onChange={(functions) => set({ functions })} disabled={disabled} />
+          ) : null}
           {model && lacking(model).length > 0 ? <p className="text-xs text-zinc-500">Not supported by this model: {lacking(model).join(", ")}.</p> : null}
         </CardBody>
       </Card>

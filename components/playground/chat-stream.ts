@@ -39,9 +39,7 @@ const chunkSchema = z.object({
       }),
     )
     .default([]),
-  usage: z
-    .object({ prompt_tokens: z.number(), completion_tokens: z.number(), cost: z.number().nullish() })
-    .nullish(),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), cost: z.number().nullish() }).nullish(),
 });
 
 export type ChatStreamEvent =
@@ -111,7 +109,10 @@ export async function* streamChatReply(body: ChatRequestBody, signal: AbortSigna
       for (const choice of chunk.choices) {
         if (choice.delta?.content) yield { type: "delta", text: choice.delta.content };
         for (const call of choice.delta?.tool_calls ?? []) {
-          yield { type: "tool-call-delta", delta: { index: call.index, id: call.id ?? null, name: call.function?.name ?? null, arguments: call.function?.arguments ?? null } };
+          yield {
+            type: "tool-call-delta",
+            delta: { index: call.index, id: call.id ?? null, name: call.function?.name ?? null, arguments: call.function?.arguments ?? null },
+          };
         }
         if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
       }

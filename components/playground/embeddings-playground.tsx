@@ -99,13 +99,25 @@ export function EmbeddingsPlayground({ initialModels, baseUrl }: { initialModels
                     onChange={(event) => setTexts(texts.map((other) => (other.key === text.key ? { ...other, value: event.target.value } : other)))}
                     disabled={embedding.isPending}
                   />
-                  <Button variant="ghost" size="sm" onClick={() => remove(text.key)} disabled={embedding.isPending || texts.length === 1} aria-label={`Remove text ${index + 1}`}>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    onClick={() => remove(text.key)}
+                    disabled={embedding.isPending || texts.length === 1}
+                    aria-label={`Remove text ${index + 1}`}
+                  >
                     ×
                   </Button>
                 </div>
               ))}
               {/* A plain <button>: focus returns here when a text is removed. */}
-              <button type="button" ref={addButton} onClick={add} disabled={embedding.isPending || texts.length >= MAX_EMBEDDING_TEXTS} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+              <button
+                type="button"
+                ref={addButton}
+                onClick={add}
+                disabled={embedding.isPending || texts.length >= MAX_EMBEDDING_TEXTS}
+                className={buttonClasses({ variant: "secondary", size: "sm" })}
+              >
                 Add text
               </button>
             </fieldset>
@@ -125,7 +137,10 @@ export function EmbeddingsPlayground({ initialModels, baseUrl }: { initialModels
                 ? `${result.vectors.length} vector${result.vectors.length === 1 ? "" : "s"} · ${result.tokens} tokens · Cost ${result.cost}`
                 : ""}
           </p>
-          <ViewCodeButton samples={() => embeddingsCode(baseUrl, { ...body(), encoding_format: "float" })} description="This embeddings request for the API, with the texts on this page." />
+          <ViewCodeButton
+            samples={() => embeddingsCode(baseUrl, { ...body(), encoding_format: "float" })}
+            description="This embeddings request for the API, with the texts on this page."
+          />
         </div>
 
         {failure ? <RequestErrorAlert error={failure} /> : null}

@@ -45,15 +45,36 @@ export function FunctionEditor({
           // biome-ignore lint/a11y/useSemanticElements: a <fieldset> keeps its min-content width and would widen the page on a phone.
           <div key={draft.key} role="group" aria-label={`Function ${index + 1}`} className="flex flex-col gap-3 rounded-lg border border-zinc-200 p-3">
             <Field label="Name" error={problem?.name}>
-              <Input value={draft.name} autoFocus={draft.key === added} onChange={(event) => update(draft.key, { name: event.target.value })} disabled={disabled} className="font-mono" spellCheck={false} />
+              <Input
+                value={draft.name}
+                autoFocus={draft.key === added}
+                onChange={(event) => update(draft.key, { name: event.target.value })}
+                disabled={disabled}
+                className="font-mono"
+                spellCheck={false}
+              />
             </Field>
             <Field label="Description">
               <Input value={draft.description} onChange={(event) => update(draft.key, { description: event.target.value })} disabled={disabled} />
             </Field>
             <Field label="Parameters (JSON Schema)" error={problem?.parameters}>
-              <Textarea value={draft.parameters} onChange={(event) => update(draft.key, { parameters: event.target.value })} disabled={disabled} rows={6} className="font-mono text-xs" spellCheck={false} />
+              <Textarea
+                value={draft.parameters}
+                onChange={(event) => update(draft.key, { parameters: event.target.value })}
+                disabled={disabled}
+                rows={6}
+                className="font-mono text-xs"
+                spellCheck={false}
+              />
             </Field>
-            <Button variant="ghost" size="sm" className="self-end" onClick={() => remove(draft.key)} disabled={disabled} aria-label={`Remove function ${draft.name || index + 1}`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              className="self-end"
+              onClick={() => remove(draft.key)}
+              disabled={disabled}
+              aria-label={`Remove function ${draft.name || index + 1}`}
+            >
               Remove
             </Button>
           </div>

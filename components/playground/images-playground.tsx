@@ -32,7 +32,10 @@ interface GeneratedImage {
 function useImageUrls(result: ImagesResult | undefined, model: string): GeneratedImage[] {
   const images = useMemo(() => {
     if (!result?.ok) return [];
-    const slug = model.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+    const slug = model
+      .replace(/[^a-z0-9]+/gi, "-")
+      .replace(/^-|-$/g, "")
+      .toLowerCase();
     return result.pngBase64.map((base64, index) => {
       const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
       return { url: URL.createObjectURL(new Blob([bytes], { type: "image/png" })), fileName: `${slug}-${result.size}-${index + 1}.png` };
@@ -80,7 +83,13 @@ export function ImagesPlayground({ initialModels, baseUrl }: { initialModels: Pl
   const elapsed = useElapsedSeconds(generation.isPending);
   const blocked = !model || model.unavailableReason !== null || !size;
 
-  const body = (): ImagesRequestBody => ({ model: modelId, prompt: prompt.trim() || "A watercolor lighthouse at dawn", n: count, size, response_format: "b64_json" });
+  const body = (): ImagesRequestBody => ({
+    model: modelId,
+    prompt: prompt.trim() || "A watercolor lighthouse at dawn",
+    n: count,
+    size,
+    response_format: "b64_json",
+  });
 
   function generate(event: FormEvent) {
     event.preventDefault();

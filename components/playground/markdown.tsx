@@ -30,7 +30,13 @@ const components: Components = {
   h6: ({ node: _node, ...props }) => <h6 className="text-sm font-semibold" {...props} />,
   a: ({ node: _node, href, ...props }) =>
     href && SAFE_PROTOCOL.test(href) ? (
-      <a href={href} target="_blank" rel="noopener noreferrer nofollow" className="text-emerald-700 underline underline-offset-2 hover:text-emerald-800" {...props} />
+      <a
+        href={href}
+        target="_blank"
+        rel="noopener noreferrer nofollow"
+        className="text-emerald-700 underline underline-offset-2 hover:text-emerald-800"
+        {...props}
+      />
     ) : (
       <span {...props} />
     ),
@@ -43,11 +49,15 @@ const components: Components = {
     ) : (
       alt
     ),
-  ul: ({ node: _node, className, ...props }) => <ul className={className?.includes("contains-task-list") ? "space-y-1 pl-1" : "list-disc space-y-1 pl-6"} {...props} />,
+  ul: ({ node: _node, className, ...props }) => (
+    <ul className={className?.includes("contains-task-list") ? "space-y-1 pl-1" : "list-disc space-y-1 pl-6"} {...props} />
+  ),
   ol: ({ node: _node, ...props }) => <ol className="list-decimal space-y-1 pl-6" {...props} />,
   li: ({ node: _node, className, ...props }) => <li className={className?.includes("task-list-item") ? "flex items-baseline gap-2" : "pl-1"} {...props} />,
   input: ({ node: _node, checked, type }) =>
-    type === "checkbox" ? <input type="checkbox" checked={checked ?? false} disabled aria-label={checked ? "Done" : "Not done"} className="accent-emerald-600" /> : null,
+    type === "checkbox" ? (
+      <input type="checkbox" checked={checked ?? false} disabled aria-label={checked ? "Done" : "Not done"} className="accent-emerald-600" />
+    ) : null,
   blockquote: ({ node: _node, ...props }) => <blockquote className="space-y-3 border-l-4 border-zinc-200 pl-3 text-zinc-600" {...props} />,
   hr: () => <hr className="border-zinc-200" />,
   table: ({ node: _node, ...props }) => (

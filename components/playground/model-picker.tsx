@@ -10,7 +10,17 @@ import type { PlaygroundModel } from "./playground-model";
  * only names (a price in them was cut off in the narrow settings column); the chosen model's
  * price is spelled out under the select.
  */
-export function ModelPicker({ models, value, onChange, disabled }: { models: PlaygroundModel[]; value: string; onChange: (id: string) => void; disabled?: boolean }) {
+export function ModelPicker({
+  models,
+  value,
+  onChange,
+  disabled,
+}: {
+  models: PlaygroundModel[];
+  value: string;
+  onChange: (id: string) => void;
+  disabled?: boolean;
+}) {
   const selected = models.find((model) => model.id === value);
   return (
     <Field

@@ -69,7 +69,9 @@ export function SpeechPlayground({ initialModels, baseUrl }: { initialModels: Pl
   }
 
   if (models.length === 0) {
-    return <EmptyState title="No speech models yet" description="This deployment has no text-to-speech models configured. Ask your administrator to add one." />;
+    return (
+      <EmptyState title="No speech models yet" description="This deployment has no text-to-speech models configured. Ask your administrator to add one." />
+    );
   }
 
   const failure = result && !result.ok ? result.error : synthesis.isError ? networkError() : null;
@@ -80,7 +82,11 @@ export function SpeechPlayground({ initialModels, baseUrl }: { initialModels: Pl
       <Card>
         <CardBody>
           <form onSubmit={speak} className="flex flex-col gap-4" aria-label="Speech settings">
-            <Field label="Text" error={tooLong ? `The text can be at most ${MAX_SPEECH_CHARACTERS} characters.` : undefined} hint={`${text.length} / ${MAX_SPEECH_CHARACTERS} characters`}>
+            <Field
+              label="Text"
+              error={tooLong ? `The text can be at most ${MAX_SPEECH_CHARACTERS} characters.` : undefined}
+              hint={`${text.length} / ${MAX_SPEECH_CHARACTERS} characters`}
+            >
               <Textarea value={text} onChange={(event) => setText(event.target.value)} placeholder="Hello from EcoLink!" rows={6} required />
             </Field>
             <ModelPicker models={models} value={modelId} onChange={setModelId} disabled={synthesis.isPending} />
@@ -111,7 +117,17 @@ export function SpeechPlayground({ initialModels, baseUrl }: { initialModels: Pl
                   {speed.toFixed(2)}×
                 </output>
               </div>
-              <input id={speedId} type="range" min={0.25} max={4} step={0.05} value={speed} onChange={(event) => setSpeed(Number(event.target.value))} disabled={synthesis.isPending} className="mt-2 w-full accent-emerald-600" />
+              <input
+                id={speedId}
+                type="range"
+                min={0.25}
+                max={4}
+                step={0.05}
+                value={speed}
+                onChange={(event) => setSpeed(Number(event.target.value))}
+                disabled={synthesis.isPending}
+                className="mt-2 w-full accent-emerald-600"
+              />
             </div>
             <Button type="submit" loading={synthesis.isPending} disabled={!text.trim() || tooLong || blocked}>
               {synthesis.isPending ? "Speaking…" : "Speak"}

@@ -32,7 +32,12 @@ export interface StructuredProblems {
 }
 
 export const EXAMPLE_SCHEMA = JSON.stringify(
-  { type: "object", properties: { answer: { type: "string" }, confidence: { type: "number" } }, required: ["answer", "confidence"], additionalProperties: false },
+  {
+    type: "object",
+    properties: { answer: { type: "string" }, confidence: { type: "number" } },
+    required: ["answer", "confidence"],
+    additionalProperties: false,
+  },
   null,
   2,
 );

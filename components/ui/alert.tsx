@@ -22,7 +22,10 @@ export interface AlertProps {
 /** A message box. Errors are announced at once (role="alert"); the others politely (role="status"). */
 export function Alert({ variant = "info", title, children, action, className }: AlertProps) {
   return (
-    <div role={variant === "danger" ? "alert" : "status"} className={cx("flex flex-col gap-3 rounded-lg border px-4 py-3 text-sm sm:flex-row sm:items-center", variants[variant], className)}>
+    <div
+      role={variant === "danger" ? "alert" : "status"}
+      className={cx("flex flex-col gap-3 rounded-lg border px-4 py-3 text-sm sm:flex-row sm:items-center", variants[variant], className)}
+    >
       <div className="min-w-0 flex-1">
         {title ? <p className="font-medium">{title}</p> : null}
         {children ? <div className={cx(title ? "mt-1" : undefined, "opacity-90")}>{children}</div> : null}

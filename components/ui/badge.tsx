@@ -12,5 +12,10 @@ const variants: Record<BadgeVariant, string> = {
 };
 
 export function Badge({ variant = "neutral", className, ...rest }: HTMLAttributes<HTMLSpanElement> & { variant?: BadgeVariant }) {
-  return <span className={cx("inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", variants[variant], className)} {...rest} />;
+  return (
+    <span
+      className={cx("inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", variants[variant], className)}
+      {...rest}
+    />
+  );
 }

@@ -22,7 +22,15 @@ const sizes: Record<ButtonSize, string> = {
  * Classes of a button, for links and other elements that must look like one
  * (e.g. `<Link className={buttonClasses({ variant: "secondary" })}>`).
  */
-export function buttonClasses({ variant = "primary", size = "md", className }: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}): string {
+export function buttonClasses({
+  variant = "primary",
+  size = "md",
+  className,
+}: {
+  variant?: ButtonVariant;
+  size?: ButtonSize;
+  className?: string;
+} = {}): string {
   return cx(
     "inline-flex shrink-0 items-center justify-center rounded-md font-medium whitespace-nowrap transition-colors",
     "disabled:pointer-events-none disabled:opacity-60",

@@ -16,7 +16,19 @@ export interface CodeSample {
  * pattern: arrow keys move between them) and copies the visible one. A single `code` may come with
  * `highlighted`, the same text as syntax-highlighted elements, which is shown in its place.
  */
-export function CodeBlock({ code, samples, title, highlighted, className }: { code?: string; samples?: CodeSample[]; title?: string; highlighted?: ReactNode; className?: string }) {
+export function CodeBlock({
+  code,
+  samples,
+  title,
+  highlighted,
+  className,
+}: {
+  code?: string;
+  samples?: CodeSample[];
+  title?: string;
+  highlighted?: ReactNode;
+  className?: string;
+}) {
   const all = samples ?? [{ label: title ?? "", code: code ?? "" }];
   const [active, setActive] = useState(0);
   const tabRefs = useRef<Array<HTMLButtonElement | null>>([]);
@@ -52,7 +64,11 @@ export function CodeBlock({ code, samples, title, highlighted, className }: { co
                 tabIndex={index === active ? 0 : -1}
                 onClick={() => setActive(index)}
                 onKeyDown={onTabKeyDown}
-                className={cx("rounded px-2.5 py-1 text-xs font-medium whitespace-nowrap", focusRing, index === active ? "bg-zinc-800 text-white" : "text-zinc-400 hover:text-zinc-200")}
+                className={cx(
+                  "rounded px-2.5 py-1 text-xs font-medium whitespace-nowrap",
+                  focusRing,
+                  index === active ? "bg-zinc-800 text-white" : "text-zinc-400 hover:text-zinc-200",
+                )}
               >
                 {sample.label}
               </button>

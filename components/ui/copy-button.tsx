@@ -45,7 +45,12 @@ export function CopyButton({ value, label = "Copy", variant = "secondary", size 
       size={size}
       className={className}
       aria-label={label}
-      onClick={() => copyText(value).then(() => setState("copied"), () => setState("failed"))}
+      onClick={() =>
+        copyText(value).then(
+          () => setState("copied"),
+          () => setState("failed"),
+        )
+      }
     >
       {state === "copied" ? "Copied" : state === "failed" ? "Press Ctrl+C" : "Copy"}
       <span aria-live="polite" className="sr-only">

@@ -74,7 +74,12 @@ export function Dialog({ open, onClose, title, description, children, footer, cl
                 </p>
               ) : null}
             </div>
-            <button type="button" onClick={() => onClose()} aria-label="Close" className={cx("-m-1 rounded p-1 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900", focusRing)}>
+            <button
+              type="button"
+              onClick={() => onClose()}
+              aria-label="Close"
+              className={cx("-m-1 rounded p-1 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900", focusRing)}
+            >
               <svg viewBox="0 0 20 20" fill="currentColor" className="size-5" aria-hidden="true">
                 <path d="M6.28 5.22a.75.75 0 0 0-1.06 1.06L8.94 10l-3.72 3.72a.75.75 0 1 0 1.06 1.06L10 11.06l3.72 3.72a.75.75 0 1 0 1.06-1.06L11.06 10l3.72-3.72a.75.75 0 0 0-1.06-1.06L10 8.94 6.28 5.22Z" />
               </svg>

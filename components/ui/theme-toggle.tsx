@@ -24,7 +24,11 @@ const noSubscription = () => () => {};
  */
 export function ThemeToggle({ className }: { className?: string }) {
   const { theme, setTheme } = useTheme();
-  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   const current: ThemeChoice = hydrated && (theme === "light" || theme === "dark") ? theme : "system";
   const next = ORDER[(ORDER.indexOf(current) + 1) % ORDER.length]!;
   return (
@@ -35,7 +39,16 @@ export function ThemeToggle({ className }: { className?: string }) {
       title={`Theme: ${NAMES[current]}`}
       className={cx("rounded-md p-2 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900", focusRing, className)}
     >
-      <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" className="size-5" aria-hidden="true">
+      <svg
+        viewBox="0 0 24 24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+        className="size-5"
+        aria-hidden="true"
+      >
         <path d={ICONS[current]} />
       </svg>
     </button>

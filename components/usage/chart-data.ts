@@ -32,7 +32,10 @@ const dayLabel = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeri
 function split(days: string[], all: UsageSeries[]): ChartSplit {
   const shown = all.slice(0, all.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES);
   const rest = all.slice(shown.length);
-  const groups = [...shown.map((s, i) => ({ key: `s${i}`, label: s.label, color: COLORS[i]!, members: [s] })), ...(rest.length ? [{ key: "other", label: `Other (${rest.length})`, color: OTHER_COLOR, members: rest }] : [])];
+  const groups = [
+    ...shown.map((s, i) => ({ key: `s${i}`, label: s.label, color: COLORS[i]!, members: [s] })),
+    ...(rest.length ? [{ key: "other", label: `Other (${rest.length})`, color: OTHER_COLOR, members: rest }] : []),
+  ];
   const rows = (measure: (point: UsageSeries["days"][number]) => number): ChartRow[] =>
     days.map((day, i) => {
       const row: ChartRow = { day: dayLabel.format(new Date(`${day}T00:00:00Z`)) };

@@ -13,7 +13,11 @@ export function RangePicker({ current }: { current: UsageRange }) {
           href={`/usage?range=${days}`}
           aria-current={days === current ? "page" : undefined}
           scroll={false}
-          className={cx("rounded-md px-3 py-1.5 text-sm font-medium", focusRing, days === current ? "bg-zinc-900 text-white" : "text-zinc-600 hover:text-zinc-900")}
+          className={cx(
+            "rounded-md px-3 py-1.5 text-sm font-medium",
+            focusRing,
+            days === current ? "bg-zinc-900 text-white" : "text-zinc-600 hover:text-zinc-900",
+          )}
         >
           {days} days
         </Link>

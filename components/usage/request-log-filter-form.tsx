@@ -9,7 +9,15 @@ import { NO_KEY_FILTER, type RequestLogFilters as Filters } from "@/lib/usage/re
  * The request log's filters: a plain GET form, so the filtered log has a URL (bookmarkable, and
  * the CSV export link reuses it) and works before any JavaScript has loaded.
  */
-export function RequestLogFilterForm({ filters, options, range }: { filters: Filters; options: { models: string[]; keys: Array<{ id: string; label: string }> }; range: number }) {
+export function RequestLogFilterForm({
+  filters,
+  options,
+  range,
+}: {
+  filters: Filters;
+  options: { models: string[]; keys: Array<{ id: string; label: string }> };
+  range: number;
+}) {
   return (
     <form method="get" action="/usage" className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6 lg:items-end">
       <input type="hidden" name="range" value={range} />

@@ -13,7 +13,15 @@ const STATUSES: Record<RequestStatus, { label: string; variant: BadgeVariant }> 
   CANCELLED: { label: "Cancelled", variant: "warning" },
 };
 
-const time = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: "UTC" });
+const time = new Intl.DateTimeFormat("en-US", {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+  timeZone: "UTC",
+});
 const integer = new Intl.NumberFormat("en-US");
 
 function duration(ms: number | null): string {
@@ -38,7 +46,12 @@ function usageOf(row: RequestLogRow): string {
  */
 export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; filtered: boolean }) {
   if (rows.length === 0) {
-    return <EmptyState title={filtered ? "No requests match these filters" : "No requests in this period"} description={filtered ? "Try another model, key, status or date range." : undefined} />;
+    return (
+      <EmptyState
+        title={filtered ? "No requests match these filters" : "No requests in this period"}
+        description={filtered ? "Try another model, key, status or date range." : undefined}
+      />
+    );
   }
   return (
     <Table caption="Request log, newest first">
@@ -66,7 +79,11 @@ export function RequestLogTable({ rows, filtered }: { rows: RequestLogRow[]; fil
                 {row.modelId ?? <span className="text-zinc-500">{row.endpoint}</span>}
               </div>
               <div className="truncate text-xs">
-                {row.apiKey ? <span title={row.apiKey.display}>{row.apiKey.name}</span> : <span className="text-zinc-500">{row.source === "PLAYGROUND" ? "Playground" : "Deleted key"}</span>}
+                {row.apiKey ? (
+                  <span title={row.apiKey.display}>{row.apiKey.name}</span>
+                ) : (
+                  <span className="text-zinc-500">{row.source === "PLAYGROUND" ? "Playground" : "Deleted key"}</span>
+                )}
               </div>
             </TableCell>
             <TableCell className="text-right whitespace-nowrap tabular-nums">{usageOf(row)}</TableCell>

@@ -45,7 +45,14 @@ function DailyChart({ title, rows, series, format, tick, wholeNumbers }: DailyCh
             <BarChart data={rows} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
               <CartesianGrid vertical={false} stroke="#e4e4e7" />
               <XAxis dataKey="day" tickLine={false} axisLine={false} tick={{ fontSize: 12, fill: "#71717a" }} minTickGap={16} />
-              <YAxis tickLine={false} axisLine={false} tick={{ fontSize: 12, fill: "#71717a" }} tickFormatter={(value: number) => tick(value)} width={64} allowDecimals={!wholeNumbers} />
+              <YAxis
+                tickLine={false}
+                axisLine={false}
+                tick={{ fontSize: 12, fill: "#71717a" }}
+                tickFormatter={(value: number) => tick(value)}
+                width={64}
+                allowDecimals={!wholeNumbers}
+              />
               <Tooltip formatter={(value) => format(Number(value))} cursor={{ fill: "#f4f4f5" }} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {series.map((s) => (
@@ -73,7 +80,11 @@ export function UsageCharts({ data }: { data: UsageChartData }) {
             type="button"
             aria-pressed={splitBy === option}
             onClick={() => setSplitBy(option)}
-            className={cx("rounded-md px-3 py-1.5 text-sm font-medium", focusRing, splitBy === option ? "bg-zinc-900 text-white" : "text-zinc-600 hover:text-zinc-900")}
+            className={cx(
+              "rounded-md px-3 py-1.5 text-sm font-medium",
+              focusRing,
+              splitBy === option ? "bg-zinc-900 text-white" : "text-zinc-600 hover:text-zinc-900",
+            )}
           >
             By {option === "model" ? "model" : "API key"}
           </button>

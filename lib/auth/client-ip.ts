@@ -7,6 +7,9 @@
 import { env } from "@/lib/env";
 
 export function clientIp(headers: Headers, trustedProxyHops = env().TRUST_PROXY): string {
-  const chain = (headers.get("x-forwarded-for") ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+  const chain = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   return chain[Math.max(0, chain.length - 1 - trustedProxyHops)] ?? "unknown";
 }

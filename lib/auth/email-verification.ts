@@ -36,10 +36,7 @@ export async function sendVerificationEmail(userId: string): Promise<void> {
 
 export type VerifyEmailResult =
   /** credited is 0 when this mailbox already had its sign-up credit through another account. */
-  | { status: "verified"; credited: bigint }
-  | { status: "already_verified" }
-  | { status: "expired" }
-  | { status: "invalid" };
+  { status: "verified"; credited: bigint } | { status: "already_verified" } | { status: "expired" } | { status: "invalid" };
 
 export async function verifyEmail(token: string): Promise<VerifyEmailResult> {
   return db.$transaction(async (tx) => {

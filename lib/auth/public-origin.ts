@@ -8,7 +8,11 @@ import { env } from "@/lib/env";
 
 /** The last entry of a comma-separated forwarded header: what the proxy nearest to us set. */
 function nearestEntry(value: string | null): string | undefined {
-  return value?.split(",").map((part) => part.trim()).filter(Boolean).pop();
+  return value
+    ?.split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .pop();
 }
 
 /** AUTH_URL's origin, when set: needs no request, so it serves outside one too (scripts, tests). */

@@ -23,5 +23,7 @@ export async function recordSignUpAttempt(ip: string): Promise<void> {
   if (recent.length <= limit) return;
   const retryAfterSeconds = Math.max(60, Math.ceil((recent[limit - 1]!.createdAt.getTime() + WINDOW_MS - Date.now()) / 1000));
   const minutes = Math.ceil(retryAfterSeconds / 60);
-  throw new DomainError("rate_limited", `Too many sign-ups from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, { retryAfterSeconds });
+  throw new DomainError("rate_limited", `Too many sign-ups from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, {
+    retryAfterSeconds,
+  });
 }

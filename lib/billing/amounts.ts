@@ -45,7 +45,12 @@ export function dollarAmountSchema({ min, max, label }: { min: number; max: numb
       const [whole = "0", fraction = ""] = text.replace(/,/g, "").split(".");
       return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
     })
-    .pipe(z.number().min(min, `The smallest amount is ${formatCents(min)}.`).max(max, `The largest amount is ${formatCents(max)}.`));
+    .pipe(
+      z
+        .number()
+        .min(min, `The smallest amount is ${formatCents(min)}.`)
+        .max(max, `The largest amount is ${formatCents(max)}.`),
+    );
 }
 
 export const topUpAmountSchema = dollarAmountSchema({ min: MIN_TOP_UP_CENTS, max: MAX_TOP_UP_CENTS, label: "an amount" });

@@ -174,7 +174,11 @@ async function chargeSavedCard(userId: string, claim: Claim): Promise<void> {
 }
 
 /** The auto-recharge's payment succeeded (webhook): credit it once and free the slot. */
-export async function creditAutoRecharge(tx: Tx, intent: PaymentIntentPayload & { metadata: { user_id: string; topup_id: string } }, receiptUrl: string | null): Promise<void> {
+export async function creditAutoRecharge(
+  tx: Tx,
+  intent: PaymentIntentPayload & { metadata: { user_id: string; topup_id: string } },
+  receiptUrl: string | null,
+): Promise<void> {
   const userId = intent.metadata.user_id;
   await creditTopUp(tx, {
     topUpId: intent.metadata.topup_id,
@@ -219,7 +223,10 @@ function isStale(claimedAt: Date | null): boolean {
  * every outcome is applied idempotently (credit by payment intent, close only while PENDING).
  */
 export async function reconcileStaleAutoRecharge(userId: string): Promise<void> {
-  const profile = await db.billingProfile.findUnique({ where: { userId }, select: { autoRechargeInFlight: true, autoRechargeClaimedAt: true, stripeCustomerId: true } });
+  const profile = await db.billingProfile.findUnique({
+    where: { userId },
+    select: { autoRechargeInFlight: true, autoRechargeClaimedAt: true, stripeCustomerId: true },
+  });
   if (!profile?.autoRechargeInFlight || !isStale(profile.autoRechargeClaimedAt)) return;
   const stale = await db.topUp.findMany({
     where: { userId, automatic: true, status: "PENDING", createdAt: { lt: new Date(Date.now() - CLAIM_TTL_MS) } },

@@ -32,7 +32,11 @@ export async function ensureStripeCustomer(user: { id: string; email: string }):
  * Creates a PENDING top-up and its Checkout Session; returns the URL of Stripe's payment page.
  * `origin` is the console's public origin, where Checkout sends the user back.
  */
-export async function startTopUpCheckout(input: { user: { id: string; email: string }; amountCents: number; origin: string }): Promise<{ topUpId: string; url: string }> {
+export async function startTopUpCheckout(input: {
+  user: { id: string; email: string };
+  amountCents: number;
+  origin: string;
+}): Promise<{ topUpId: string; url: string }> {
   const { user, amountCents, origin } = input;
   if (!Number.isInteger(amountCents) || amountCents < MIN_TOP_UP_CENTS || amountCents > MAX_TOP_UP_CENTS) {
     throw new DomainError("invalid_request", `Top-ups are between ${formatCents(MIN_TOP_UP_CENTS)} and ${formatCents(MAX_TOP_UP_CENTS)}.`, { param: "amount" });
@@ -48,7 +52,11 @@ export async function startTopUpCheckout(input: { user: { id: string; email: str
     line_items: [
       {
         quantity: 1,
-        price_data: { currency: "usd", unit_amount: amountCents, product_data: { name: "EcoLink credit", description: `${formatCents(amountCents)} of API credit` } },
+        price_data: {
+          currency: "usd",
+          unit_amount: amountCents,
+          product_data: { name: "EcoLink credit", description: `${formatCents(amountCents)} of API credit` },
+        },
       },
     ],
     payment_intent_data: { setup_future_usage: "off_session", description: "EcoLink credit top-up", metadata },
@@ -81,7 +89,12 @@ export interface CheckoutPayment {
  * Credits a paid Checkout Session's top-up once (reference "stripe-session:<id>"), and remembers
  * the customer and the card Checkout saved, for auto-recharge.
  */
-export async function creditCheckoutSession(tx: Tx, session: CheckoutSessionPayload, metadata: { user_id: string; topup_id: string }, payment: CheckoutPayment | null): Promise<void> {
+export async function creditCheckoutSession(
+  tx: Tx,
+  session: CheckoutSessionPayload,
+  metadata: { user_id: string; topup_id: string },
+  payment: CheckoutPayment | null,
+): Promise<void> {
   if (session.currency !== "usd" || session.amount_total === null) {
     console.error(`Checkout Session ${session.id} was paid in ${session.currency ?? "no currency"}; only usd top-ups are credited.`);
     return;

@@ -28,7 +28,13 @@ export async function applyDispute(tx: Tx, dispute: DisputePayload, paymentInten
   const disputed = centsToNanos(dispute.amount) < topUp.amount ? centsToNanos(dispute.amount) : topUp.amount;
 
   const opened = `stripe-dispute:${dispute.id}`;
-  await takeBackCredit(tx, { userId: topUp.userId, kind: "DISPUTE", amount: disputed, reference: opened, description: `Chargeback: the ${formatUsd(topUp.amount)} card payment is disputed with the bank` });
+  await takeBackCredit(tx, {
+    userId: topUp.userId,
+    kind: "DISPUTE",
+    amount: disputed,
+    reference: opened,
+    description: `Chargeback: the ${formatUsd(topUp.amount)} card payment is disputed with the bank`,
+  });
   if (!RETURNED_STATUSES.has(dispute.status)) return;
 
   const debits = await tx.$queryRaw<{ amount: bigint }[]>`SELECT "amount" FROM "LedgerEntry" WHERE "reference" = ${opened}`;

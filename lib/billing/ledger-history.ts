@@ -117,7 +117,14 @@ export async function* ledgerCsvRows(userId: string, batchSize = 1_000): AsyncGe
   for (;;) {
     const batch = await db.ledgerEntry.findMany({ where: { userId, id: { gt: after } }, orderBy: { id: "asc" }, take: batchSize });
     for (const entry of batch) {
-      yield [entry.createdAt.toISOString(), entry.kind.toLowerCase(), entry.description, nanosToDecimalString(entry.amount), nanosToDecimalString(entry.balanceAfter), entry.reference];
+      yield [
+        entry.createdAt.toISOString(),
+        entry.kind.toLowerCase(),
+        entry.description,
+        nanosToDecimalString(entry.amount),
+        nanosToDecimalString(entry.balanceAfter),
+        entry.reference,
+      ];
     }
     if (batch.length < batchSize) return;
     after = batch[batch.length - 1]!.id;

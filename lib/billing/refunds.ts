@@ -24,7 +24,13 @@ export async function applyChargeRefunds(tx: Tx, charge: ChargePayload, refunds:
   for (const refund of refunds) {
     if (refund.currency !== "usd" || !RETURNED_STATUSES.has(refund.status ?? "")) continue;
     const amount = centsToNanos(refund.amount);
-    const taken = await takeBackCredit(tx, { userId: topUp.userId, kind: "REFUND", amount, reference: `stripe-refund:${refund.id}`, description: `Refund of ${formatUsd(amount)} to card` });
+    const taken = await takeBackCredit(tx, {
+      userId: topUp.userId,
+      kind: "REFUND",
+      amount,
+      reference: `stripe-refund:${refund.id}`,
+      description: `Refund of ${formatUsd(amount)} to card`,
+    });
     if (taken !== null) refunded += amount;
   }
   if (refunded !== topUp.refunded) {

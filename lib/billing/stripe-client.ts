@@ -23,7 +23,9 @@ export function stripeClient(): Stripe {
     // Retries reuse the request's idempotency key, so a retried create never charges twice.
     maxNetworkRetries: 2,
     timeout: 20_000,
-    ...(apiBase ? { host: apiBase.hostname, port: apiBase.port || (apiBase.protocol === "https:" ? 443 : 80), protocol: apiBase.protocol === "https:" ? "https" : "http" } : {}),
+    ...(apiBase
+      ? { host: apiBase.hostname, port: apiBase.port || (apiBase.protocol === "https:" ? 443 : 80), protocol: apiBase.protocol === "https:" ? "https" : "http" }
+      : {}),
   });
   cached = { key, client };
   return client;

@@ -8,7 +8,10 @@ import { z } from "zod";
 const id = (prefix: string) => z.string().startsWith(prefix);
 /** An expandable field: the id, or the expanded object (whose id we take). */
 const reference = (prefix = "") => z.union([id(prefix), z.object({ id: id(prefix) }).transform((o) => o.id)]);
-const metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+const metadata = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((m) => m ?? {});
 
 export const stripeEventSchema = z.object({
   id: id("evt_"),

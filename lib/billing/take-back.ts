@@ -29,9 +29,12 @@ export async function takeBackCredit(tx: Tx, takeBack: TakeBack): Promise<bigint
   const recovered = takeBack.amount <= available ? takeBack.amount : available > 0n ? available : 0n;
   const shortfall = takeBack.amount - recovered;
   const description =
-    shortfall === 0n ? takeBack.description : `${takeBack.description}; ${formatUsd(recovered)} taken back, ${formatUsd(shortfall)} was already spent or in use`;
+    shortfall === 0n
+      ? takeBack.description
+      : `${takeBack.description}; ${formatUsd(recovered)} taken back, ${formatUsd(shortfall)} was already spent or in use`;
   const applied = await applyMovement(tx, { userId: takeBack.userId, kind: takeBack.kind, amount: -recovered, reference: takeBack.reference, description });
   if (!applied) return null;
-  if (shortfall > 0n) console.warn(`${takeBack.reference}: ${formatUsd(shortfall)} of user ${takeBack.userId}'s credit could not be taken back (already spent or held).`);
+  if (shortfall > 0n)
+    console.warn(`${takeBack.reference}: ${formatUsd(shortfall)} of user ${takeBack.userId}'s credit could not be taken back (already spent or held).`);
   return recovered;
 }

@@ -19,7 +19,16 @@ export interface TopUpView {
   createdAt: Date;
 }
 
-const topUpViewSelect = { id: true, status: true, amount: true, automatic: true, receiptUrl: true, refunded: true, failureMessage: true, createdAt: true } as const;
+const topUpViewSelect = {
+  id: true,
+  status: true,
+  amount: true,
+  automatic: true,
+  receiptUrl: true,
+  refunded: true,
+  failureMessage: true,
+  createdAt: true,
+} as const;
 
 /** One of the user's top-ups; another user's id reads as not found. */
 export async function getTopUp(userId: string, topUpId: string): Promise<TopUpView> {
@@ -63,6 +72,11 @@ export async function creditTopUp(tx: Tx, credit: TopUpCredit): Promise<boolean>
 }
 
 /** Marks a top-up that was never paid (Checkout expired, an async payment failed); a credited one stays credited. */
-export async function closeUnpaidTopUp(tx: Tx, topUpId: string, status: Extract<TopUpStatus, "FAILED" | "EXPIRED">, failureMessage: string | null): Promise<void> {
+export async function closeUnpaidTopUp(
+  tx: Tx,
+  topUpId: string,
+  status: Extract<TopUpStatus, "FAILED" | "EXPIRED">,
+  failureMessage: string | null,
+): Promise<void> {
   await tx.topUp.updateMany({ where: { id: topUpId, status: "PENDING" }, data: { status, failureMessage } });
 }

@@ -93,7 +93,8 @@ const nothing = async () => {};
 
 function parseObject<T extends z.ZodType>(schema: T, object: unknown): z.output<T> {
   const parsed = schema.safeParse(object);
-  if (!parsed.success) throw new DomainError("invalid_request", `Unexpected Stripe object: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new DomainError("invalid_request", `Unexpected Stripe object: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }
 

@@ -136,10 +136,7 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
   ]);
   if (outcome && !outcome.keyLive) throw new DomainError("unauthenticated", "This API key has been revoked or has expired.");
   if (outcome && !outcome.keyWithinLimit) {
-    throw new DomainError(
-      "key_limit_reached",
-      `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`,
-    );
+    throw new DomainError("key_limit_reached", `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`);
   }
   if (!outcome?.creditHeld) {
     await refuseIfTooManyInFlight(request.userId);

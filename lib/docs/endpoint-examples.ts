@@ -9,7 +9,10 @@ const AUTH = `  -H "Authorization: Bearer $ECOLINK_API_KEY"`;
 
 function curlJson(url: string, body: object, tail: string[] = []): CodeSample {
   const json = JSON.stringify(body, null, 2).replace(/'/g, `'\\''`);
-  return { label: "curl", code: [`curl ${url} \\`, `${AUTH} \\`, `  -H "Content-Type: application/json" \\`, `  -d '${json}'${tail.length ? " \\" : ""}`, ...tail].join("\n") };
+  return {
+    label: "curl",
+    code: [`curl ${url} \\`, `${AUTH} \\`, `  -H "Content-Type: application/json" \\`, `  -d '${json}'${tail.length ? " \\" : ""}`, ...tail].join("\n"),
+  };
 }
 
 /** The example for one operation of an endpoint page (by its OpenAPI path). */

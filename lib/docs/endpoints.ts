@@ -104,10 +104,7 @@ export const ENDPOINT_DOCS: EndpointDoc[] = [
     operations: [{ method: "post", path: "/audio/translations" }],
     summary: "An English transcript of audio in another language.",
     modelKinds: ["TRANSCRIPTION"],
-    notes: [
-      "Served by upstream Whisper models only, not by the local demo model.",
-      "Priced per minute of audio, like transcriptions.",
-    ],
+    notes: ["Served by upstream Whisper models only, not by the local demo model.", "Priced per minute of audio, like transcriptions."],
   },
   {
     slug: "models",

@@ -13,7 +13,9 @@ async function deliver(message: EmailMessage): Promise<void> {
     await sendEmail(message);
     return;
   } catch (error) {
-    console.warn(`Email "${message.subject}" could not be sent (${error instanceof Error ? error.message : String(error)}); retrying in ${RETRY_AFTER_MS / 1000} s.`);
+    console.warn(
+      `Email "${message.subject}" could not be sent (${error instanceof Error ? error.message : String(error)}); retrying in ${RETRY_AFTER_MS / 1000} s.`,
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
   try {

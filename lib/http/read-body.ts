@@ -23,7 +23,11 @@ export function bodyTooLarge(limitBytes: number): DomainError {
 }
 
 /** The body's bytes; throws payload_too_large (413) once more than `limitBytes` arrive. */
-export async function readBodyBytes(request: RequestHead, limitBytes: number, { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBodyBytes(
+  request: RequestHead,
+  limitBytes: number,
+  { drainUpTo = MAX_DRAINED_BYTES }: ReadBodyOptions = {},
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > Math.max(limitBytes, drainUpTo)) throw bodyTooLarge(limitBytes);
   const source = requestBodySource(request);

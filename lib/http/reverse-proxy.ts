@@ -99,7 +99,14 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
   const bodiless = !req.headers["transfer-encoding"] && !(declared > 0);
   const open = (retry: boolean): http.ClientRequest => {
     const request = http.request(
-      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req, trustedProxyHops), agent: retry ? false : agent },
+      {
+        host: "127.0.0.1",
+        port: targetPort,
+        method: req.method,
+        path: req.url,
+        headers: forwardedHeaders(req, trustedProxyHops),
+        agent: retry ? false : agent,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEndHeaders(answer.rawHeaders));
         answer.pipe(res);

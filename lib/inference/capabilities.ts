@@ -66,10 +66,16 @@ export function requireCapabilities(modelId: string, capabilities: ModelCapabili
   for (const need of ["tools", "json", "vision", "audioIn", "logprobs"] as const) {
     const param = needs[need];
     if (param !== null && !capabilities[need]) {
-      throw new DomainError("invalid_request", `${modelId} does not support ${WHAT[need]} ('${param}'). GET /v1/models/${modelId} lists what it supports.`, { param });
+      throw new DomainError("invalid_request", `${modelId} does not support ${WHAT[need]} ('${param}'). GET /v1/models/${modelId} lists what it supports.`, {
+        param,
+      });
     }
   }
   if (needs.n > capabilities.maxN) {
-    throw new DomainError("invalid_request", `${modelId} returns at most ${capabilities.maxN} choice${capabilities.maxN === 1 ? "" : "s"} per request (n = ${needs.n}).`, { param: "n" });
+    throw new DomainError(
+      "invalid_request",
+      `${modelId} returns at most ${capabilities.maxN} choice${capabilities.maxN === 1 ? "" : "s"} per request (n = ${needs.n}).`,
+      { param: "n" },
+    );
   }
 }

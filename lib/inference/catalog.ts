@@ -77,5 +77,11 @@ function toCatalogModel(model: RegisteredModel): CatalogModel {
 export async function modelCatalog(): Promise<CatalogModel[]> {
   return (await listModels())
     .map(toCatalogModel)
-    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || Number(a.unavailableReason !== null) - Number(b.unavailableReason !== null) || Number(a.isDemo) - Number(b.isDemo) || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) =>
+        KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+        Number(a.unavailableReason !== null) - Number(b.unavailableReason !== null) ||
+        Number(a.isDemo) - Number(b.isDemo) ||
+        a.id.localeCompare(b.id),
+    );
 }

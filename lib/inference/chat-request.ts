@@ -19,7 +19,9 @@ const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({
   type: z.literal("image_url"),
   image_url: z.looseObject({
-    url: z.string().refine((url) => /^https?:\/\//i.test(url) || /^data:image\/[\w.+-]+;base64,/i.test(url), "expected an http(s) URL or a base64 data URL of an image"),
+    url: z
+      .string()
+      .refine((url) => /^https?:\/\//i.test(url) || /^data:image\/[\w.+-]+;base64,/i.test(url), "expected an http(s) URL or a base64 data URL of an image"),
     detail: z.enum(["auto", "low", "high"]).optional(),
   }),
 });
@@ -67,9 +69,15 @@ const functionDefinition = z.looseObject({
   parameters: z.record(z.string(), z.unknown()).optional(),
   strict: z.boolean().nullish(),
 });
-const tool = z.union([z.looseObject({ type: z.literal("function"), function: functionDefinition }), z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: functionName }) })], {
-  error: 'expected a tool {"type": "function", "function": {"name": …}}',
-});
+const tool = z.union(
+  [
+    z.looseObject({ type: z.literal("function"), function: functionDefinition }),
+    z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: functionName }) }),
+  ],
+  {
+    error: 'expected a tool {"type": "function", "function": {"name": …}}',
+  },
+);
 
 const responseFormat = z.discriminatedUnion(
   "type",
@@ -134,7 +142,13 @@ function needsOf(body: ChatBody): CapabilityNeeds {
       });
     }
   });
-  const tools = body.tools?.length ? "tools" : body.functions?.length ? "functions" : body.tool_choice != null && body.tool_choice !== "none" ? "tool_choice" : toolHistory;
+  const tools = body.tools?.length
+    ? "tools"
+    : body.functions?.length
+      ? "functions"
+      : body.tool_choice != null && body.tool_choice !== "none"
+        ? "tool_choice"
+        : toolHistory;
   const json = body.response_format && body.response_format.type !== "text" ? "response_format" : null;
   return { tools, json, vision, audioIn, logprobs: body.logprobs === true ? "logprobs" : null, n: body.n ?? 1 };
 }

@@ -35,7 +35,8 @@ export function parseCompletionRequest(input: unknown): ParsedGeneration {
   const prompts: (string | number[])[] =
     typeof body.prompt === "string" ? [body.prompt] : typeof body.prompt[0] === "number" ? [body.prompt as number[]] : (body.prompt as (string | number[])[]);
   // Token ids count one each; text counts its bytes, as for chat.
-  const promptBytes = prompts.reduce((sum, p) => sum + (typeof p === "string" ? utf8.encode(p).length : p.length), 0) + (body.suffix ? utf8.encode(body.suffix).length : 0);
+  const promptBytes =
+    prompts.reduce((sum, p) => sum + (typeof p === "string" ? utf8.encode(p).length : p.length), 0) + (body.suffix ? utf8.encode(body.suffix).length : 0);
   const perPrompt = Math.max(body.n ?? 1, body.best_of ?? 1);
   const maxTokens = body.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS;
   const textPrompt = typeof prompts[0] === "string" ? prompts[0] : "";

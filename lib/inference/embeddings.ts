@@ -128,7 +128,9 @@ async function countedTokens(model: RegisteredModel, inputs: EmbeddingInputs, bo
     const tokens = await countTokens(tokenizer, text);
     if (model.contextLength !== null && tokens > model.contextLength) {
       const param = inputParam(body, index);
-      throw new DomainError("invalid_request", `'${param}' has ${tokens} tokens; ${model.id} takes at most ${model.contextLength} tokens per input.`, { param });
+      throw new DomainError("invalid_request", `'${param}' has ${tokens} tokens; ${model.id} takes at most ${model.contextLength} tokens per input.`, {
+        param,
+      });
     }
     total += tokens;
   }
@@ -158,7 +160,11 @@ function floatVector(vector: number[]): number[] {
   return vector.map((value) => Number(Math.fround(value).toPrecision(9)));
 }
 
-export async function createEmbeddings(principal: InferencePrincipal, input: unknown, options: InferenceOptions = {}): Promise<MeteredAnswer<EmbeddingsResponse>> {
+export async function createEmbeddings(
+  principal: InferencePrincipal,
+  input: unknown,
+  options: InferenceOptions = {},
+): Promise<MeteredAnswer<EmbeddingsResponse>> {
   const startedAt = performance.now();
   requireFields(input, ["model", "input"]);
   const body = parseRequest(embeddingRequestSchema, input);
@@ -174,7 +180,12 @@ export async function createEmbeddings(principal: InferencePrincipal, input: unk
     const output = await providerFor(model).embed(model, { body, inputs, dimensions }, signal);
     const vectors = checkedVectors(model, output, count, dimensions);
     const tokens = output.promptTokens ?? (await countedTokens(model, inputs, body));
-    const usage: BilledUsage = { cost: inputTokenCost(model.prices, tokens), inputTokens: tokens, outputTokens: 0, ...(output.promptTokens === null && { usageCounted: true }) };
+    const usage: BilledUsage = {
+      cost: inputTokenCost(model.prices, tokens),
+      inputTokens: tokens,
+      outputTokens: 0,
+      ...(output.promptTokens === null && { usageCounted: true }),
+    };
     return {
       usage,
       answer: (charged) => ({

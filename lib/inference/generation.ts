@@ -143,7 +143,11 @@ function outputCap(parsed: ParsedGeneration, model: RegisteredModel): number {
   const context = model.contextLength;
   if (asked !== null && context !== null && asked > context) {
     const param = parsed.maxTokensParam;
-    throw new DomainError("invalid_request", `${param} is too large: ${asked}. ${model.id} supports at most ${context} tokens (prompt and completion together).`, { param });
+    throw new DomainError(
+      "invalid_request",
+      `${param} is too large: ${asked}. ${model.id} supports at most ${context} tokens (prompt and completion together).`,
+      { param },
+    );
   }
   return asked ?? context ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
@@ -160,7 +164,13 @@ export function createCompletion(principal: InferencePrincipal, body: unknown, o
   return generate(principal, parseCompletionRequest(body), COMPLETIONS_ENDPOINT, options, startedAt);
 }
 
-async function generate(principal: InferencePrincipal, parsed: ParsedGeneration, endpoint: string, options: InferenceOptions, startedAt: number): Promise<GenerationResult> {
+async function generate(
+  principal: InferencePrincipal,
+  parsed: ParsedGeneration,
+  endpoint: string,
+  options: InferenceOptions,
+  startedAt: number,
+): Promise<GenerationResult> {
   const model = await requireModel(parsed.model, "CHAT");
   requireCapabilities(model.id, model.capabilities, parsed.needs);
   const provider = providerFor(model);
@@ -269,7 +279,14 @@ async function* streamEvents(
   const { model, parsed } = call;
   const withUsageField = parsed.includeUsage ? { usage: null } : {};
   const object = parsed.request.kind === "chat" ? "chat.completion.chunk" : "text_completion";
-  const body = (choices: ChoiceChunk[]): GenerationChunkBody => ({ id: call.responseId, object, created: call.created, model: model.id, choices, ...withUsageField });
+  const body = (choices: ChoiceChunk[]): GenerationChunkBody => ({
+    id: call.responseId,
+    object,
+    created: call.created,
+    model: model.id,
+    choices,
+    ...withUsageField,
+  });
   const ttftMs = first.done ? null : elapsedMs(call.startedAt);
   // What a checkpoint bills until the provider reports real usage at the end.
   const promptEstimate = typicalPromptTokens(parsed.promptBytes);
@@ -391,7 +408,11 @@ async function* streamEvents(
     settled = true;
     let cost: bigint;
     try {
-      const settlement = await settle(call.principal.userId, call.requestId, succeededOutcome(billed(call, usage, ending.end.usage === null), call.startedAt, ttftMs));
+      const settlement = await settle(
+        call.principal.userId,
+        call.requestId,
+        succeededOutcome(billed(call, usage, ending.end.usage === null), call.startedAt, ttftMs),
+      );
       cost = settlement?.cost ?? 0n;
     } catch (error) {
       yield toOpenAIError(error).body;

@@ -34,7 +34,7 @@ const imageRequestSchema = z.strictObject({
   background: z.string().nullish(),
   moderation: z.string().nullish(),
   output_compression: z.number().int().min(0).max(100).nullish(),
-  output_format: onlyOff((v) => v === "png", "only \"png\" is supported"),
+  output_format: onlyOff((v) => v === "png", 'only "png" is supported'),
   stream: onlyOff((v) => v === false, "streaming image generation is not supported"),
   partial_images: onlyOff((v) => v === 0, "partial images are not supported"),
   input_fidelity: onlyOff(noValueAccepted, "image editing is not supported"),

@@ -80,7 +80,8 @@ export async function settleLostSettlements(instanceId: string): Promise<number>
   const pending = await pendingRequestsOfInstance(instanceId);
   const lost = pending.filter((requestId) => !isOpenRequest(requestId));
   const settled = await settleFromCheckpoints(lost, SETTLEMENT_LOST);
-  if (settled) console.error(`Settled ${settled} request${settled === 1 ? "" : "s"} of this process whose settlement the database lost, from their last checkpoints.`);
+  if (settled)
+    console.error(`Settled ${settled} request${settled === 1 ? "" : "s"} of this process whose settlement the database lost, from their last checkpoints.`);
   return settled;
 }
 
@@ -165,7 +166,10 @@ async function alreadySettled(requestId: string, outcome: RequestOutcome, attemp
   const row = await db.requestLog.findUnique({ where: { id: requestId }, select: { errorCode: true, cost: true, userId: true } });
   if (row?.errorCode === INSTANCE_LOST) {
     if (outcome.status === "SUCCEEDED") {
-      throw new DomainError("upstream_unavailable", "This request was interrupted by a gateway restart before its answer could be recorded; it was not charged for the answer. Please retry.");
+      throw new DomainError(
+        "upstream_unavailable",
+        "This request was interrupted by a gateway restart before its answer could be recorded; it was not charged for the answer. Please retry.",
+      );
     }
     return null;
   }

@@ -116,7 +116,8 @@ export function openAIErrorResponse(error: unknown, extraHeaders: Record<string,
   return Response.json(body, { status, headers: { ...headers, ...extraHeaders } });
 }
 
-const SERVED = "/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations, /v1/audio/speech, /v1/audio/transcriptions, " +
+const SERVED =
+  "/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations, /v1/audio/speech, /v1/audio/transcriptions, " +
   "/v1/audio/translations, /v1/models and /v1/me";
 
 /** A /v1 path the API doesn't have: OpenAI's 404, listing what it does have. */
@@ -127,7 +128,12 @@ export function invalidV1Url(method: string, pathname: string): DomainError {
 /** A /v1 path asked with a method it doesn't take: 405 with Allow, in OpenAI's error shape. */
 export function methodNotAllowed(method: string, pathname: string, allowed: readonly string[]): Response {
   const body: OpenAIErrorBody = {
-    error: { message: `${method} is not allowed on ${pathname}; use ${allowed.join(" or ")}.`, type: "invalid_request_error", param: null, code: "method_not_allowed" },
+    error: {
+      message: `${method} is not allowed on ${pathname}; use ${allowed.join(" or ")}.`,
+      type: "invalid_request_error",
+      param: null,
+      code: "method_not_allowed",
+    },
   };
   return Response.json(body, { status: 405, headers: { allow: allowed.join(", ") } });
 }

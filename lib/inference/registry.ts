@@ -67,7 +67,10 @@ export interface RegisteredModel {
   availability: Availability;
 }
 
-const imagePricesSchema = z.record(z.string(), z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v)));
+const imagePricesSchema = z.record(
+  z.string(),
+  z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v)),
+);
 
 type ModelRow = Awaited<ReturnType<typeof db.model.findMany>>[number];
 
@@ -116,7 +119,13 @@ function resolve(row: ModelRow): RegisteredModel {
   if (!config.success) return misconfigured("Its upstream configuration is malformed.");
   const endpoints = endpointsOf(row.id, config.data);
   if (endpoints.length === 0) {
-    return { ...base, provider: "upstream", upstream: null, local: null, availability: { available: false, reason: "No inference server is configured for it." } };
+    return {
+      ...base,
+      provider: "upstream",
+      upstream: null,
+      local: null,
+      availability: { available: false, reason: "No inference server is configured for it." },
+    };
   }
   return {
     ...base,

@@ -66,21 +66,24 @@ export function requestSettled(requestId: string, outcome: RequestOutcome, settl
   if (outcome.ttftMs != null && (outcome.outputTokens ?? 0) > 0) m.ttft.observe(labels, outcome.ttftMs / 1000);
   if (outcome.inputTokens) m.tokens.inc({ model: request.modelId, direction: "input" }, outcome.inputTokens);
   if (outcome.outputTokens) m.tokens.inc({ model: request.modelId, direction: "output" }, outcome.outputTokens);
-  requestLogger()?.info({
-    requestId,
-    model: request.modelId,
-    route: request.route,
-    upstream: request.trace.endpoint,
-    attempts: request.trace.attempts,
-    status: outcome.status,
-    httpStatus: outcome.httpStatus ?? null,
-    errorCode: outcome.errorCode ?? null,
-    latencyMs: outcome.latencyMs ?? null,
-    ttftMs: outcome.ttftMs ?? null,
-    inputTokens: outcome.inputTokens ?? 0,
-    outputTokens: outcome.outputTokens ?? 0,
-    cost: settlement.cost.toString(),
-  }, "request");
+  requestLogger()?.info(
+    {
+      requestId,
+      model: request.modelId,
+      route: request.route,
+      upstream: request.trace.endpoint,
+      attempts: request.trace.attempts,
+      status: outcome.status,
+      httpStatus: outcome.httpStatus ?? null,
+      errorCode: outcome.errorCode ?? null,
+      latencyMs: outcome.latencyMs ?? null,
+      ttftMs: outcome.ttftMs ?? null,
+      inputTokens: outcome.inputTokens ?? 0,
+      outputTokens: outcome.outputTokens ?? 0,
+      cost: settlement.cost.toString(),
+    },
+    "request",
+  );
 }
 
 /**

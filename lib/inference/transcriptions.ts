@@ -29,7 +29,11 @@ const DECLARED_DURATION_SLACK_SECONDS = 2;
 /** OpenAI's list, in OpenAI's order. */
 export const AUDIO_EXTENSIONS = ["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"] as const;
 
-const numberField = z.string().trim().regex(/^-?\d+(\.\d+)?$/, "expected a number").transform(Number);
+const numberField = z
+  .string()
+  .trim()
+  .regex(/^-?\d+(\.\d+)?$/, "expected a number")
+  .transform(Number);
 
 /** The form fields both speech-to-text endpoints take (form fields arrive as strings). */
 export const speechToTextFields = {
@@ -46,7 +50,7 @@ const fieldsSchema = z.strictObject({
   ...speechToTextFields,
   language: z
     .string()
-    .regex(/^[a-z]{2,3}$/, "expected an ISO-639-1 language code such as \"en\"")
+    .regex(/^[a-z]{2,3}$/, 'expected an ISO-639-1 language code such as "en"')
     .optional(),
   "timestamp_granularities[]": z.array(z.enum(["word", "segment"])).optional(),
   chunking_strategy: z.string().optional(),
@@ -106,7 +110,8 @@ async function audioOf(form: FormData): Promise<{ audio: Uint8Array; filename: s
   const file = files[0];
   if (!file) throw new DomainError("invalid_request", "Missing required parameter: 'file'.", { param: "file" });
   if (typeof file === "string" || files.length > 1) throw new DomainError("invalid_request", "'file' must be one uploaded audio file.", { param: "file" });
-  if (file.size > MAX_AUDIO_BYTES) throw new DomainError("payload_too_large", `The audio file is larger than ${MAX_AUDIO_BYTES / (1024 * 1024)} MB.`, { param: "file" });
+  if (file.size > MAX_AUDIO_BYTES)
+    throw new DomainError("payload_too_large", `The audio file is larger than ${MAX_AUDIO_BYTES / (1024 * 1024)} MB.`, { param: "file" });
   const extension = file.name.toLowerCase().split(".").pop() ?? "";
   if (!(AUDIO_EXTENSIONS as readonly string[]).includes(extension)) {
     throw new DomainError("invalid_request", `Invalid file format. Supported formats: ${AUDIO_EXTENSIONS.map((e) => `'${e}'`).join(", ")}`, { param: "file" });
@@ -116,7 +121,9 @@ async function audioOf(form: FormData): Promise<{ audio: Uint8Array; filename: s
 
 function undecodable(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
-  return new DomainError("invalid_request", "The audio file could not be decoded. Please check that it is a valid audio file in the format its name says.", { param: "file" });
+  return new DomainError("invalid_request", "The audio file could not be decoded. Please check that it is a valid audio file in the format its name says.", {
+    param: "file",
+  });
 }
 
 /**
@@ -180,7 +187,13 @@ function verboseSegments(segments: TranscriptSegment[]): VerboseTranscription["s
   }));
 }
 
-function respond(task: TranscriptionTask, format: TranscriptionFormat, transcript: Transcript, usage: DurationUsage, wantWords: boolean): TranscriptionResponse {
+function respond(
+  task: TranscriptionTask,
+  format: TranscriptionFormat,
+  transcript: Transcript,
+  usage: DurationUsage,
+  wantWords: boolean,
+): TranscriptionResponse {
   // A backend that gives no segments still yields subtitles: one cue for the whole audio.
   const segments = transcript.segments.length ? transcript.segments : [{ id: 0, start: 0, end: usage.seconds, text: transcript.text }];
   switch (format) {

@@ -15,14 +15,22 @@ export const TRANSLATIONS_ENDPOINT = "/v1/audio/translations";
 // OpenAI's CreateTranslationRequest: no language (the output is English) and no timestamps.
 const fieldsSchema = z.strictObject(speechToTextFields);
 
-export async function createTranslation(principal: InferencePrincipal, form: FormData, options: InferenceOptions = {}): Promise<MeteredAnswer<TranscriptionResponse>> {
+export async function createTranslation(
+  principal: InferencePrincipal,
+  form: FormData,
+  options: InferenceOptions = {},
+): Promise<MeteredAnswer<TranscriptionResponse>> {
   const startedAt = performance.now();
   const fields = parseRequest(fieldsSchema, fieldsOf(form));
   const model = await requireModel(fields.model, "TRANSCRIPTION");
   if (model.provider !== "upstream") {
-    throw new DomainError("invalid_request", `${model.id} cannot translate: translation needs an upstream Whisper model. GET /v1/models lists the transcription models.`, {
-      param: "model",
-    });
+    throw new DomainError(
+      "invalid_request",
+      `${model.id} cannot translate: translation needs an upstream Whisper model. GET /v1/models lists the transcription models.`,
+      {
+        param: "model",
+      },
+    );
   }
   return meteredSpeechToText(
     principal,

@@ -183,7 +183,12 @@ function lease(pool: PoolState, state: EndpointState, trial: boolean): EndpointL
  * at its maxConcurrent; throws upstream_unavailable (503, Retry-After) when none frees up within
  * UPSTREAM_QUEUE_TIMEOUT_MS, and the signal's reason when it aborts first.
  */
-export async function acquireEndpoint(modelId: string, endpoints: readonly UpstreamEndpoint[], tried: ReadonlySet<string>, signal: AbortSignal): Promise<EndpointLease | null> {
+export async function acquireEndpoint(
+  modelId: string,
+  endpoints: readonly UpstreamEndpoint[],
+  tried: ReadonlySet<string>,
+  signal: AbortSignal,
+): Promise<EndpointLease | null> {
   const pool = poolOf(modelId);
   const queueDeadline = Date.now() + env().UPSTREAM_QUEUE_TIMEOUT_MS;
   for (;;) {

@@ -105,7 +105,12 @@ export function v1Route<Params = Record<string, never>>(
     } catch (error) {
       // A key taken from the cache may have been revoked since: that, not the error at hand, is
       // what the caller must hear (a revoked key's bad request is a 401, not a 400).
-      const keyError = recentKey ? await authenticateApiKey(authorization).then(() => null, (authError: unknown) => authError) : null;
+      const keyError = recentKey
+        ? await authenticateApiKey(authorization).then(
+            () => null,
+            (authError: unknown) => authError,
+          )
+        : null;
       const refusal = keyError ?? error;
       // A request that never reached its hold has no log row yet; its key's owner sees it anyway.
       const response = openAIErrorResponse(refusal, headers);
@@ -138,7 +143,10 @@ const utf8 = new TextDecoder();
 export async function readJsonBody(request: RequestHead, limitBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = mediaType(request);
   if (type !== "" && type !== "application/json" && !type.endsWith("+json")) {
-    throw new DomainError("unsupported_media_type", `Content-Type must be application/json (got ${type}). Send the request body as JSON with -H "Content-Type: application/json".`);
+    throw new DomainError(
+      "unsupported_media_type",
+      `Content-Type must be application/json (got ${type}). Send the request body as JSON with -H "Content-Type: application/json".`,
+    );
   }
   const bytes = await readBodyBytes(request, limitBytes);
   try {
@@ -157,7 +165,7 @@ export async function readJsonBody(request: RequestHead, limitBytes = MAX_JSON_B
 export async function readMultipartBody(request: RequestHead, limitBytes: number): Promise<FormData> {
   const contentType = request.headers.get("content-type") ?? "";
   if (mediaType(request) !== "multipart/form-data") {
-    throw new DomainError("unsupported_media_type", "Content-Type must be multipart/form-data, with the audio in a field named \"file\".");
+    throw new DomainError("unsupported_media_type", 'Content-Type must be multipart/form-data, with the audio in a field named "file".');
   }
   const bytes = await readBodyBytes(request, limitBytes);
   try {

@@ -38,7 +38,12 @@ export const newApiKeySchema = z.object({
     .refine((date) => date === null || date.getTime() - Date.now() <= MAX_EXPIRY_MS, "Keys can expire at most five years from now."),
   /** Dollars in the form ("12.50"), nano-dollars after parsing. */
   spendLimit: optionalText
-    .pipe(z.string().regex(/^\d+(\.\d{1,2})?$/, "Enter the spend limit in dollars, like 5 or 12.50.").optional())
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d{1,2})?$/, "Enter the spend limit in dollars, like 5 or 12.50.")
+        .optional(),
+    )
     .transform((value) => (value ? usdToNanos(value) : null))
     .refine((nanos) => nanos === null || nanos > 0n, "The spend limit must be more than $0.")
     .refine((nanos) => nanos === null || nanos <= usdToNanos(MAX_SPEND_LIMIT_USD), "The spend limit can be at most $1,000,000."),
@@ -109,27 +114,33 @@ function toSummary({ prefix, lastFour, ...key }: KeyRow, now = new Date()): ApiK
 export async function createApiKey(userId: string, input: NewApiKey): Promise<CreatedApiKey> {
   const secret = generateApiKey();
   const maxKeys = env().MAX_API_KEYS_PER_ACCOUNT;
-  const row = await db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
-    const now = new Date();
-    const active = await tx.apiKey.count({ where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
-    if (active >= maxKeys) {
-      throw new DomainError("conflict", `You already have ${maxKeys} active API keys, the most an account can have. Revoke a key you no longer use, then create this one.`);
-    }
-    return tx.apiKey.create({
-      data: {
-        userId,
-        name: input.name,
-        keyHash: secret.keyHash,
-        prefix: secret.prefix,
-        lastFour: secret.lastFour,
-        expiresAt: input.expiresAt,
-        spendLimit: input.spendLimit,
-        rateLimitRpm: input.rateLimitRpm,
-      },
-      select: summaryFields,
-    });
-  }, { maxWait: 15_000, timeout: 15_000 });
+  const row = await db.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
+      const now = new Date();
+      const active = await tx.apiKey.count({ where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
+      if (active >= maxKeys) {
+        throw new DomainError(
+          "conflict",
+          `You already have ${maxKeys} active API keys, the most an account can have. Revoke a key you no longer use, then create this one.`,
+        );
+      }
+      return tx.apiKey.create({
+        data: {
+          userId,
+          name: input.name,
+          keyHash: secret.keyHash,
+          prefix: secret.prefix,
+          lastFour: secret.lastFour,
+          expiresAt: input.expiresAt,
+          spendLimit: input.spendLimit,
+          rateLimitRpm: input.rateLimitRpm,
+        },
+        select: summaryFields,
+      });
+    },
+    { maxWait: 15_000, timeout: 15_000 },
+  );
   return { secret: secret.key, apiKey: toSummary(row) };
 }
 

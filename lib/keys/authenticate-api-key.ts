@@ -103,8 +103,7 @@ const expiryDate = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZ
 
 export async function authenticateApiKey(authorizationHeader: string | null): Promise<ApiKeyPrincipal> {
   const presented = readBearerToken(authorizationHeader);
-  const incorrect = () =>
-    unauthenticated(`Incorrect API key provided: ${redactPresentedKey(presented)}. You can find your API keys ${whereToFindKeys()}.`);
+  const incorrect = () => unauthenticated(`Incorrect API key provided: ${redactPresentedKey(presented)}. You can find your API keys ${whereToFindKeys()}.`);
   if (!isWellFormedApiKey(presented)) throw incorrect();
 
   const hash = hashApiKey(presented);

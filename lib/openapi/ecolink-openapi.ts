@@ -32,7 +32,12 @@ export interface OpenAPIDocument {
   security: Record<string, string[]>[];
   tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenAPIOperation>>;
-  components: { schemas: Record<string, JsonSchema>; responses: Record<string, JsonSchema>; headers?: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
+  components: {
+    schemas: Record<string, JsonSchema>;
+    responses: Record<string, JsonSchema>;
+    headers?: Record<string, JsonSchema>;
+    securitySchemes: Record<string, JsonSchema>;
+  };
 }
 
 /** The path of EcoLink's own account endpoint, relative to the API's base URL like OpenAI's paths. */
@@ -53,12 +58,15 @@ const COST_PROPERTY: JsonSchema = {
   type: "number",
   description:
     "EcoLink extension: the dollars charged for this request (from the ledger's nano-dollars). On a stream, in the " +
-      "final usage chunk. The exact decimal is in the console's request log.",
+    "final usage chunk. The exact decimal is in the console's request log.",
 };
 
 const RATE_LIMIT_HEADERS: Record<string, JsonSchema> = {
   "x-request-id": { description: "This request's id, as the console's request log shows it.", schema: { type: "string" } },
-  "x-ratelimit-limit-requests": { description: "Requests per minute allowed for this API key (or, when it is closer to refusing, its account).", schema: { type: "integer" } },
+  "x-ratelimit-limit-requests": {
+    description: "Requests per minute allowed for this API key (or, when it is closer to refusing, its account).",
+    schema: { type: "integer" },
+  },
   "x-ratelimit-remaining-requests": { description: "Requests left in the current one-minute window.", schema: { type: "integer" } },
   "x-ratelimit-reset-requests": { description: 'Time until the window starts over, e.g. "12s" or "1m0s".', schema: { type: "string" } },
 };
@@ -78,7 +86,8 @@ export function errorMappingsByStatus(): Map<number, Mapping[]> {
 const STATUS_MEANING: Record<number, string> = {
   400: "The request is invalid: a parameter is missing, of the wrong type, or not supported by this model (param names it).",
   401: "No API key, or one that is unknown, revoked or expired.",
-  402: "Out of credit, or this API key's spend limit is reached (OpenAI answers 429 insufficient_quota; EcoLink uses 402 " +
+  402:
+    "Out of credit, or this API key's spend limit is reached (OpenAI answers 429 insufficient_quota; EcoLink uses 402 " +
     "so that clients do not retry it as a rate limit).",
   404: "Unknown path or model.",
   409: "The request conflicts with the state of a resource.",
@@ -101,7 +110,10 @@ function errorResponses(): Record<string, JsonSchema> {
     const kinds = mappings.map((mapping) => `type \`${mapping.type}\`${mapping.code ? `, code \`${mapping.code}\`` : ""}`).join("; ");
     responses[`Error${status}`] = {
       description: `${statusMeaning(status)} (${kinds})`.trim(),
-      headers: status === 429 ? { ...HEADER_REFS, "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } } } : HEADER_REFS,
+      headers:
+        status === 429
+          ? { ...HEADER_REFS, "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } } }
+          : HEADER_REFS,
       content: { "application/json": { schema: { $ref: ERROR_SCHEMA_REF } } },
     };
   }
@@ -119,7 +131,10 @@ function withCost(schemas: Record<string, JsonSchema>): void {
     let node = schemas[name!] as JsonSchema | undefined;
     for (const key of within) node = node?.[key] as JsonSchema | undefined;
     const properties = node?.properties as Record<string, JsonSchema> | undefined;
-    if (!properties) throw new Error(`The vendored OpenAI spec has no usage object at ${[name, ...within].join(".")}: re-run scripts/vendor-openapi.ts or update USAGE_OBJECTS`);
+    if (!properties)
+      throw new Error(
+        `The vendored OpenAI spec has no usage object at ${[name, ...within].join(".")}: re-run scripts/vendor-openapi.ts or update USAGE_OBJECTS`,
+      );
     properties.cost = COST_PROPERTY;
   }
 }
@@ -143,9 +158,12 @@ function build(): OpenAPIDocument {
     get: {
       operationId: "retrieveEcoLinkAccount",
       tags: ["EcoLink"],
-      summary: "EcoLink's own endpoint (not OpenAI's): the credit of the API key's account and the key's limits. Free, and counted " +
+      summary:
+        "EcoLink's own endpoint (not OpenAI's): the credit of the API key's account and the key's limits. Free, and counted " +
         "against the rate limit like any request.",
-      responses: { "200": { description: "OK", headers: HEADER_REFS, content: { "application/json": { schema: { $ref: `#/components/schemas/${ACCOUNT_SCHEMA}` } } } } },
+      responses: {
+        "200": { description: "OK", headers: HEADER_REFS, content: { "application/json": { schema: { $ref: `#/components/schemas/${ACCOUNT_SCHEMA}` } } } },
+      },
     },
   };
   for (const [path, operations] of Object.entries(document.paths)) {
@@ -164,7 +182,10 @@ function build(): OpenAPIDocument {
       `as OpenAI's published spec (version ${document["x-vendored-from"].infoVersion}) describes them, plus EcoLink's ${ME_PATH}. ` +
       "Authenticate with an EcoLink API key (eco_…) as a Bearer token. Usage objects carry EcoLink's `cost` in dollars; out of credit is a 402.",
   };
-  document.components.securitySchemes.ApiKeyAuth = { ...document.components.securitySchemes.ApiKeyAuth, description: "An EcoLink API key (eco_…), created in the console: `Authorization: Bearer eco_…`." };
+  document.components.securitySchemes.ApiKeyAuth = {
+    ...document.components.securitySchemes.ApiKeyAuth,
+    description: "An EcoLink API key (eco_…), created in the console: `Authorization: Bearer eco_…`.",
+  };
   return document;
 }
 

@@ -83,7 +83,10 @@ export async function getUsageSummary(userId: string, rangeDays: number, now = n
   const keyRows = rows.filter((row) => row.grouping === BY_DAY_AND_KEY);
   const [models, keys] = await Promise.all([
     db.model.findMany({ where: { id: { in: [...new Set(modelRows.map((r) => r.modelId!))] } }, select: { id: true, displayName: true } }),
-    db.apiKey.findMany({ where: { userId, id: { in: [...new Set(keyRows.flatMap((r) => (r.apiKeyId ? [r.apiKeyId] : [])))] } }, select: { id: true, name: true } }),
+    db.apiKey.findMany({
+      where: { userId, id: { in: [...new Set(keyRows.flatMap((r) => (r.apiKeyId ? [r.apiKeyId] : [])))] } },
+      select: { id: true, name: true },
+    }),
   ]);
   const modelNames = new Map(models.map((m) => [m.id, m.displayName]));
   const keyNames = new Map(keys.map((k) => [k.id, k.name]));
@@ -91,8 +94,18 @@ export async function getUsageSummary(userId: string, rangeDays: number, now = n
   return {
     days,
     totals,
-    byModel: seriesFrom(days, modelRows, (row) => row.modelId!, (id) => modelNames.get(id) ?? id),
-    byKey: seriesFrom(days, keyRows, (row) => row.apiKeyId ?? PLAYGROUND_SERIES_ID, (id) => (id === PLAYGROUND_SERIES_ID ? "Playground (no key)" : (keyNames.get(id) ?? "Deleted key"))),
+    byModel: seriesFrom(
+      days,
+      modelRows,
+      (row) => row.modelId!,
+      (id) => modelNames.get(id) ?? id,
+    ),
+    byKey: seriesFrom(
+      days,
+      keyRows,
+      (row) => row.apiKeyId ?? PLAYGROUND_SERIES_ID,
+      (id) => (id === PLAYGROUND_SERIES_ID ? "Playground (no key)" : (keyNames.get(id) ?? "Deleted key")),
+    ),
   };
 }
 
@@ -114,5 +127,7 @@ function seriesFrom(days: string[], rows: AggregateRow[], seriesId: (row: Aggreg
     entry.totals.requests += row.requests;
     entry.totals.spend += row.spend;
   }
-  return [...series.values()].sort((a, b) => (b.totals.spend === a.totals.spend ? b.totals.requests - a.totals.requests : b.totals.spend > a.totals.spend ? 1 : -1));
+  return [...series.values()].sort((a, b) =>
+    b.totals.spend === a.totals.spend ? b.totals.requests - a.totals.requests : b.totals.spend > a.totals.spend ? 1 : -1,
+  );
 }

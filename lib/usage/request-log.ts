@@ -14,7 +14,10 @@ export const REQUEST_LOG_PAGE_SIZE = 50;
 export const NO_KEY_FILTER = "none";
 
 const STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
 
 // Filters come from the URL, so a hand-edited value that doesn't parse is dropped, not an error page.
 export const requestLogFiltersSchema = z.object({
@@ -110,7 +113,13 @@ export async function listRequestLog(userId: string, filters: RequestLogFilters,
   const total = await db.requestLog.count({ where });
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const page = Math.min(filters.page ?? 1, pageCount);
-  const rows = await db.requestLog.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], skip: (page - 1) * pageSize, take: pageSize, select: rowSelect });
+  const rows = await db.requestLog.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    skip: (page - 1) * pageSize,
+    take: pageSize,
+    select: rowSelect,
+  });
   return { rows: rows.map(toRow), page, pageCount, total };
 }
 

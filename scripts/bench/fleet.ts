@@ -31,7 +31,10 @@ export async function runFleetBench(appUrl: string): Promise<void> {
     const pools = {
       "1 endpoint": [{ baseUrl: upstream.baseUrl }],
       "8 endpoints": Array.from({ length: 8 }, () => ({ baseUrl: upstream.baseUrl })),
-      "failover (1st refuses)": [{ baseUrl: refused, weight: 1_000 }, { baseUrl: upstream.baseUrl, weight: 1 }],
+      "failover (1st refuses)": [
+        { baseUrl: refused, weight: 1_000 },
+        { baseUrl: upstream.baseUrl, weight: 1 },
+      ],
     };
     const scenarios = [
       { concurrency: 1, pools: Object.keys(pools) },

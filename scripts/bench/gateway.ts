@@ -126,7 +126,13 @@ export function verdict(met: boolean): string {
 /** A benchmark user with plenty of credit and an API key whose own rate limit is out of the way. */
 export async function benchUser(label: string): Promise<{ userId: string; secret: string }> {
   const user = await createUser(label);
-  await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: 1_000_000_000_000n, reference: `bench:${user.id}`, description: "Benchmark credit" });
+  await recordCreditMovement({
+    userId: user.id,
+    kind: "ADJUSTMENT",
+    amount: 1_000_000_000_000n,
+    reference: `bench:${user.id}`,
+    description: "Benchmark credit",
+  });
   const key = await createApiKey(user.id, { name: "bench", expiresAt: null, spendLimit: null, rateLimitRpm: 100_000 });
   return { userId: user.id, secret: key.secret };
 }
@@ -194,18 +200,26 @@ function printTargets(rows: Row[]): void {
   for (const row of rows.filter((r) => r.scenario.concurrency > 1 && !r.scenario.rate)) {
     const mode = row.scenario.stream ? "streamed" : "plain";
     if (failedAll(row.portkey) || row.portkey.failures > 0) {
-      console.log(`- EcoLink's flat-out throughput ≥ Portkey's (${mode}): not shown: Portkey failed ${row.portkey.failures} of its requests (EcoLink ${perSecond(row.ecolink).toFixed(0)} req/s)`);
+      console.log(
+        `- EcoLink's flat-out throughput ≥ Portkey's (${mode}): not shown: Portkey failed ${row.portkey.failures} of its requests (EcoLink ${perSecond(row.ecolink).toFixed(0)} req/s)`,
+      );
     } else {
       const met = perSecond(row.ecolink) >= perSecond(row.portkey) && row.ecolink.failures === 0;
-      console.log(`- EcoLink's flat-out throughput ≥ Portkey's (${mode}): ${verdict(met)} (${perSecond(row.ecolink).toFixed(0)} vs ${perSecond(row.portkey).toFixed(0)} req/s)`);
+      console.log(
+        `- EcoLink's flat-out throughput ≥ Portkey's (${mode}): ${verdict(met)} (${perSecond(row.ecolink).toFixed(0)} vs ${perSecond(row.portkey).toFixed(0)} req/s)`,
+      );
     }
   }
   for (const row of rows.filter((r) => r.scenario.rate)) {
     const mode = row.scenario.stream ? "streamed" : "plain";
     const p50 = added(row, row.ecolink, 50);
     const p99 = added(row, row.ecolink, 99);
-    console.log(`- EcoLink's added p50 ≤ ${PACED_ADDED_P50_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p50 <= PACED_ADDED_P50_TARGET_MS)} (${ms(p50)} ms)`);
-    console.log(`- EcoLink's added p99 ≤ ${PACED_ADDED_P99_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p99 <= PACED_ADDED_P99_TARGET_MS)} (${ms(p99)} ms)`);
+    console.log(
+      `- EcoLink's added p50 ≤ ${PACED_ADDED_P50_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p50 <= PACED_ADDED_P50_TARGET_MS)} (${ms(p50)} ms)`,
+    );
+    console.log(
+      `- EcoLink's added p99 ≤ ${PACED_ADDED_P99_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p99 <= PACED_ADDED_P99_TARGET_MS)} (${ms(p99)} ms)`,
+    );
   }
   const ecolinkErrors = rows.reduce((sum, row) => sum + row.ecolink.failures, 0);
   console.log(`- EcoLink answers every request: ${verdict(ecolinkErrors === 0)} (${ecolinkErrors} errors)`);
@@ -215,7 +229,9 @@ function printTargets(rows: Row[]): void {
     if (behind.length) console.log(`Note, ${row.label}: ${behind.join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
   }
   for (const row of rows.filter((r) => r.portkeyError)) {
-    console.log(`Portkey, ${row.label}: ${row.portkey.failures} of ${row.portkey.failures + row.portkey.latencies.length} requests failed: ${row.portkey.firstError ?? "?"}; its log: ${row.portkeyError}`);
+    console.log(
+      `Portkey, ${row.label}: ${row.portkey.failures} of ${row.portkey.failures + row.portkey.latencies.length} requests failed: ${row.portkey.firstError ?? "?"}; its log: ${row.portkeyError}`,
+    );
   }
 }
 
@@ -235,7 +251,12 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const json = { "content-type": "application/json" };
       const upstreamBody = JSON.stringify({ ...body, model: model.upstreamModel });
       const direct = { ...load, url: `${upstream.baseUrl}/chat/completions`, headers: json, body: upstreamBody };
-      const ecolink = { ...load, url: `${appUrl}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${secret}` }, body: JSON.stringify({ ...body, model: model.id }) };
+      const ecolink = {
+        ...load,
+        url: `${appUrl}/v1/chat/completions`,
+        headers: { ...json, authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ ...body, model: model.id }),
+      };
       const viaPortkey = {
         ...load,
         url: `${portkey.url}/v1/chat/completions`,
@@ -259,7 +280,17 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
     }
     printTable(
       `Gateway added latency, side by side (milliseconds; chat completions of 6 tokens from one loopback upstream; Portkey ${portkey.version})`,
-      ["scenario", "direct p50 / p99", "EcoLink p50 / p99", "Portkey p50 / p99", "EcoLink added p50 / p99", "Portkey added p50 / p99", "req/s direct / EcoLink / Portkey", "errors d / E / P", "EcoLink below Portkey"],
+      [
+        "scenario",
+        "direct p50 / p99",
+        "EcoLink p50 / p99",
+        "Portkey p50 / p99",
+        "EcoLink added p50 / p99",
+        "Portkey added p50 / p99",
+        "req/s direct / EcoLink / Portkey",
+        "errors d / E / P",
+        "EcoLink below Portkey",
+      ],
       rows.map((row) => {
         const added = (run: LoadResult) => pair(run, p(run, 50) - p(row.direct, 50), p(run, 99) - p(row.direct, 99));
         const rate = (run: LoadResult) => (failedAll(run) ? "failed" : perSecond(run).toFixed(0));

@@ -106,7 +106,8 @@ function post(target: URL, options: { agent: http.Agent; headers: Record<string,
       });
       response.once("error", reject);
       response.once("end", () => {
-        if (failed) reject(Object.assign(new Error(`${response.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`), { status: response.statusCode }));
+        if (failed)
+          reject(Object.assign(new Error(`${response.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`), { status: response.statusCode }));
         else if (stream && !tail.trimEnd().endsWith(STREAM_END)) reject(new Error(`the event stream ended without [DONE]: …${JSON.stringify(tail)}`));
         else resolve();
       });

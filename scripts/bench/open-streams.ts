@@ -44,7 +44,10 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function summary(label: string, run: StreamsResult): string {
   const fiveHundreds = Object.entries(run.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
-  const statuses = Object.entries(run.statuses).map(([status, count]) => `${count}×${status}`).join(", ") || "none";
+  const statuses =
+    Object.entries(run.statuses)
+      .map(([status, count]) => `${count}×${status}`)
+      .join(", ") || "none";
   return (
     `${label.padEnd(8)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms, ` +
     `${run.done} of ${STREAMS} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundreds}), ${run.seconds.toFixed(1)} s` +
@@ -62,7 +65,11 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const body = { messages: [{ role: "user", content: "Tell me a long story." }], max_tokens: TOKENS, stream: true };
     const json = { "content-type": "application/json" };
     const direct = { url: `${upstream.baseUrl}/chat/completions`, headers: json, body: JSON.stringify({ ...body, model: model.upstreamModel }) };
-    const ecolink = { url: `${appUrl}/v1/chat/completions`, headers: { ...json, authorization: `Bearer ${secret}` }, body: JSON.stringify({ ...body, model: model.id }) };
+    const ecolink = {
+      url: `${appUrl}/v1/chat/completions`,
+      headers: { ...json, authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ ...body, model: model.id }),
+    };
     // A few short streams of this model first, so that the first of the thousand pays for nothing new.
     const warmup = await generator.streams({ ...ecolink, body: JSON.stringify({ ...body, model: model.id, max_tokens: 2 }), streams: 50 });
 
@@ -81,7 +88,10 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const fiveHundreds = Object.entries(gatewayRun.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
     console.log(`EcoLink added TTFT p50 / p99: ${ms(addedP50)} / ${ms(addedP99)} ms`);
     // Memory at the read with the most streams open (the largest resident set among those reads).
-    const mostOpen = gatewayRun.rssSamples.reduce<ResidentSample | null>((best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best), null);
+    const mostOpen = gatewayRun.rssSamples.reduce<ResidentSample | null>(
+      (best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best),
+      null,
+    );
     const measured = mostOpen !== null && mostOpen.open > 0 && gatewayRun.idleRss !== undefined;
     const perStream = measured ? (mostOpen.rss - gatewayRun.idleRss!) / mostOpen.open : NaN;
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -95,10 +105,14 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
 
     console.log("Targets:");
-    console.log(`- no errors: ${verdict(gatewayRun.failures === 0 && gatewayRun.done === STREAMS)} (${gatewayRun.failures} failed, ${gatewayRun.done} of ${STREAMS} ended with [DONE])`);
+    console.log(
+      `- no errors: ${verdict(gatewayRun.failures === 0 && gatewayRun.done === STREAMS)} (${gatewayRun.failures} failed, ${gatewayRun.done} of ${STREAMS} ended with [DONE])`,
+    );
     console.log(`- no 5xx: ${verdict(fiveHundreds === 0)} (${fiveHundreds})`);
     console.log(`- added TTFT p50 ≤ ${ADDED_TTFT_P50_TARGET_MS} ms: ${verdict(addedP50 <= ADDED_TTFT_P50_TARGET_MS)} (${ms(addedP50)} ms)`);
-    console.log(`- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${measured ? `${verdict(perStream <= BYTES_PER_STREAM_TARGET)} (${kib(perStream)})` : "NOT MEASURED"}`);
+    console.log(
+      `- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${measured ? `${verdict(perStream <= BYTES_PER_STREAM_TARGET)} (${kib(perStream)})` : "NOT MEASURED"}`,
+    );
     console.log(`- event-loop lag p99 ≤ ${LAG_P99_TARGET_MS} ms: ${verdict(lag <= LAG_P99_TARGET_MS)} (${ms(lag)} ms)`);
     if (!(await checkBilling(userId, warmup.done + gatewayRun.done))) process.exitCode = 1;
   } finally {

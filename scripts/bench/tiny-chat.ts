@@ -81,7 +81,9 @@ export async function runTinyChatBench(): Promise<void> {
     );
   }
   const [one, four] = rounds as [Round, Round];
-  console.log(`Target: one reply decodes ≥ ${TOKENS_PER_SECOND_TARGET} tokens/s: ${verdict(one.perReply >= TOKENS_PER_SECOND_TARGET)} (${one.perReply.toFixed(1)} tokens/s)`);
+  console.log(
+    `Target: one reply decodes ≥ ${TOKENS_PER_SECOND_TARGET} tokens/s: ${verdict(one.perReply >= TOKENS_PER_SECOND_TARGET)} (${one.perReply.toFixed(1)} tokens/s)`,
+  );
   // The model runs in one worker thread (onnxruntime with one intra-op thread); the main thread
   // samples and streams. The other threads' CPU is the worker's, give or take V8's and libuv's.
   const workerCores = Math.max(0, one.processCores - one.mainThreadCores);

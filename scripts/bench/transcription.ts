@@ -72,7 +72,9 @@ export async function runTranscriptionBench(): Promise<void> {
   const speed = audioSeconds / wallSeconds;
   console.log(`\nlocal transcription (ffmpeg + pocketsphinx, CPU; festival speech, mean of ${RUNS} runs)`);
   console.log("audio (s)  wall per run (s)  real-time factor  × real time");
-  console.log(`${audioSeconds.toFixed(2).padStart(9)}  ${wallSeconds.toFixed(2).padStart(16)}  ${realTimeFactor.toFixed(3).padStart(16)}  ${speed.toFixed(1).padStart(11)}`);
+  console.log(
+    `${audioSeconds.toFixed(2).padStart(9)}  ${wallSeconds.toFixed(2).padStart(16)}  ${realTimeFactor.toFixed(3).padStart(16)}  ${speed.toFixed(1).padStart(11)}`,
+  );
   console.log(`Target: ≥ ${SPEED_TARGET}× real time: ${verdict(speed >= SPEED_TARGET)} (${speed.toFixed(1)}×)`);
   const slowest = stages.reduce((a, b) => (b.wallSeconds > a.wallSeconds ? b : a));
   const cores = slowest.cpuSeconds / slowest.wallSeconds;

@@ -66,11 +66,22 @@ function postgresUser(): RunAs | undefined {
   const existing = userIds("postgres");
   if (existing) return existing;
   const groupExists = spawnSync("getent", ["group", "postgres"]).status === 0;
-  const account = ["--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", ...(groupExists ? ["-g", "postgres"] : ["--user-group"]), "postgres"];
+  const account = [
+    "--system",
+    "--no-create-home",
+    "--home-dir",
+    "/nonexistent",
+    "--shell",
+    "/usr/sbin/nologin",
+    ...(groupExists ? ["-g", "postgres"] : ["--user-group"]),
+    "postgres",
+  ];
   try {
     execFileSync("useradd", account, { stdio: "pipe" });
   } catch {
-    throw new PostgresSetupError(`PostgreSQL refuses to run as root and there is no postgres user to run it as: create one (useradd --system postgres) or set DATABASE_URL.`);
+    throw new PostgresSetupError(
+      `PostgreSQL refuses to run as root and there is no postgres user to run it as: create one (useradd --system postgres) or set DATABASE_URL.`,
+    );
   }
   const created = userIds("postgres");
   if (!created) throw new PostgresSetupError("Created the postgres user but cannot look it up; check /etc/passwd or set DATABASE_URL.");
@@ -185,7 +196,10 @@ function runToEnd(program: string, args: string[], user: RunAs | undefined): Pro
 }
 
 function oneLine(output: string): string {
-  const lines = output.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const important = lines.filter((line) => /FATAL|ERROR|PANIC|HINT|initdb:/.test(line));
   return (important.length ? important : lines.slice(-2)).join(" ").slice(0, 500) || "no output";
 }
@@ -207,7 +221,13 @@ function stopOnExit(child: ChildProcess): void {
  * Starts a PostgreSQL server on `dataDir` (initialised first if new). `dataDir`'s parent must exist;
  * when we are root the postgres user must be able to reach it, and `dataDir` is made its own.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; persistent: boolean; quiet?: boolean; fsync?: boolean }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  persistent: boolean;
+  quiet?: boolean;
+  fsync?: boolean;
+}): Promise<RunningPostgres> {
   const { dataDir, persistent } = options;
   // A database that outlives its run is durable; a throwaway one is too only when asked (benchmarks).
   const fsync = options.fsync ?? persistent;
@@ -227,7 +247,19 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
         await chown(passwordFile, user.uid, user.gid);
       }
       // Locale C: the same ordering on every machine, and English server messages (we wait for one).
-      await runToEnd(path.join(native, "bin/initdb"), [`--pgdata=${dataDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${passwordFile}`, "--encoding=UTF8", "--locale=C", "--no-instructions"], user);
+      await runToEnd(
+        path.join(native, "bin/initdb"),
+        [
+          `--pgdata=${dataDir}`,
+          "--auth=scram-sha-256",
+          "--username=postgres",
+          `--pwfile=${passwordFile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          "--no-instructions",
+        ],
+        user,
+      );
     } finally {
       await rm(passwordFile, { force: true });
     }
@@ -235,7 +267,22 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
 
   const server = spawn(
     path.join(native, "bin/postgres"),
-    ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=300", "-c", `fsync=${fsync ? "on" : "off"}`, "-c", "lc_messages=C"],
+    [
+      "-D",
+      dataDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=300",
+      "-c",
+      `fsync=${fsync ? "on" : "off"}`,
+      "-c",
+      "lc_messages=C",
+    ],
     { ...user, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
   );
   stopOnExit(server);

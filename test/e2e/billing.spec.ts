@@ -14,7 +14,9 @@ const fake = stripeFake();
 test("a user adds $10 through Stripe Checkout and sees it credited once the webhook lands", async ({ page }) => {
   const user = await createSignedInUser(page, { label: "billing", credit: "1.00" });
   // Stripe's hosted page is not loaded; the browser arriving there is what matters.
-  await page.route("https://checkout.stripe.com/**", (route) => route.fulfill({ contentType: "text/html", body: "<title>Stripe Checkout</title><h1>Stripe Checkout</h1>" }));
+  await page.route("https://checkout.stripe.com/**", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<title>Stripe Checkout</title><h1>Stripe Checkout</h1>" }),
+  );
 
   await page.goto("/billing");
   await expect(page.getByTestId("billing-balance")).toHaveText("$1.00");
@@ -24,7 +26,9 @@ test("a user adds $10 through Stripe Checkout and sees it credited once the webh
   const topUp = await db.topUp.findFirstOrThrow({ where: { userId: user.id } });
   expect(topUp).toMatchObject({ status: "PENDING", amount: 10_000_000_000n });
   expect(page.url()).toContain(`/c/pay/${topUp.stripeSessionId}`);
-  const created = (await fake.requests({ method: "POST", path: "/v1/checkout/sessions" })).filter((r) => (r.params.metadata as Record<string, string>).user_id === user.id);
+  const created = (await fake.requests({ method: "POST", path: "/v1/checkout/sessions" })).filter(
+    (r) => (r.params.metadata as Record<string, string>).user_id === user.id,
+  );
   expect(created).toHaveLength(1);
   const [request] = created;
   expect(request).toMatchObject({
@@ -104,8 +108,23 @@ test("usage starts with how to make a first call, then shows totals, charts and 
   const { apiKey } = await createApiKey(user.id, { name: "Laptop", expiresAt: null, spendLimit: null, rateLimitRpm: null });
   const model = "meta-llama/Llama-3.1-8B-Instruct";
   for (const status of ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "FAILED"] as const) {
-    const { requestId } = await reserveCredit({ userId: user.id, apiKeyId: apiKey.id, modelId: model, endpoint: "chat.completions", source: "API", amount: 10_000n });
-    await settleRequest(requestId, { status, cost: 1_234n, inputTokens: 12, outputTokens: 30, latencyMs: 850, ttftMs: 120, httpStatus: status === "FAILED" ? 502 : 200 });
+    const { requestId } = await reserveCredit({
+      userId: user.id,
+      apiKeyId: apiKey.id,
+      modelId: model,
+      endpoint: "chat.completions",
+      source: "API",
+      amount: 10_000n,
+    });
+    await settleRequest(requestId, {
+      status,
+      cost: 1_234n,
+      inputTokens: 12,
+      outputTokens: 30,
+      latencyMs: 850,
+      ttftMs: 120,
+      httpStatus: status === "FAILED" ? 502 : 200,
+    });
   }
 
   await page.reload();

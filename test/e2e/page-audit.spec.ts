@@ -14,7 +14,18 @@ test.setTimeout(600_000);
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-up", "/forgot-password"];
 // Public too, audited in tests of their own so that each run stays within its time limit.
 const DOCS_PAGES = DOCS_NAV.flatMap((section) => section.links.map((link) => link.href));
-const CONSOLE_PAGES = ["/dashboard", "/api-keys", "/playground/chat", "/playground/images", "/playground/audio", "/playground/speech", "/playground/embeddings", "/models", "/usage", "/billing"];
+const CONSOLE_PAGES = [
+  "/dashboard",
+  "/api-keys",
+  "/playground/chat",
+  "/playground/images",
+  "/playground/audio",
+  "/playground/speech",
+  "/playground/embeddings",
+  "/models",
+  "/usage",
+  "/billing",
+];
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },
@@ -29,10 +40,30 @@ test.beforeAll(async ({ browser }) => {
   const page = await context.newPage();
   const user = await createSignedInUser(page, { label: "audit", credit: "1.00" });
   // Some history, so the key list, the request log and the ledger have rows to lay out.
-  const { apiKey } = await createApiKey(user.id, { name: "Production server with a long name", expiresAt: null, spendLimit: 5_000_000_000n, rateLimitRpm: null });
+  const { apiKey } = await createApiKey(user.id, {
+    name: "Production server with a long name",
+    expiresAt: null,
+    spendLimit: 5_000_000_000n,
+    rateLimitRpm: null,
+  });
   for (const status of ["SUCCEEDED", "FAILED"] as const) {
-    const { requestId } = await reserveCredit({ userId: user.id, apiKeyId: apiKey.id, modelId: "meta-llama/Llama-3.1-8B-Instruct", endpoint: "chat.completions", source: "API", amount: 10_000_000n });
-    await settleRequest(requestId, { status, cost: status === "SUCCEEDED" ? 2_700_000n : 0n, inputTokens: 1200, outputTokens: 3400, latencyMs: 8500, ttftMs: 120, httpStatus: status === "FAILED" ? 502 : 200 });
+    const { requestId } = await reserveCredit({
+      userId: user.id,
+      apiKeyId: apiKey.id,
+      modelId: "meta-llama/Llama-3.1-8B-Instruct",
+      endpoint: "chat.completions",
+      source: "API",
+      amount: 10_000_000n,
+    });
+    await settleRequest(requestId, {
+      status,
+      cost: status === "SUCCEEDED" ? 2_700_000n : 0n,
+      inputTokens: 1200,
+      outputTokens: 3400,
+      latencyMs: 8500,
+      ttftMs: 120,
+      httpStatus: status === "FAILED" ? 502 : 200,
+    });
   }
   signedIn = await context.storageState();
   await context.close();
@@ -67,7 +98,10 @@ async function audit(page: Page, problems: Problems, path: string, colorScheme: 
   const { violations } = await new AxeBuilder({ page }).analyze();
   const serious = violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes.map((node) => `    ${node.target.join(" ")} — ${node.failureSummary?.split("\n").slice(1).join(" ")}`).join("\n")}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes.map((node) => `    ${node.target.join(" ")} — ${node.failureSummary?.split("\n").slice(1).join(" ")}`).join("\n")}`,
+    );
   expect.soft(serious, `${path}: accessibility violations`).toEqual([]);
   expect.soft(problems.consoleErrors, `${path}: console errors`).toEqual([]);
   problems.consoleErrors.length = 0;
@@ -75,7 +109,9 @@ async function audit(page: Page, problems: Problems, path: string, colorScheme: 
 
 for (const viewport of VIEWPORTS) {
   for (const colorScheme of SCHEMES) {
-    test(`every page at ${viewport.width} px in the ${colorScheme} theme: fits the screen, no console errors, no serious axe violations`, async ({ browser }) => {
+    test(`every page at ${viewport.width} px in the ${colorScheme} theme: fits the screen, no console errors, no serious axe violations`, async ({
+      browser,
+    }) => {
       const visitor = await openContext(browser, viewport, colorScheme);
       for (const path of PUBLIC_PAGES) await audit(visitor.page, visitor.problems, path, colorScheme);
       await visitor.context.close();
@@ -89,7 +125,9 @@ for (const viewport of VIEWPORTS) {
 
 for (const viewport of VIEWPORTS) {
   for (const colorScheme of SCHEMES) {
-    test(`every docs page at ${viewport.width} px in the ${colorScheme} theme: fits the screen, no console errors, no serious axe violations`, async ({ browser }) => {
+    test(`every docs page at ${viewport.width} px in the ${colorScheme} theme: fits the screen, no console errors, no serious axe violations`, async ({
+      browser,
+    }) => {
       const visitor = await openContext(browser, viewport, colorScheme);
       for (const path of DOCS_PAGES) await audit(visitor.page, visitor.problems, path, colorScheme);
       await visitor.context.close();

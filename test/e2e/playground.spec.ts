@@ -17,12 +17,7 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 test.use({
   launchOptions: {
     executablePath: "/usr/bin/chromium",
-    args: [
-      ...CHROMIUM_ARGS,
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${KNOWN_SENTENCE_WAV}`,
-    ],
+    args: [...CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${KNOWN_SENTENCE_WAV}`],
   },
 });
 
@@ -60,7 +55,10 @@ async function expectHeaderShowsBalance(page: Page, userId: string) {
 }
 
 /** A chat model served by the loopback upstream, streaming one token every `tokenDelayMs`, with the given capabilities. */
-async function registerLoopbackChatModel(tokenDelayMs: number, capabilities: { tools?: boolean; json?: boolean; vision?: boolean } = {}): Promise<{ id: string; upstreamModel: string }> {
+async function registerLoopbackChatModel(
+  tokenDelayMs: number,
+  capabilities: { tools?: boolean; json?: boolean; vision?: boolean } = {},
+): Promise<{ id: string; upstreamModel: string }> {
   const suffix = Math.random().toString(36).slice(2, 10);
   const model = { id: `test-org/chat-${suffix}`, upstreamModel: `loopback-${suffix}` };
   await db.model.create({
@@ -90,7 +88,9 @@ async function openChatWith(page: Page, model: string) {
   }).toPass({ timeout: 60_000 });
 }
 
-test("chat with the demo model: a reply shows its tokens, cost and speed, the header balance follows, and regenerate, edit-and-resend, view code and clear work", async ({ page }) => {
+test("chat with the demo model: a reply shows its tokens, cost and speed, the header balance follows, and regenerate, edit-and-resend, view code and clear work", async ({
+  page,
+}) => {
   // Under a cent the header shows the balance to the nano-dollar, so a demo reply's tiny charge shows.
   const user = await createSignedInUser(page, { credit: "0.005", label: "chat" });
   await page.goto("/playground");
@@ -180,7 +180,13 @@ test("chat streaming: the reply grows token by token, and Stop ends generation o
   await expect
     .poll(
       async () => {
-        const text = (await reply.locator("p").first().textContent().catch(() => null))?.trim();
+        const text = (
+          await reply
+            .locator("p")
+            .first()
+            .textContent()
+            .catch(() => null)
+        )?.trim();
         if (text && seen[seen.length - 1] !== text) seen.push(text);
         return stats.count();
       },
@@ -218,7 +224,9 @@ test("chat streaming: the reply grows token by token, and Stop ends generation o
   await expectHeaderShowsBalance(page, user.id);
 });
 
-test("chat with functions: the streamed tool call is shown with its arguments, the typed result goes back as a tool message, and the model continues", async ({ page }) => {
+test("chat with functions: the streamed tool call is shown with its arguments, the typed result goes back as a tool message, and the model continues", async ({
+  page,
+}) => {
   const user = await createSignedInUser(page, { credit: "1.00", label: "tools" });
   const model = await registerLoopbackChatModel(0, { tools: true, json: true });
   upstream.behave(model.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } });
@@ -242,7 +250,11 @@ test("chat with functions: the streamed tool call is shown with its arguments, t
   const composer = page.getByLabel("Message", { exact: true });
   await composer.fill("What is the weather in Paris?");
   await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
-  const parameters = { type: "object", properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } }, required: ["city"] };
+  const parameters = {
+    type: "object",
+    properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
+    required: ["city"],
+  };
   await definition.getByLabel("Parameters (JSON Schema)").fill(JSON.stringify(parameters, null, 2));
   await composer.press("Enter");
 
@@ -274,18 +286,24 @@ test("chat with functions: the streamed tool call is shown with its arguments, t
   const [, followUp] = await upstream.waitForEnded(model.upstreamModel, 2);
   const messages = followUp!.body.messages as Record<string, unknown>[];
   // The call's id is the upstream's, sent back with the call and with its result.
-  const callId = ((messages.at(-2)!.tool_calls as { id: string }[])[0]!).id;
+  const callId = (messages.at(-2)!.tool_calls as { id: string }[])[0]!.id;
   expect(callId).toMatch(/^call_loopback_/);
   expect(messages.slice(-3)).toEqual([
     { role: "user", content: "What is the weather in Paris?" },
-    { role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: callId, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }],
+    },
     { role: "tool", tool_call_id: callId, content: '{"temperature": 21}' },
   ]);
   expect(await playgroundRequests(user.id)).toHaveLength(2);
   await expectBooksBalance(user.id);
 });
 
-test("chat JSON mode and images: a JSON-schema reply format and an attached image reach the upstream as response_format and an image_url part", async ({ page }) => {
+test("chat JSON mode and images: a JSON-schema reply format and an attached image reach the upstream as response_format and an image_url part", async ({
+  page,
+}) => {
   const user = await createSignedInUser(page, { credit: "1.00", label: "vision" });
   const model = await registerLoopbackChatModel(0, { json: true, vision: true });
   await openChatWith(page, model.id);
@@ -302,7 +320,9 @@ test("chat JSON mode and images: a JSON-schema reply format and an attached imag
   const attach = page.getByLabel("Attach image");
   await attach.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(1536 * 1024, 1) });
   await expect(page.getByRole("alert").filter({ hasText: "Image not attached" })).toContainText("“huge.png” is 1.5 MB; an image can be at most 1.0 MB.");
-  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 220, g: 40, b: 40 } } }).png().toBuffer();
+  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 220, g: 40, b: 40 } } })
+    .png()
+    .toBuffer();
   await attach.setInputFiles({ name: "red.png", mimeType: "image/png", buffer: png });
   await expect(page.getByRole("list", { name: "Attached images" }).getByRole("img", { name: "red.png" })).toBeVisible();
   await expect(page.getByRole("alert").filter({ hasText: "Image not attached" })).toHaveCount(0);
@@ -452,7 +472,9 @@ test("audio: speech recorded from the microphone and the same speech uploaded as
   const sentenceSeconds = ((await readFile(KNOWN_SENTENCE_WAV)).length - 44) / (16_000 * 2);
   await page.getByRole("button", { name: "Start recording" }).click();
   await expect(page.getByRole("meter", { name: "Microphone level" })).toBeVisible();
-  await expect.poll(async () => Number(await page.getByRole("meter", { name: "Microphone level" }).getAttribute("aria-valuenow")), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await page.getByRole("meter", { name: "Microphone level" }).getAttribute("aria-valuenow")), { timeout: 10_000 })
+    .toBeGreaterThan(0);
   await expect(page.getByRole("timer", { name: "Recording time" })).toHaveText(`0:0${Math.ceil(sentenceSeconds) + 1}`, { timeout: 30_000 });
   await page.getByRole("button", { name: "Stop and transcribe" }).click();
   await expect(transcript).toContainText("favorite color is blue", { timeout: 60_000 });

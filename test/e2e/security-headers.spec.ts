@@ -85,7 +85,11 @@ async function watchForProblems(page: Page): Promise<string[]> {
   return problems;
 }
 
-test("the public pages send the security headers and work under the CSP: follow a link, ask for a reset link, sign in, sign up", async ({ page, browser, baseURL }) => {
+test("the public pages send the security headers and work under the CSP: follow a link, ask for a reset link, sign in, sign up", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const problems = await watchForProblems(page);
 
   await expectSecured(await page.goto("/"), "/");

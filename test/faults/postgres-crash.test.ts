@@ -61,7 +61,10 @@ async function startPostgres(): Promise<RunningPostgres> {
 /** SIGKILL for the postmaster and every backend at the same instant: nothing gets to write another byte. */
 async function crashPostgres(): Promise<void> {
   const postmaster = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
-  const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" }).split("\n").map(Number).filter(Boolean);
+  const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(postmaster)], { encoding: "utf8" })
+    .split("\n")
+    .map(Number)
+    .filter(Boolean);
   const all = [postmaster, ...children];
   // Stopped first, so that none sees another die and reacts (the postmaster would start a recovery of its own).
   for (const pid of all) process.kill(pid, "SIGSTOP");
@@ -208,7 +211,14 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     // The credit goes through a pool that has just run metering statements in this process: their
     // commit setting must end with their own transactions, not stay on the connection.
     const payer = customers[0]!.user.id;
-    const metered = await reserveCredit({ userId: payer, apiKeyId: null, modelId: fast.id, endpoint: "/v1/chat/completions", source: "API", amount: 1_000_000n });
+    const metered = await reserveCredit({
+      userId: payer,
+      apiKeyId: null,
+      modelId: fast.id,
+      endpoint: "/v1/chat/completions",
+      source: "API",
+      amount: 1_000_000n,
+    });
     await settleRequest(metered.requestId, { status: "SUCCEEDED", cost: 400_000n });
     const reference = `crash-test-top-up:${payer}:last`;
     await recordCreditMovement({ userId: payer, kind: "TOP_UP", amount: 10_000_000n, reference, description: "Top-up" });
@@ -252,7 +262,10 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
       expect(row).toMatchObject({ status: "SUCCEEDED", cost: answer.charge });
       expect(charged).toEqual([-answer.charge]);
     }
-    expect(record({ requestId: metered.requestId, status: 200, charge: 400_000n, body: "" })).toMatchObject({ row: { status: "SUCCEEDED", cost: 400_000n }, charged: [-400_000n] });
+    expect(record({ requestId: metered.requestId, status: 200, charge: 400_000n, body: "" })).toMatchObject({
+      row: { status: "SUCCEEDED", cost: 400_000n },
+      charged: [-400_000n],
+    });
     // Held before the durable credit, settled after it: the hold survived, the settlement didn't,
     // and the sweep released it for nothing.
     for (const answer of settledThenLost) {

@@ -107,7 +107,13 @@ async function openStream(origin: string, secret: string, maxTokens: number): Pr
   const response = await fetch(`${origin}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: PROMPT }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({
+      model: model.id,
+      messages: [{ role: "user", content: PROMPT }],
+      max_tokens: maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
   });
   expect(response.status).toBe(200);
   const tokens: number[] = [];
@@ -265,7 +271,10 @@ describe("settlement under faults", () => {
     const { user, key } = await customer();
     const streams = await Promise.all(Array.from({ length: 2 }, () => openStream(second.url, key.secret, 30)));
     await tokensReceived(streams, 3);
-    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(second.pid)], { encoding: "utf8" }).split("\n").map(Number).filter(Boolean);
+    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(second.pid)], { encoding: "utf8" })
+      .split("\n")
+      .map(Number)
+      .filter(Boolean);
     expect(children).toHaveLength(1);
 
     process.kill(children[0]!, "SIGKILL");

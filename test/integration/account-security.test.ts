@@ -93,7 +93,9 @@ describe("sign-up and forgot-password (L2)", () => {
 
     const note = await waitForMail(mailDir(), existing.email, { subject: /already have an EcoLink account/, since });
     expect(note.text).toContain(`${new URL(app()).origin}/forgot-password`);
-    expect(firstLink(await waitForMail(mailDir(), freshEmail, { subject: /verify/i, since }))).toMatch(new RegExp(`^${new URL(app()).origin}/verify-email\\?token=`));
+    expect(firstLink(await waitForMail(mailDir(), freshEmail, { subject: /verify/i, since }))).toMatch(
+      new RegExp(`^${new URL(app()).origin}/verify-email\\?token=`),
+    );
     expect(await db.user.count({ where: { email: existing.email } })).toBe(1);
 
     // Timing: medians of several tries each, alternating, with a generous margin — the old code's
@@ -165,7 +167,9 @@ describe("the free sign-up credit", () => {
     }
     expect(await db.user.count({ where: { email: { startsWith: "limit-sixth" } } })).toBe(0);
     // Another address isn't affected.
-    expect((await submitForm(freshLoopbackIp(), `${app()}/sign-up`, { email: uniqueEmail("limit-other"), password: PASSWORD })).body).toContain("Check your inbox");
+    expect((await submitForm(freshLoopbackIp(), `${app()}/sign-up`, { email: uniqueEmail("limit-other"), password: PASSWORD })).body).toContain(
+      "Check your inbox",
+    );
   });
 });
 
@@ -201,7 +205,9 @@ describe("a malformed Host header on /v1 (L4)", () => {
   it("gets a 400 in OpenAI's error shape", { timeout: 60_000 }, async () => {
     const { port } = new URL(app());
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(port), "127.0.0.1", () => socket.end("GET /v1/models HTTP/1.1\r\nHost: exa mple/x\r\nAuthorization: Bearer eco_x\r\nConnection: close\r\n\r\n"));
+      const socket = net.connect(Number(port), "127.0.0.1", () =>
+        socket.end("GET /v1/models HTTP/1.1\r\nHost: exa mple/x\r\nAuthorization: Bearer eco_x\r\nConnection: close\r\n\r\n"),
+      );
       let text = "";
       socket.setEncoding("utf8");
       socket.on("data", (chunk: string) => (text += chunk));

@@ -91,7 +91,10 @@ describe("API keys", () => {
 
   it("stop authenticating when they expire, and are listed as expired", async () => {
     const user = await createUser();
-    const { secret, apiKey } = await createApiKey(user.id, newApiKeySchema.parse({ name: "Short-lived", expiresAt: new Date(Date.now() + 60_000).toISOString() }));
+    const { secret, apiKey } = await createApiKey(
+      user.id,
+      newApiKeySchema.parse({ name: "Short-lived", expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+    );
     await authenticateApiKey(`Bearer ${secret}`);
 
     await db.apiKey.update({ where: { id: apiKey.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
@@ -127,7 +130,14 @@ describe("API keys", () => {
     const { apiKey } = await createApiKey(user.id, newApiKeySchema.parse({ name: "Metered", spendLimit: "0.50" }));
     const other = await createApiKey(user.id, noLimits);
 
-    const reservation = await reserveCredit({ userId: user.id, apiKeyId: apiKey.id, modelId: "test-model", endpoint: "/v1/chat/completions", source: "API", amount: 2000n });
+    const reservation = await reserveCredit({
+      userId: user.id,
+      apiKeyId: apiKey.id,
+      modelId: "test-model",
+      endpoint: "/v1/chat/completions",
+      source: "API",
+      amount: 2000n,
+    });
     await settleRequest(reservation.requestId, { status: "SUCCEEDED", cost: 1234n });
 
     const listed = new Map((await listApiKeys(user.id)).map((key) => [key.id, key]));

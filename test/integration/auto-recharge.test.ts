@@ -41,9 +41,13 @@ async function userWithAutoRecharge() {
  */
 async function twentyConcurrentRequests(userId: string) {
   const reservations = await Promise.all(
-    Array.from({ length: 20 }, () => reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("0.40") })),
+    Array.from({ length: 20 }, () =>
+      reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("0.40") }),
+    ),
   );
-  const settlements = (await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })))).map((s) => s!);
+  const settlements = (await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })))).map(
+    (s) => s!,
+  );
   const due = settlements.filter((s) => s.autoRechargeDue);
   expect(due.map((s) => s.balanceAfter).every((balance) => balance < usdToNanos("9"))).toBe(true);
   expect(due).toHaveLength(17);
@@ -52,7 +56,14 @@ async function twentyConcurrentRequests(userId: string) {
 
 /** One request of `usd` settled, as the gateway settles it; returns the balance it left. */
 async function spend(userId: string, usd: string): Promise<bigint> {
-  const { requestId } = await reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos(usd) });
+  const { requestId } = await reserveCredit({
+    userId,
+    apiKeyId: null,
+    modelId: "test-model",
+    endpoint: "chat.completions",
+    source: "API",
+    amount: usdToNanos(usd),
+  });
   const settlement = (await settleRequest(requestId, { status: "SUCCEEDED", cost: usdToNanos(usd) }))!;
   expect(settlement.autoRechargeDue).toBe(true);
   return settlement.balanceAfter;
@@ -133,8 +144,15 @@ describe("auto-recharge", () => {
     expect((await getBalance(user.id)).balance).toBe(usdToNanos("24"));
     expect(await ledgerTotal(user.id)).toBe(usdToNanos("24"));
     expect(await db.ledgerEntry.count({ where: { userId: user.id, reference: `stripe-payment-intent:${intent.id}` } })).toBe(1);
-    expect(await db.topUp.findUniqueOrThrow({ where: { id: topUp.id } })).toMatchObject({ status: "CREDITED", receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//) });
-    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeInFlight: false, autoRechargeEnabled: true, lastAutoRechargeError: null });
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: topUp.id } })).toMatchObject({
+      status: "CREDITED",
+      receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//),
+    });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({
+      autoRechargeInFlight: false,
+      autoRechargeEnabled: true,
+      lastAutoRechargeError: null,
+    });
   });
 
   it("records a declined card, turns auto-recharge off and charges nothing more", async () => {
@@ -199,8 +217,15 @@ describe("auto-recharge", () => {
     await claimGrowsStale(user.id);
     await saveAutoRechargeSettings(user.id, { enabled: false });
     await saveAutoRechargeSettings(user.id, { enabled: true, thresholdCents: 900, amountCents: 2_000 });
-    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({ status: "EXPIRED", failureMessage: "This automatic top-up was interrupted before the card was charged." });
-    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, autoRechargeInFlight: false, autoRechargeClaimedAt: null });
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({
+      status: "EXPIRED",
+      failureMessage: "This automatic top-up was interrupted before the card was charged.",
+    });
+    expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({
+      autoRechargeEnabled: true,
+      autoRechargeInFlight: false,
+      autoRechargeClaimedAt: null,
+    });
 
     const balances = await Promise.all(Array.from({ length: 10 }, () => spend(user.id, "0.10")));
     await Promise.all(balances.map((balance) => maybeAutoRecharge(user.id, balance)));
@@ -221,9 +246,9 @@ describe("auto-recharge", () => {
   it("credits exactly once, and charges no second time, when the killed process's payment did succeed at Stripe", async () => {
     const user = await userWithAutoRecharge();
     const crashed = await rechargeInAProcessThatDies(user.id, await spend(user.id, "2"), "after");
-    const [intent, ...others] = (await testStripeClient().paymentIntents.list({ customer: (await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).stripeCustomerId! })).data.filter(
-      (pi) => pi.metadata.topup_id === crashed.id,
-    );
+    const [intent, ...others] = (
+      await testStripeClient().paymentIntents.list({ customer: (await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).stripeCustomerId! })
+    ).data.filter((pi) => pi.metadata.topup_id === crashed.id);
     expect(others).toHaveLength(0);
     expect(intent).toMatchObject({ status: "succeeded", amount: 2_000 });
 
@@ -233,7 +258,11 @@ describe("auto-recharge", () => {
     await Promise.all(balances.map((balance) => maybeAutoRecharge(user.id, balance)));
 
     expect(await paymentIntentsCreatedFor(user.id)).toHaveLength(1);
-    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({ status: "CREDITED", paymentIntentId: intent!.id, receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//) });
+    expect(await db.topUp.findUniqueOrThrow({ where: { id: crashed.id } })).toMatchObject({
+      status: "CREDITED",
+      paymentIntentId: intent!.id,
+      receiptUrl: expect.stringMatching(/^https:\/\/pay\.stripe\.com\//),
+    });
     expect(await db.billingProfile.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ autoRechargeEnabled: true, autoRechargeInFlight: false });
 
     // Stripe's own event for the payment arrives late and changes nothing.

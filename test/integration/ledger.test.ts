@@ -32,7 +32,8 @@ describe("the credit ledger", () => {
 
   it("applies a movement once however often its reference is replayed, even concurrently", async () => {
     const user = await createUser();
-    const grant = () => recordCreditMovement({ userId: user.id, kind: "SIGNUP_CREDIT", amount: usdToNanos("1"), reference: `signup:${user.id}`, description: "Sign-up credit" });
+    const grant = () =>
+      recordCreditMovement({ userId: user.id, kind: "SIGNUP_CREDIT", amount: usdToNanos("1"), reference: `signup:${user.id}`, description: "Sign-up credit" });
 
     const results = await Promise.all(Array.from({ length: 20 }, grant));
 
@@ -46,7 +47,9 @@ describe("the credit ledger", () => {
     await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: 1000n, reference: `seed:${user.id}`, description: "Opening balance" });
 
     const attempts = await Promise.allSettled(
-      Array.from({ length: 40 }, () => reserveCredit({ userId: user.id, apiKeyId: null, modelId: "test-model", endpoint: "test", source: "API", amount: 100n })),
+      Array.from({ length: 40 }, () =>
+        reserveCredit({ userId: user.id, apiKeyId: null, modelId: "test-model", endpoint: "test", source: "API", amount: 100n }),
+      ),
     );
     const reserved = attempts.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
     expect(reserved).toHaveLength(10);
@@ -68,7 +71,14 @@ describe("the credit ledger", () => {
     await Promise.all(
       Array.from({ length: 30 }, async () => {
         for (let i = 0; i < 5; i++) {
-          const reservation = await reserveCredit({ userId: user.id, apiKeyId: key.apiKey.id, modelId: "test-model", endpoint: "test", source: "API", amount: 100n });
+          const reservation = await reserveCredit({
+            userId: user.id,
+            apiKeyId: key.apiKey.id,
+            modelId: "test-model",
+            endpoint: "test",
+            source: "API",
+            amount: 100n,
+          });
           await settleRequest(reservation.requestId, { status: "SUCCEEDED", cost: 40n });
         }
       }),

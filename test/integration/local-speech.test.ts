@@ -11,15 +11,7 @@ import { measureAudioSeconds } from "@/lib/inference/audio/duration";
 import { toSrt, toVtt } from "@/lib/inference/audio/subtitles";
 import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 import type { Transcript, TranscriptSegment } from "@/lib/inference/providers/types";
-import {
-  convertAudio,
-  joinWithPauses,
-  KNOWN_SENTENCE,
-  makeSilenceWav,
-  makeSpeechWav,
-  wavDurationSeconds,
-  wordErrorRate,
-} from "@/test/support/speech-fixtures";
+import { convertAudio, joinWithPauses, KNOWN_SENTENCE, makeSilenceWav, makeSpeechWav, wavDurationSeconds, wordErrorRate } from "@/test/support/speech-fixtures";
 
 const SECOND_SENTENCE = "the children played in the park until it started to rain";
 const THIRD_SENTENCE = "we need to finish the report before the meeting on friday morning";

@@ -50,7 +50,12 @@ describe("requests of a lost gateway instance", () => {
       inputTokens: 12,
       outputTokens: 7,
     });
-    expect(await db.requestLog.findUniqueOrThrow({ where: { id: silent.requestId } })).toMatchObject({ status: "CANCELLED", errorCode: INSTANCE_LOST, cost: 0n, outputTokens: 0 });
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: silent.requestId } })).toMatchObject({
+      status: "CANCELLED",
+      errorCode: INSTANCE_LOST,
+      cost: 0n,
+      outputTokens: 0,
+    });
     expect(await db.requestLog.findUniqueOrThrow({ where: { id: alive.requestId } })).toMatchObject({ status: "PENDING" });
     expect(await db.ledgerEntry.count({ where: { reference: `request:${streamed.requestId}` } })).toBe(1);
     expect(await getBalance(user.id)).toEqual({ balance: 10n * HOLD - 4_321n, held: HOLD, available: 9n * HOLD - 4_321n });

@@ -81,7 +81,12 @@ describe("a clone in a private (0700) directory", () => {
   it("starts the clone's development and test databases and answers queries", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_POSTGRES_PORT: String(await freePort()), PRIVATE_TMPDIR: privateDir };
     delete env.DATABASE_URL;
-    const run = spawnSync(process.execPath, [path.join(clone, "node_modules/tsx/dist/cli.mjs"), "private-check.ts"], { cwd: clone, env, encoding: "utf8", timeout: 180_000 });
+    const run = spawnSync(process.execPath, [path.join(clone, "node_modules/tsx/dist/cli.mjs"), "private-check.ts"], {
+      cwd: clone,
+      env,
+      encoding: "utf8",
+      timeout: 180_000,
+    });
     expect(run.stderr + run.stdout).not.toMatch(/EACCES|at .*\.(ts|js):\d+/);
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "") as {

@@ -64,7 +64,12 @@ describe("the Redis rate limiter", () => {
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => (i % 2 ? instanceA : instanceB).consume(key, 10)));
 
     expect(results.filter((r) => r.allowed)).toHaveLength(10);
-    expect(results.filter((r) => r.allowed).map((r) => r.remaining).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(
+      results
+        .filter((r) => r.allowed)
+        .map((r) => r.remaining)
+        .sort((a, b) => a - b),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const refused = await instanceA.consume(key, 10);
     expect(refused).toMatchObject({ allowed: false, limit: 10, remaining: 0 });
     expect(refused.resetSeconds).toBeGreaterThan(0);

@@ -111,7 +111,9 @@ describe("sign-in throttling", () => {
     expect((longer as Error).message).toMatch(/^Too many failed sign-in attempts\. Try again in (1 minute|5\d seconds)\.$/);
   });
 
-  it("blocks an IP after 20 failed sign-ins across accounts — whatever X-Forwarded-For it sends — while other IPs still sign in", { timeout: 300_000 }, async () => {
+  it("blocks an IP after 20 failed sign-ins across accounts — whatever X-Forwarded-For it sends — while other IPs still sign in", {
+    timeout: 300_000,
+  }, async () => {
     const user = await registerUser({ email: uniqueEmail("shared-ip"), password: PASSWORD });
     const ip = freshLoopbackIp();
     const app = process.env.APP_URL!;
@@ -124,7 +126,10 @@ describe("sign-in throttling", () => {
     }
     expect(codes).toEqual([...Array(20).fill("unauthenticated"), ...Array(4).fill("rate_limited")]);
 
-    expect(await attemptSignIn(app, { email: user.email, password: PASSWORD, from: ip, headers: { "x-forwarded-for": "10.99.99.99" } })).toMatchObject({ signedIn: false, code: "rate_limited" });
+    expect(await attemptSignIn(app, { email: user.email, password: PASSWORD, from: ip, headers: { "x-forwarded-for": "10.99.99.99" } })).toMatchObject({
+      signedIn: false,
+      code: "rate_limited",
+    });
     expect(await attempt(user.email, PASSWORD, freshLoopbackIp())).toMatchObject({ signedIn: true, code: null });
     expect(await db.user.count({ where: { email: { startsWith: "nobody-" } } })).toBe(0);
   });

@@ -184,7 +184,9 @@ describe("disputes (chargebacks)", () => {
     expect((await getBalance(user.id)).balance).toBe(0n);
     expect(await ledgerTotal(user.id)).toBe(0n);
     const opened = await db.ledgerEntry.findMany({ where: { userId: user.id, kind: "DISPUTE" } });
-    expect(opened).toMatchObject([{ amount: -usdToNanos("25"), reference: `stripe-dispute:${dispute.id}`, description: "Chargeback: the $25.00 card payment is disputed with the bank" }]);
+    expect(opened).toMatchObject([
+      { amount: -usdToNanos("25"), reference: `stripe-dispute:${dispute.id}`, description: "Chargeback: the $25.00 card payment is disputed with the bank" },
+    ]);
 
     const won = stripeEvent("charge.dispute.closed", await fake.closeDispute(dispute.id, "won"));
     expect((await deliverStripeWebhook(won.payload)).status).toBe(200);
@@ -214,7 +216,10 @@ describe("disputes (chargebacks)", () => {
 
     const movements = await db.ledgerEntry.findMany({ where: { userId: user.id, kind: "DISPUTE" } });
     expect(movements).toMatchObject([
-      { amount: -usdToNanos("13"), description: "Chargeback: the $25.00 card payment is disputed with the bank; $13.00 taken back, $12.00 was already spent or in use" },
+      {
+        amount: -usdToNanos("13"),
+        description: "Chargeback: the $25.00 card payment is disputed with the bank; $13.00 taken back, $12.00 was already spent or in use",
+      },
     ]);
     const balance = await getBalance(user.id);
     expect(balance).toEqual({ balance: usdToNanos("12"), held: usdToNanos("12"), available: 0n });
@@ -289,7 +294,10 @@ describe("the webhook's body limit", () => {
     const before = await residentBytes(pid);
     let peak = before;
     const sampler = setInterval(() => {
-      residentBytes(pid).then((rss) => (peak = Math.max(peak, rss)), () => undefined);
+      residentBytes(pid).then(
+        (rss) => (peak = Math.max(peak, rss)),
+        () => undefined,
+      );
     }, 20);
     const total = 100 * 1024 * 1024;
 

@@ -26,8 +26,25 @@ interface Traffic {
 /** Makes requests the way the gateway does (reserve, then settle), then backdates them to their day. */
 async function makeRequests(userId: string, traffic: Traffic[]) {
   for (const t of traffic) {
-    const reservation = await reserveCredit({ userId, apiKeyId: t.key, modelId: t.model, endpoint: "chat.completions", source: t.key ? "API" : "PLAYGROUND", amount: t.cost + 1_000n });
-    await settleRequest(reservation.requestId, { status: t.status, cost: t.cost, inputTokens: t.inputTokens, outputTokens: t.outputTokens, images: t.images, audioSeconds: t.audioSeconds, latencyMs: 120, ttftMs: 40, httpStatus: t.status === "FAILED" ? 502 : 200 });
+    const reservation = await reserveCredit({
+      userId,
+      apiKeyId: t.key,
+      modelId: t.model,
+      endpoint: "chat.completions",
+      source: t.key ? "API" : "PLAYGROUND",
+      amount: t.cost + 1_000n,
+    });
+    await settleRequest(reservation.requestId, {
+      status: t.status,
+      cost: t.cost,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      images: t.images,
+      audioSeconds: t.audioSeconds,
+      latencyMs: 120,
+      ttftMs: 40,
+      httpStatus: t.status === "FAILED" ? 502 : 200,
+    });
     if (t.daysAgo > 0) {
       const when = new Date(Date.now() - t.daysAgo * DAY);
       await db.requestLog.update({ where: { id: reservation.requestId }, data: { createdAt: when } });
@@ -48,8 +65,22 @@ describe("usage", () => {
     const { apiKey: staging } = await createApiKey(user.id, { name: "Staging", expiresAt: null, spendLimit: null, rateLimitRpm: null });
     const chat = "meta-llama/Llama-3.1-8B-Instruct";
     await makeRequests(user.id, [
-      ...Array.from({ length: 12 }, (_, i): Traffic => ({ model: chat, key: production.id, status: "SUCCEEDED", cost: 1_234n + BigInt(i), inputTokens: 50 + i, outputTokens: 20, daysAgo: i % 3 })),
-      ...Array.from({ length: 4 }, (_, i): Traffic => ({ model: "flux-1-schnell", key: staging.id, status: "SUCCEEDED", cost: usdToNanos("0.003"), images: 1 + i, daysAgo: 5 })),
+      ...Array.from(
+        { length: 12 },
+        (_, i): Traffic => ({
+          model: chat,
+          key: production.id,
+          status: "SUCCEEDED",
+          cost: 1_234n + BigInt(i),
+          inputTokens: 50 + i,
+          outputTokens: 20,
+          daysAgo: i % 3,
+        }),
+      ),
+      ...Array.from(
+        { length: 4 },
+        (_, i): Traffic => ({ model: "flux-1-schnell", key: staging.id, status: "SUCCEEDED", cost: usdToNanos("0.003"), images: 1 + i, daysAgo: 5 }),
+      ),
       { model: "large-v3", key: null, status: "SUCCEEDED", cost: usdToNanos("0.0045"), audioSeconds: 90, daysAgo: 0 },
       { model: chat, key: staging.id, status: "FAILED", cost: usdToNanos("0.5"), inputTokens: 10, daysAgo: 1 },
       { model: chat, key: production.id, status: "CANCELLED", cost: 777n, inputTokens: 5, outputTokens: 2, daysAgo: 0 },
@@ -74,7 +105,15 @@ describe("usage", () => {
     });
     // What was charged is what the log says was spent; the failed request cost nothing.
     expect(summary.totals.spend).toBe(-sum(charges, (c) => c.amount));
-    expect(summary.totals.spend).toBe(sum(Array.from({ length: 12 }, (_, i) => 1_234n + BigInt(i)), (c) => c) + 4n * usdToNanos("0.003") + usdToNanos("0.0045") + 777n);
+    expect(summary.totals.spend).toBe(
+      sum(
+        Array.from({ length: 12 }, (_, i) => 1_234n + BigInt(i)),
+        (c) => c,
+      ) +
+        4n * usdToNanos("0.003") +
+        usdToNanos("0.0045") +
+        777n,
+    );
 
     for (const [series, field] of [
       [summary.byModel, "modelId"],
@@ -100,7 +139,7 @@ describe("usage", () => {
   it("filters and pages the request log on the server, and exports the filtered rows exactly", async () => {
     const user = await createUser("log");
     await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: usdToNanos("5"), reference: `seed:${user.id}`, description: "Opening balance" });
-    const { apiKey } = await createApiKey(user.id, { name: "=HYPERLINK(\"x\")", expiresAt: null, spendLimit: null, rateLimitRpm: null });
+    const { apiKey } = await createApiKey(user.id, { name: '=HYPERLINK("x")', expiresAt: null, spendLimit: null, rateLimitRpm: null });
     const model = "meta-llama/Llama-3.1-8B-Instruct";
     await makeRequests(user.id, [
       ...Array.from({ length: 7 }, (): Traffic => ({ model, key: apiKey.id, status: "SUCCEEDED", cost: 123n, inputTokens: 3, outputTokens: 4, daysAgo: 0 })),
@@ -118,7 +157,14 @@ describe("usage", () => {
     expect((await listRequestLog(user.id, parseRequestLogFilters({ from: twoDaysAgo, to: twoDaysAgo }))).total).toBe(3);
     expect((await listRequestLog(user.id, parseRequestLogFilters({ key: "none" }))).rows.map((r) => r.modelId)).toEqual(["flux-1-schnell"]);
     // Filters that don't parse are dropped rather than failing the page.
-    expect(parseRequestLogFilters({ status: "exploded", from: "yesterday", page: "-3" })).toEqual({ model: undefined, key: undefined, status: undefined, from: undefined, to: undefined, page: undefined });
+    expect(parseRequestLogFilters({ status: "exploded", from: "yesterday", page: "-3" })).toEqual({
+      model: undefined,
+      key: undefined,
+      status: undefined,
+      from: undefined,
+      to: undefined,
+      page: undefined,
+    });
 
     const exported = [];
     for await (const row of requestLogCsvRows(user.id, parseRequestLogFilters({ model }), 4)) exported.push(row);
@@ -130,11 +176,23 @@ describe("usage", () => {
 
   it("shows the ledger with request charges grouped per day and a running balance, and exports every movement", async () => {
     const user = await createUser("ledger");
-    await recordCreditMovement({ userId: user.id, kind: "SIGNUP_CREDIT", amount: usdToNanos("1"), reference: `signup:${user.id}`, description: "Sign-up credit" });
+    await recordCreditMovement({
+      userId: user.id,
+      kind: "SIGNUP_CREDIT",
+      amount: usdToNanos("1"),
+      reference: `signup:${user.id}`,
+      description: "Sign-up credit",
+    });
     const model = "meta-llama/Llama-3.1-8B-Instruct";
-    await makeRequests(user.id, Array.from({ length: 5 }, (): Traffic => ({ model, key: null, status: "SUCCEEDED", cost: usdToNanos("0.01"), daysAgo: 0 })));
+    await makeRequests(
+      user.id,
+      Array.from({ length: 5 }, (): Traffic => ({ model, key: null, status: "SUCCEEDED", cost: usdToNanos("0.01"), daysAgo: 0 })),
+    );
     await recordCreditMovement({ userId: user.id, kind: "TOP_UP", amount: usdToNanos("10"), reference: `test-top-up:${user.id}`, description: "Top-up" });
-    await makeRequests(user.id, Array.from({ length: 3 }, (): Traffic => ({ model, key: null, status: "SUCCEEDED", cost: usdToNanos("0.02"), daysAgo: 0 })));
+    await makeRequests(
+      user.id,
+      Array.from({ length: 3 }, (): Traffic => ({ model, key: null, status: "SUCCEEDED", cost: usdToNanos("0.02"), daysAgo: 0 })),
+    );
 
     const { lines } = await listLedgerLines(user.id);
 

@@ -46,7 +46,19 @@ function costOf(seconds: number): bigint {
 
 function curlTranscription(secret: string, fields: Record<string, string>): Promise<{ stdout: string }> {
   const form = Object.entries(fields).flatMap(([name, value]) => ["-F", `${name}=${value}`]);
-  return run("curl", ["-sS", "-D", "-", `${appUrl()}/v1/audio/transcriptions`, "-H", `Authorization: Bearer ${secret}`, "-F", `file=@${wavPath}`, "-F", `model=${model.id}`, ...form]);
+  return run("curl", [
+    "-sS",
+    "-D",
+    "-",
+    `${appUrl()}/v1/audio/transcriptions`,
+    "-H",
+    `Authorization: Bearer ${secret}`,
+    "-F",
+    `file=@${wavPath}`,
+    "-F",
+    `model=${model.id}`,
+    ...form,
+  ]);
 }
 
 describe("POST /v1/audio/transcriptions", () => {
@@ -66,7 +78,11 @@ describe("POST /v1/audio/transcriptions", () => {
     expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/audio/transcriptions", cost: costOf(usage.seconds) });
     expect(log.audioSeconds).toBeCloseTo(usage.seconds, 3);
     expect(usage.cost).toBe(nanosToUsdNumber(log.cost));
-    expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body).toMatchObject({ model: model.upstreamModel, response_format: "verbose_json", language: "en" });
+    expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body).toMatchObject({
+      model: model.upstreamModel,
+      response_format: "verbose_json",
+      language: "en",
+    });
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
   });
 
@@ -89,7 +105,9 @@ describe("POST /v1/audio/transcriptions", () => {
     const vtt = split((await curlTranscription(key.secret, { response_format: "vtt" })).stdout);
     expect(vtt.body).toMatch(new RegExp(`^WEBVTT\\n\\n00:00:00\\.000 --> 00:00:0\\d\\.\\d{3}\\n${TRANSCRIPT}\\n`));
 
-    const verbose = JSON.parse(split((await curlTranscription(key.secret, { response_format: "verbose_json", "timestamp_granularities[]": "word" })).stdout).body);
+    const verbose = JSON.parse(
+      split((await curlTranscription(key.secret, { response_format: "verbose_json", "timestamp_granularities[]": "word" })).stdout).body,
+    );
     assertOpenAIShape("CreateTranscriptionResponseVerboseJson", verbose);
     expect(verbose).toMatchObject({ task: "transcribe", language: "english", text: TRANSCRIPT });
     expect(verbose.duration).toBeCloseTo(wavSeconds, 1);
@@ -126,7 +144,11 @@ describe("POST /v1/audio/transcriptions", () => {
     await expectError(await send(new Blob([await readFile(wavPath)]), "speech.wav", { response_format: "docx" }), 400, "response_format");
     await expectError(await send(new Blob([await readFile(wavPath)]), "speech.wav", { speaker: "bob" }), 400, "speaker");
     await expectError(
-      await fetch(`${appUrl()}/v1/audio/transcriptions`, { method: "POST", headers: { ...bearer(key.secret), "content-type": "application/json" }, body: JSON.stringify({ model: model.id }) }),
+      await fetch(`${appUrl()}/v1/audio/transcriptions`, {
+        method: "POST",
+        headers: { ...bearer(key.secret), "content-type": "application/json" },
+        body: JSON.stringify({ model: model.id }),
+      }),
       415,
       null,
     );

@@ -68,7 +68,10 @@ describe("concurrent requests", () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 402)).toHaveLength(190);
-    const refused = await responses.find((r) => r.status === 402)!.clone().json();
+    const refused = await responses
+      .find((r) => r.status === 402)!
+      .clone()
+      .json();
     assertOpenAIShape("ErrorResponse", refused);
     expect(refused.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
     await Promise.all(responses.map((r) => r.arrayBuffer()));
@@ -107,7 +110,11 @@ describe("concurrent requests", () => {
         const key = await newApiKey(user.id);
         const statuses = [];
         for (let i = 0; i < 20; i++) {
-          const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: prompt }], max_tokens: 1 });
+          const response = await postJson("/v1/chat/completions", key.secret, {
+            model: model.id,
+            messages: [{ role: "user", content: prompt }],
+            max_tokens: 1,
+          });
           statuses.push(response.status);
           await response.arrayBuffer();
         }
@@ -138,7 +145,12 @@ describe("a client that hangs up mid-stream", () => {
     const key = await newApiKey(user.id);
     const controller = new AbortController();
 
-    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Tell me a long story" }], max_tokens: 200, stream: true }, { signal: controller.signal });
+    const response = await postJson(
+      "/v1/chat/completions",
+      key.secret,
+      { model: model.id, messages: [{ role: "user", content: "Tell me a long story" }], max_tokens: 200, stream: true },
+      { signal: controller.signal },
+    );
     const reader = response.body!.getReader();
     let received = "";
     while ((received.match(/"content":"[^"]+"/g) ?? []).length < 3) {
@@ -207,7 +219,12 @@ describe("upstream failures", () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
-    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 10, stream: true });
+    const response = await postJson("/v1/chat/completions", key.secret, {
+      model: model.id,
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 10,
+      stream: true,
+    });
 
     expect(response.status).toBe(200);
     const { events, done } = parseEventStream(await response.text());
@@ -231,7 +248,13 @@ describe("upstream failures", () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
-    const response = await postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: 7, stream: true, stream_options: { include_usage: true } });
+    const response = await postJson("/v1/chat/completions", key.secret, {
+      model: model.id,
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 7,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
 
     const { events } = parseEventStream(await response.text());
     expect(events.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 7 } });

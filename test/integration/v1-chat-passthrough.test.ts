@@ -74,7 +74,13 @@ type Chunk = {
   model: string;
   object: string;
   usage?: Record<string, number> | null;
-  choices: { index: number; delta: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[] }; text?: string; finish_reason: string | null; logprobs: { content: { token: string; top_logprobs: unknown[] }[] } | null }[];
+  choices: {
+    index: number;
+    delta: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[] };
+    text?: string;
+    finish_reason: string | null;
+    logprobs: { content: { token: string; top_logprobs: unknown[] }[] } | null;
+  }[];
 };
 
 /** Tool calls assembled from streamed deltas, per choice, as the SDKs assemble them. */
@@ -110,7 +116,10 @@ const weatherTool = {
     strict: true,
   },
 };
-const timeTool = { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] } } };
+const timeTool = {
+  type: "function",
+  function: { name: "get_time", parameters: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] } },
+};
 
 describe("chat completions through the gateway, field by field", () => {
   it("passes every field of the request to the upstream unchanged but for the model, and answers its tool calls for each of n choices, billed exactly", async () => {
@@ -123,7 +132,11 @@ describe("chat completions through the gateway, field by field", () => {
       { role: "developer", content: "You are terse." },
       { role: "system", content: [{ type: "text", text: "Use the tools you are given." }] },
       { role: "user", content: "What is the weather in Paris?", name: "ada" },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } }],
+      },
       { role: "tool", tool_call_id: "call_1", content: '{"temperature": 21}' },
       { role: "user", content: "And in Oslo?" },
     ];
@@ -160,7 +173,12 @@ describe("chat completions through the gateway, field by field", () => {
     const body = (await response.json()) as {
       id: string;
       model: string;
-      choices: { index: number; message: { content: string | null; tool_calls: { id: string; type: string; function: { name: string; arguments: string } }[] }; finish_reason: string; logprobs: unknown }[];
+      choices: {
+        index: number;
+        message: { content: string | null; tool_calls: { id: string; type: string; function: { name: string; arguments: string } }[] };
+        finish_reason: string;
+        logprobs: unknown;
+      }[];
       usage: Record<string, number>;
     };
     assertOpenAIShape("CreateChatCompletionResponse", body);
@@ -173,14 +191,24 @@ describe("chat completions through the gateway, field by field", () => {
     for (const choice of body.choices) {
       expect(choice.finish_reason).toBe("tool_calls");
       expect(choice.message.content).toBeNull();
-      expect(choice.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_weather", arguments: args } }]);
+      expect(choice.message.tool_calls).toEqual([
+        { id: expect.stringMatching(/^call_/), type: "function", function: { name: "get_weather", arguments: args } },
+      ]);
       expect(choice.logprobs).toEqual({ content: [], refusal: null });
     }
     const usage = sent.usage!;
-    expect(usage.prompt_tokens).toBe(upstreamPromptTokens(messages.map((m) => ({ content: typeof m.content === "string" ? m.content : m.content === null ? "" : m.content[0]!.text }))));
+    expect(usage.prompt_tokens).toBe(
+      upstreamPromptTokens(messages.map((m) => ({ content: typeof m.content === "string" ? m.content : m.content === null ? "" : m.content[0]!.text }))),
+    );
     const cost = priceOf(llama, usage.prompt_tokens, usage.completion_tokens);
     expect(body.usage).toEqual({ ...usage, cost: nanosToUsdNumber(cost) });
-    expect(await requestLog(requestId)).toMatchObject({ status: "SUCCEEDED", cost, inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, usageCounted: false });
+    expect(await requestLog(requestId)).toMatchObject({
+      status: "SUCCEEDED",
+      cost,
+      inputTokens: usage.prompt_tokens,
+      outputTokens: usage.completion_tokens,
+      usageCounted: false,
+    });
     expect(await expectSettledBooks(user.id)).toBe(ONE_DOLLAR - cost);
   });
 
@@ -193,7 +221,13 @@ describe("chat completions through the gateway, field by field", () => {
     upstream.behave(llama.upstreamModel, { toolCall: calls });
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    const request = { model: llama.id, messages: [{ role: "user", content: "Weather and time in Lisbon?" }], tools: [weatherTool, timeTool], tool_choice: "required", stream: true };
+    const request = {
+      model: llama.id,
+      messages: [{ role: "user", content: "Weather and time in Lisbon?" }],
+      tools: [weatherTool, timeTool],
+      tool_choice: "required",
+      stream: true,
+    };
 
     const { response, requestId } = await chat(key.secret, request);
     const { chunks, done } = await chunksOf(response);
@@ -227,12 +261,30 @@ describe("chat completions through the gateway, field by field", () => {
     const key = await newApiKey(user.id);
     const schema = {
       type: "object",
-      properties: { name: { type: "string" }, age: { type: "integer", minimum: 18 }, tags: { type: "array", items: { type: "string" } }, role: { type: "string", enum: ["admin", "user"] } },
+      properties: {
+        name: { type: "string" },
+        age: { type: "integer", minimum: 18 },
+        tags: { type: "array", items: { type: "string" } },
+        role: { type: "string", enum: ["admin", "user"] },
+      },
       required: ["name", "age", "tags", "role"],
       additionalProperties: false,
     };
-    const structured = { model: llama.id, messages: [{ role: "user", content: "Extract the person." }], response_format: { type: "json_schema", json_schema: { name: "person", description: "A person", schema, strict: true } } };
-    const jsonMode = { model: llama.id, messages: [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "Greet me" }], response_format: { type: "json_object" }, stream: true, stream_options: { include_usage: true } };
+    const structured = {
+      model: llama.id,
+      messages: [{ role: "user", content: "Extract the person." }],
+      response_format: { type: "json_schema", json_schema: { name: "person", description: "A person", schema, strict: true } },
+    };
+    const jsonMode = {
+      model: llama.id,
+      messages: [
+        { role: "system", content: "Answer in JSON." },
+        { role: "user", content: "Greet me" },
+      ],
+      response_format: { type: "json_object" },
+      stream: true,
+      stream_options: { include_usage: true },
+    };
 
     const plain = await chat(key.secret, structured);
     const streamed = await chat(key.secret, jsonMode);
@@ -264,7 +316,10 @@ describe("chat completions through the gateway, field by field", () => {
     const plain = await chat(key.secret, request);
     const streamed = await chat(key.secret, { ...request, stream: true, stream_options: { include_usage: true } });
 
-    const body = (await plain.response.json()) as { choices: { index: number; message: { content: string }; logprobs: { content: { token: string; top_logprobs: unknown[] }[] } }[]; usage: Record<string, number> };
+    const body = (await plain.response.json()) as {
+      choices: { index: number; message: { content: string }; logprobs: { content: { token: string; top_logprobs: unknown[] }[] } }[];
+      usage: Record<string, number>;
+    };
     assertOpenAIShape("CreateChatCompletionResponse", body);
     expect(body.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     for (const choice of body.choices) {
@@ -279,7 +334,12 @@ describe("chat completions through the gateway, field by field", () => {
       const mine = chunks.flatMap((c) => c.choices.filter((choice) => choice.index === index));
       expect(mine[0]!.delta.role).toBe("assistant");
       expect(mine.map((c) => c.delta.content ?? "").join("")).toBe(upstreamText(4));
-      expect(mine.flatMap((c) => c.logprobs?.content ?? []).map((l) => l.token).join("")).toBe(upstreamText(4));
+      expect(
+        mine
+          .flatMap((c) => c.logprobs?.content ?? [])
+          .map((l) => l.token)
+          .join(""),
+      ).toBe(upstreamText(4));
       expect(mine.at(-1)!.finish_reason).toBe("length");
     }
     const usages = upstream.requestsFor(llama.upstreamModel).map((r) => r.usage!);
@@ -312,7 +372,15 @@ describe("chat completions through the gateway, field by field", () => {
     };
     const listen = {
       model: audio.id,
-      messages: [{ role: "user", content: [{ type: "text", text: "Transcribe this." }, { type: "input_audio", input_audio: { data: Buffer.from("RIFF fake wave bytes").toString("base64"), format: "wav" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Transcribe this." },
+            { type: "input_audio", input_audio: { data: Buffer.from("RIFF fake wave bytes").toString("base64"), format: "wav" } },
+          ],
+        },
+      ],
       max_tokens: 5,
       stream: true,
     };
@@ -341,10 +409,35 @@ describe("capabilities", () => {
     const hi = [{ role: "user", content: "Hi" }];
     const cases = [
       { model: TINY, body: { messages: hi, tools: [weatherTool] }, param: "tools", what: "tool calling" },
-      { model: TINY, body: { messages: hi, response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } }, param: "response_format", what: "JSON mode" },
+      {
+        model: TINY,
+        body: { messages: hi, response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } } },
+        param: "response_format",
+        what: "JSON mode",
+      },
       { model: TINY, body: { messages: hi, logprobs: true }, param: "logprobs", what: "log probabilities" },
-      { model: llama.id, body: { messages: [{ role: "user", content: [{ type: "text", text: "Look" }, { type: "image_url", image_url: { url: PNG_DATA_URL } }] }] }, param: "messages[0].content[1]", what: "image inputs" },
-      { model: llama.id, body: { messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] }, param: "messages[0].content[0]", what: "audio inputs" },
+      {
+        model: llama.id,
+        body: {
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "Look" },
+                { type: "image_url", image_url: { url: PNG_DATA_URL } },
+              ],
+            },
+          ],
+        },
+        param: "messages[0].content[1]",
+        what: "image inputs",
+      },
+      {
+        model: llama.id,
+        body: { messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] },
+        param: "messages[0].content[0]",
+        what: "audio inputs",
+      },
       { model: llama.id, body: { messages: hi, n: 9 }, param: "n", what: "at most 8 choices" },
     ];
 
@@ -367,15 +460,20 @@ describe("capabilities", () => {
     const user = await fundedUser("0");
     const key = await newApiKey(user.id);
 
-    const [copy, tiny] = await Promise.all([vision.id, TINY].map(async (id) => {
-      const response = await fetch(`${appUrl()}/v1/models/${encodeURIComponent(id)}`, { headers: bearer(key.secret) });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { id: string; capabilities: unknown };
-      assertOpenAIShape("Model", body);
-      return body;
-    }));
+    const [copy, tiny] = await Promise.all(
+      [vision.id, TINY].map(async (id) => {
+        const response = await fetch(`${appUrl()}/v1/models/${encodeURIComponent(id)}`, { headers: bearer(key.secret) });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { id: string; capabilities: unknown };
+        assertOpenAIShape("Model", body);
+        return body;
+      }),
+    );
 
-    expect(copy).toMatchObject({ id: vision.id, capabilities: { tools: true, json_mode: true, structured_outputs: true, vision: true, audio_input: false, logprobs: true, max_n: 4 } });
+    expect(copy).toMatchObject({
+      id: vision.id,
+      capabilities: { tools: true, json_mode: true, structured_outputs: true, vision: true, audio_input: false, logprobs: true, max_n: 4 },
+    });
     expect(tiny).toMatchObject({ id: TINY, capabilities: { tools: false, json_mode: false, vision: false, audio_input: false, logprobs: false, max_n: 1 } });
   });
 });
@@ -384,7 +482,20 @@ describe("metering", () => {
   it("holds n × the output cap plus every image at the model's rule, refusing with 402 when the balance can't cover that", async () => {
     const vision = await registerSeededModelCopy(upstream, VISION);
     const imageTokens = (vision.seeded.capabilities as { imageInputTokens: number }).imageInputTokens;
-    const request = (n: number) => ({ model: vision.id, n, max_tokens: 1000, messages: [{ role: "user", content: [{ type: "text", text: "Describe" }, { type: "image_url", image_url: { url: PNG_DATA_URL } }] }] });
+    const request = (n: number) => ({
+      model: vision.id,
+      n,
+      max_tokens: 1000,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Describe" },
+            { type: "image_url", image_url: { url: PNG_DATA_URL } },
+          ],
+        },
+      ],
+    });
     // The least the worst case of n = 4 can cost: four full answers and the image, before any text.
     const floor = priceOf(vision, imageTokens, 4 * 1000);
     const user = await fundedUser(floor - 1n);
@@ -410,7 +521,12 @@ describe("metering", () => {
     const key = await newApiKey(user.id);
 
     const plain = await chat(key.secret, { model: llama.id, messages: [{ role: "user", content: "Weather in Rome?" }], tools: [weatherTool] });
-    const streamed = await chat(key.secret, { model: llama.id, messages: [{ role: "user", content: "Hello there" }], stream: true, stream_options: { include_usage: true } });
+    const streamed = await chat(key.secret, {
+      model: llama.id,
+      messages: [{ role: "user", content: "Hello there" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
 
     const body = (await plain.response.json()) as { usage: { prompt_tokens: number; completion_tokens: number; cost: number } };
     const { chunks } = await chunksOf(streamed.response);
@@ -435,7 +551,11 @@ describe("metering", () => {
     const key = await newApiKey(user.id);
     const controller = new AbortController();
 
-    const { response, requestId } = await chat(key.secret, { model: llama.id, messages: [{ role: "user", content: "Go on" }], n: 2, max_tokens: 500, stream: true }, { signal: controller.signal });
+    const { response, requestId } = await chat(
+      key.secret,
+      { model: llama.id, messages: [{ role: "user", content: "Go on" }], n: 2, max_tokens: 500, stream: true },
+      { signal: controller.signal },
+    );
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = "";
@@ -464,12 +584,28 @@ describe("POST /v1/completions", () => {
     const llama = await registerSeededModelCopy(upstream, LLAMA);
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    const request = { model: llama.id, prompt: ["Once upon a time", "In a galaxy far away"], n: 2, max_tokens: 5, logprobs: 2, seed: 7, stop: ["\n"], user: "customer-7", top_k: 20 };
+    const request = {
+      model: llama.id,
+      prompt: ["Once upon a time", "In a galaxy far away"],
+      n: 2,
+      max_tokens: 5,
+      logprobs: 2,
+      seed: 7,
+      stop: ["\n"],
+      user: "customer-7",
+      top_k: 20,
+    };
 
     const response = await postJson("/v1/completions", key.secret, request);
 
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { id: string; object: string; model: string; choices: { index: number; text: string; logprobs: { tokens: string[] } }[]; usage: Record<string, number> };
+    const body = (await response.json()) as {
+      id: string;
+      object: string;
+      model: string;
+      choices: { index: number; text: string; logprobs: { tokens: string[] } }[];
+      usage: Record<string, number>;
+    };
     assertOpenAIShape("CreateCompletionResponse", body);
     expect(body).toMatchObject({ object: "text_completion", model: llama.id, id: expect.stringMatching(/^cmpl-/) });
     expect(body.choices.map((c) => c.index)).toEqual([0, 1, 2, 3]);
@@ -500,7 +636,12 @@ describe("POST /v1/completions", () => {
       assertCompletionChunk(chunk);
       expect(chunk.usage === null || chunk === chunks.at(-1)).toBe(true);
     }
-    expect(chunks.slice(0, -1).map((c) => c.choices[0]!.text).join("")).toBe(upstreamText(16));
+    expect(
+      chunks
+        .slice(0, -1)
+        .map((c) => c.choices[0]!.text)
+        .join(""),
+    ).toBe(upstreamText(16));
     expect(received(llama).json).toEqual({ ...request, model: llama.upstreamModel, max_tokens: 16, stream_options: { include_usage: true } });
     const usage = received(llama).usage!;
     const cost = priceOf(llama, usage.prompt_tokens, usage.completion_tokens);

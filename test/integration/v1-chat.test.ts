@@ -49,11 +49,18 @@ describe("POST /v1/chat/completions", () => {
   it("answers the quickstart's curl command, unchanged but for the model, and charges exactly the upstream's usage", async () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    const curl = quickstartSamples(`${appUrl()}/v1`).find((sample) => sample.label === "curl")!.code.replaceAll("ecolink/tiny-chat", model.id);
+    const curl = quickstartSamples(`${appUrl()}/v1`)
+      .find((sample) => sample.label === "curl")!
+      .code.replaceAll("ecolink/tiny-chat", model.id);
 
     const { stdout } = await run("sh", ["-c", curl], { env: { ...process.env, ECOLINK_API_KEY: key.secret } });
 
-    const body = JSON.parse(stdout) as { id: string; model: string; choices: { message: { content: string }; finish_reason: string }[]; usage: Record<string, number> };
+    const body = JSON.parse(stdout) as {
+      id: string;
+      model: string;
+      choices: { message: { content: string }; finish_reason: string }[];
+      usage: Record<string, number>;
+    };
     assertOpenAIShape("CreateChatCompletionResponse", body);
     expect(body.model).toBe(model.id);
     expect(body.choices[0]!.message.content).toBe(upstreamText(6));
@@ -67,16 +74,43 @@ describe("POST /v1/chat/completions", () => {
     expect(sent.body.stream).toBe(false);
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - cost);
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
-    expect(log).toMatchObject({ status: "SUCCEEDED", cost, inputTokens: promptTokens, outputTokens: 6, httpStatus: 200, apiKeyId: key.id, source: "API", endpoint: "/v1/chat/completions" });
+    expect(log).toMatchObject({
+      status: "SUCCEEDED",
+      cost,
+      inputTokens: promptTokens,
+      outputTokens: 6,
+      httpStatus: 200,
+      apiKeyId: key.id,
+      source: "API",
+      endpoint: "/v1/chat/completions",
+    });
     expect(log.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
   it("streams with curl -N: a role chunk, one chunk per token, the finish, the usage chunk asked for, then [DONE]", async () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    const request = { model: model.id, messages: [{ role: "user", content: "Count to five" }], max_tokens: 5, stream: true, stream_options: { include_usage: true } };
+    const request = {
+      model: model.id,
+      messages: [{ role: "user", content: "Count to five" }],
+      max_tokens: 5,
+      stream: true,
+      stream_options: { include_usage: true },
+    };
 
-    const { stdout } = await run("curl", ["-sS", "-N", "-D", "-", `${appUrl()}/v1/chat/completions`, "-H", `Authorization: Bearer ${key.secret}`, "-H", "Content-Type: application/json", "-d", JSON.stringify(request)]);
+    const { stdout } = await run("curl", [
+      "-sS",
+      "-N",
+      "-D",
+      "-",
+      `${appUrl()}/v1/chat/completions`,
+      "-H",
+      `Authorization: Bearer ${key.secret}`,
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      JSON.stringify(request),
+    ]);
 
     const [head = "", text = ""] = stdout.split("\r\n\r\n", 2);
     expect(head).toMatch(/^HTTP\/1\.1 200/);
@@ -86,7 +120,12 @@ describe("POST /v1/chat/completions", () => {
     const { events, done } = parseEventStream(text);
     expect(done).toBe(true);
     for (const event of events) assertOpenAIShape("CreateChatCompletionStreamResponse", event);
-    type Chunk = { id: string; model: string; choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[]; usage: Record<string, number> | null };
+    type Chunk = {
+      id: string;
+      model: string;
+      choices: { delta: { role?: string; content?: string }; finish_reason: string | null }[];
+      usage: Record<string, number> | null;
+    };
     const chunks = events as unknown as Chunk[];
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(chunks.every((c) => c.model === model.id)).toBe(true);
@@ -135,7 +174,13 @@ describe("POST /v1/chat/completions", () => {
       model: model.id,
       messages: [
         { role: "system", content: "You are terse." },
-        { role: "user", content: [{ type: "text", text: "Say" }, { type: "text", text: "hello" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Say" },
+            { type: "text", text: "hello" },
+          ],
+        },
       ],
       max_completion_tokens: 3,
       temperature: 0.2,
@@ -148,9 +193,17 @@ describe("POST /v1/chat/completions", () => {
     const forwarded = upstream.requestsFor(model.upstreamModel).at(-1)!.body;
     // The request reaches the upstream as the SDK sent it, but for the model's name there.
     expect(forwarded).toMatchObject({ model: model.upstreamModel, max_completion_tokens: 3, temperature: 0.2, seed: 7, stop: ["\n\n"], user: "end-user-42" });
-    expect((forwarded.messages as { content: unknown }[])[1]!.content).toEqual([{ type: "text", text: "Say" }, { type: "text", text: "hello" }]);
+    expect((forwarded.messages as { content: unknown }[])[1]!.content).toEqual([
+      { type: "text", text: "Say" },
+      { type: "text", text: "hello" },
+    ]);
 
-    const stream = await client.chat.completions.create({ model: model.id, messages: [{ role: "user", content: "Stream please" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: model.id,
+      messages: [{ role: "user", content: "Stream please" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
@@ -164,7 +217,10 @@ describe("POST /v1/chat/completions", () => {
     const balance = await expectSettledBooks(user.id);
     const logs = await db.requestLog.findMany({ where: { userId: user.id } });
     expect(logs.map((log) => log.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
-    expect(1_000_000_000n - balance).toBe(expectedCost(upstreamPromptTokens([{ content: "You are terse." }, { content: "Say\nhello" }]), 3) + expectedCost(upstreamPromptTokens([{ content: "Stream please" }]), 6));
+    expect(1_000_000_000n - balance).toBe(
+      expectedCost(upstreamPromptTokens([{ content: "You are terse." }, { content: "Say\nhello" }]), 3) +
+        expectedCost(upstreamPromptTokens([{ content: "Stream please" }]), 6),
+    );
   });
 });
 

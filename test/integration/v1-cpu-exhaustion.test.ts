@@ -171,16 +171,20 @@ async function modelListLatencies(secret: string, until: Promise<unknown> | null
  */
 function onNewConnection(url: string, init: { method: string; headers: Record<string, string>; body?: Buffer }): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: init.method, agent: false, headers: init.body ? { ...init.headers, "content-length": String(init.body.length) } : init.headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
-        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers }));
-      });
-      response.on("error", reject);
-    });
+    const request = http.request(
+      url,
+      { method: init.method, agent: false, headers: init.body ? { ...init.headers, "content-length": String(init.body.length) } : init.headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+          resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers }));
+        });
+        response.on("error", reject);
+      },
+    );
     request.on("error", reject);
     request.end(init.body);
   });
@@ -226,7 +230,11 @@ describe("a prompt of megabytes", () => {
   it("is answered for a funded key from the tail the model reads, billed for what it read", async () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    const response = await postJson("/v1/chat/completions", key.secret, { model: "ecolink/tiny-chat", messages: [{ role: "user", content: hugePrompt(99) }], max_tokens: 1 });
+    const response = await postJson("/v1/chat/completions", key.secret, {
+      model: "ecolink/tiny-chat",
+      messages: [{ role: "user", content: hugePrompt(99) }],
+      max_tokens: 1,
+    });
     const body = await response.json();
     expect(response.status, JSON.stringify(body)).toBe(200);
     expect(body.usage.prompt_tokens).toBe(255);
@@ -247,7 +255,11 @@ describe("the pattern generator", () => {
     const started = performance.now();
     let images: Uint8Array[];
     try {
-      images = await localProvider.generateImages(model, { prompt: "a stormy sea at dusk", size: "1792x1024", width: 1792, height: 1024, n: 2 }, new AbortController().signal);
+      images = await localProvider.generateImages(
+        model,
+        { prompt: "a stormy sea at dusk", size: "1792x1024", width: 1792, height: 1024, n: 2 },
+        new AbortController().signal,
+      );
     } finally {
       clearInterval(timer);
     }
@@ -333,6 +345,8 @@ describe("per-account limits", () => {
 
     // A revoked key frees its place.
     await revokeApiKey(user.id, (await db.apiKey.findFirstOrThrow({ where: { userId: user.id } })).id);
-    await expect(createApiKey(user.id, { name: "replacement", expiresAt: null, spendLimit: null, rateLimitRpm: null })).resolves.toMatchObject({ apiKey: { name: "replacement" } });
+    await expect(createApiKey(user.id, { name: "replacement", expiresAt: null, spendLimit: null, rateLimitRpm: null })).resolves.toMatchObject({
+      apiKey: { name: "replacement" },
+    });
   }, 60_000);
 });

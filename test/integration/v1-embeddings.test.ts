@@ -72,7 +72,15 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(received.body).toEqual({ ...sent, model: model.upstreamModel });
 
     const log = await requestLog(response.headers.get("x-request-id"));
-    expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/embeddings", modelId: model.id, inputTokens: tokens, outputTokens: 0, usageCounted: false, cost: BigInt(tokens) * PER_TOKEN });
+    expect(log).toMatchObject({
+      status: "SUCCEEDED",
+      endpoint: "/v1/embeddings",
+      modelId: model.id,
+      inputTokens: tokens,
+      outputTokens: 0,
+      usageCounted: false,
+      cost: BigInt(tokens) * PER_TOKEN,
+    });
     expect(body.usage.cost).toBe(nanosToUsdNumber(log.cost));
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - log.cost);
   });
@@ -105,7 +113,13 @@ describe("POST /v1/embeddings with an upstream model", () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
-    for (const input of [[101, 7592, 102], [[1, 2, 3], [4, 5]]]) {
+    for (const input of [
+      [101, 7592, 102],
+      [
+        [1, 2, 3],
+        [4, 5],
+      ],
+    ]) {
       const response = await postJson("/v1/embeddings", key.secret, { model: model.id, input });
       const body = await response.json();
       expect(response.status, JSON.stringify(body)).toBe(200);
@@ -131,7 +145,11 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(upstream.requestsFor(adjustable.upstreamModel).at(-1)!.body.dimensions).toBe(3);
 
     const before = upstream.requests.length;
-    for (const [target, dimensions] of [[model, 4], [adjustable, DIMENSIONS + 1], [adjustable, 0]] as const) {
+    for (const [target, dimensions] of [
+      [model, 4],
+      [adjustable, DIMENSIONS + 1],
+      [adjustable, 0],
+    ] as const) {
       const response = await postJson("/v1/embeddings", key.secret, { model: target.id, input: "abc", dimensions });
       const body = await response.json();
       expect(response.status, JSON.stringify(body)).toBe(400);
@@ -155,7 +173,12 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expect(response.status, JSON.stringify(body)).toBe(200);
     const counted = (await countTokens("o200k", texts[0]!)) + (await countTokens("o200k", texts[1]!));
     expect(body.usage.prompt_tokens).toBe(counted);
-    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({ status: "SUCCEEDED", inputTokens: counted, usageCounted: true, cost: BigInt(counted) * PER_TOKEN });
+    expect(await requestLog(response.headers.get("x-request-id"))).toMatchObject({
+      status: "SUCCEEDED",
+      inputTokens: counted,
+      usageCounted: true,
+      cost: BigInt(counted) * PER_TOKEN,
+    });
     await expectSettledBooks(user.id);
   });
 

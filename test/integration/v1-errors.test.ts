@@ -58,20 +58,43 @@ describe("/v1 input errors", () => {
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, temperature: "hot" }), 400, { param: "temperature" });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, temperature: 3 }), 400, { param: "temperature" });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, messages: [] }), 400, { param: "messages" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { model: chatModel.id }), 400, { param: "messages", message: "Missing required parameter: 'messages'." });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, messages: [{ role: "wizard", content: "Hi" }] }), 400, { param: "messages[0].role" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }] }), 400, {
-      param: "messages[0].content[0]",
+    await expectError(await postJson("/v1/chat/completions", key.secret, { model: chatModel.id }), 400, {
+      param: "messages",
+      message: "Missing required parameter: 'messages'.",
     });
+    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, messages: [{ role: "wizard", content: "Hi" }] }), 400, {
+      param: "messages[0].role",
+    });
+    await expectError(
+      await postJson("/v1/chat/completions", key.secret, {
+        ...valid,
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }],
+      }),
+      400,
+      {
+        param: "messages[0].content[0]",
+      },
+    );
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, n: 2 }), 400, { param: "n" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, tools: [{ type: "function", function: { name: "f" } }] }), 400, { param: "tools" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, response_format: { type: "json_object" } }), 400, { param: "response_format" });
+    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, tools: [{ type: "function", function: { name: "f" } }] }), 400, {
+      param: "tools",
+    });
+    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, response_format: { type: "json_object" } }), 400, {
+      param: "response_format",
+    });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, stop: ["a", "b", "c", "d", "e"] }), 400, { param: "stop" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, stream_options: { include_usage: true } }), 400, { param: "stream_options" });
+    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, stream_options: { include_usage: true } }), 400, {
+      param: "stream_options",
+    });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, max_tokens: 5000 }), 400, { param: "max_tokens" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, model: "no-such/model" }), 404, { code: "model_not_found", param: "model" });
+    await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, model: "no-such/model" }), 404, {
+      code: "model_not_found",
+      param: "model",
+    });
     await expectError(await postJson("/v1/chat/completions", key.secret, { ...valid, model: imageModel.id }), 400, { param: "model" });
-    await expectError(await postJson("/v1/chat/completions", key.secret, JSON.stringify(valid), { headers: { "content-type": "text/plain" } }), 415, { code: "unsupported_media_type" });
+    await expectError(await postJson("/v1/chat/completions", key.secret, JSON.stringify(valid), { headers: { "content-type": "text/plain" } }), 415, {
+      code: "unsupported_media_type",
+    });
     const huge = { ...valid, messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] };
     await expectError(await postJson("/v1/chat/completions", key.secret, huge), 413, { code: "payload_too_large" });
 
@@ -133,7 +156,13 @@ describe("/v1 input errors", () => {
       await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, max_tokens: 900 })),
       await statusOf(await postJson("/v1/chat/completions", key.secret, { ...body, messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] })),
     ];
-    await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: 1_000_000_000n, reference: `test-funding-2:${user.id}`, description: "More test funding" });
+    await recordCreditMovement({
+      userId: user.id,
+      kind: "ADJUSTMENT",
+      amount: 1_000_000_000n,
+      reference: `test-funding-2:${user.id}`,
+      description: "More test funding",
+    });
     upstream.behave(chatModel.upstreamModel, { failWith: 500 });
     refused.push(await statusOf(await postJson("/v1/chat/completions", key.secret, body)));
     upstream.behave(chatModel.upstreamModel, { failWith: null });
@@ -181,7 +210,9 @@ describe("/v1 input errors", () => {
     await expectError(await postJson("/v1/chat/completions", key.secret, body), 401, { code: "invalid_api_key", message: error.message });
     await expectError(await fetch(`${appUrl()}/v1/models`, { headers: bearer(key.secret) }), 401, { code: "invalid_api_key" });
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
-    await expect(client.chat.completions.create({ model: chatModel.id, messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(client.chat.completions.create({ model: chatModel.id, messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
     await expect.poll(() => db.requestLog.count({ where: { apiKeyId: key.id, httpStatus: 401, cost: 0 } })).toBe(4);
     expect(await db.requestLog.count({ where: { apiKeyId: key.id, reserved: { gt: 0 } } })).toBe(1);
   });

@@ -41,7 +41,12 @@ describe("POST /v1/images/generations", () => {
       const metadata = await sharp(Buffer.from(image.b64_json!, "base64")).metadata();
       expect(metadata).toMatchObject({ format: "png", width: 256, height: 256 });
     }
-    expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body).toMatchObject({ model: model.upstreamModel, n: 2, size: "256x256", response_format: "b64_json" });
+    expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body).toMatchObject({
+      model: model.upstreamModel,
+      n: 2,
+      size: "256x256",
+      response_format: "b64_json",
+    });
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
     expect(log).toMatchObject({ status: "SUCCEEDED", images: 2, cost: 2n * PRICE_256, endpoint: "/v1/images/generations" });
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - 2n * PRICE_256);

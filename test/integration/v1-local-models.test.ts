@@ -42,7 +42,9 @@ afterAll(async () => {
   if (userId) await expectSettledBooks(userId);
 });
 
-async function streamText(request: OpenAI.ChatCompletionCreateParamsStreaming): Promise<{ text: string; chunks: number; finish: string | null; usage: OpenAI.CompletionUsage | null }> {
+async function streamText(
+  request: OpenAI.ChatCompletionCreateParamsStreaming,
+): Promise<{ text: string; chunks: number; finish: string | null; usage: OpenAI.CompletionUsage | null }> {
   const stream = await client.chat.completions.create(request);
   let text = "";
   let chunks = 0;
@@ -77,7 +79,15 @@ describe("ecolink/tiny-chat", () => {
   });
 
   it("streams in many chunks, repeats itself for the same seed, and reports the tokenizer's exact usage", async () => {
-    const request = { model: "ecolink/tiny-chat", messages, max_tokens: 40, temperature: 1, seed: 1234, stream: true as const, stream_options: { include_usage: true } };
+    const request = {
+      model: "ecolink/tiny-chat",
+      messages,
+      max_tokens: 40,
+      temperature: 1,
+      seed: 1234,
+      stream: true as const,
+      stream_options: { include_usage: true },
+    };
 
     const first = await streamText(request);
     const second = await streamText(request);
@@ -112,11 +122,23 @@ describe("ecolink/tiny-chat", () => {
     assertOpenAIShape("CreateCompletionResponse", plain);
     expect(plain.object).toBe("text_completion");
     expect(plain.choices[0]!.text.length).toBeGreaterThan(0);
-    const chat = await client.chat.completions.create({ model: "ecolink/tiny-chat", messages: [{ role: "user", content: prompt }], max_tokens: 8, temperature: 0 });
+    const chat = await client.chat.completions.create({
+      model: "ecolink/tiny-chat",
+      messages: [{ role: "user", content: prompt }],
+      max_tokens: 8,
+      temperature: 0,
+    });
     expect(plain.choices[0]!.text).toBe(chat.choices[0]!.message.content);
     expect(plain.usage).toMatchObject({ prompt_tokens: chat.usage!.prompt_tokens, completion_tokens: chat.usage!.completion_tokens });
 
-    const stream = await client.completions.create({ model: "ecolink/tiny-chat", prompt, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.completions.create({
+      model: "ecolink/tiny-chat",
+      prompt,
+      max_tokens: 8,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
@@ -136,14 +158,32 @@ describe("ecolink/tiny-chat", () => {
   it("refuses what it cannot do — tools, JSON mode, images, several choices — naming the parameter and the model", async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
     const tools: OpenAI.ChatCompletionTool[] = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
-    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, tools })).rejects.toMatchObject({ status: 400, param: "tools", message: expect.stringContaining("ecolink/tiny-chat does not support tool calling") });
-    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, response_format: { type: "json_object" } })).rejects.toMatchObject({ status: 400, param: "response_format" });
+    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, tools })).rejects.toMatchObject({
+      status: 400,
+      param: "tools",
+      message: expect.stringContaining("ecolink/tiny-chat does not support tool calling"),
+    });
+    await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, response_format: { type: "json_object" } })).rejects.toMatchObject({
+      status: 400,
+      param: "response_format",
+    });
     await expect(
-      client.chat.completions.create({ model: "ecolink/tiny-chat", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }),
+      client.chat.completions.create({
+        model: "ecolink/tiny-chat",
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }],
+      }),
     ).rejects.toMatchObject({ status: 400, param: "messages[0].content[0]" });
     await expect(client.chat.completions.create({ model: "ecolink/tiny-chat", messages, n: 2 })).rejects.toMatchObject({ status: 400, param: "n" });
     const retrieved = (await client.models.retrieve("ecolink/tiny-chat")) as unknown as { capabilities: Record<string, unknown> };
-    expect(retrieved.capabilities).toEqual({ tools: false, json_mode: false, structured_outputs: false, vision: false, audio_input: false, logprobs: false, max_n: 1 });
+    expect(retrieved.capabilities).toEqual({
+      tools: false,
+      json_mode: false,
+      structured_outputs: false,
+      vision: false,
+      audio_input: false,
+      logprobs: false,
+      max_n: 1,
+    });
   });
 });
 
@@ -191,7 +231,12 @@ describe("pocketsphinx/en-us", () => {
     assertOpenAIShape("CreateTranscriptionResponseJson", json);
     expect(wordErrorRate(KNOWN_SENTENCE, json.text)).toBeLessThanOrEqual(0.2);
 
-    const verbose = await client.audio.transcriptions.create({ model: "pocketsphinx/en-us", file: await file(), response_format: "verbose_json", timestamp_granularities: ["word", "segment"] });
+    const verbose = await client.audio.transcriptions.create({
+      model: "pocketsphinx/en-us",
+      file: await file(),
+      response_format: "verbose_json",
+      timestamp_granularities: ["word", "segment"],
+    });
     assertOpenAIShape("CreateTranscriptionResponseVerboseJson", verbose);
     expect(verbose.duration).toBeCloseTo(seconds, 1);
     expect(verbose.words!.length).toBeGreaterThan(5);

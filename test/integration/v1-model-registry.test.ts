@@ -27,7 +27,17 @@ describe("the model registry", () => {
     const all = await listModels();
     const available = (await listAvailableModels()).map((m) => m.id);
 
-    expect(all.map((m) => m.id)).toEqual(expect.arrayContaining([LLAMA, "meta-llama/Llama-3.3-70B-Instruct", "flux-1-schnell", "large-v3", "ecolink/tiny-chat", "ecolink/pattern", "pocketsphinx/en-us"]));
+    expect(all.map((m) => m.id)).toEqual(
+      expect.arrayContaining([
+        LLAMA,
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "flux-1-schnell",
+        "large-v3",
+        "ecolink/tiny-chat",
+        "ecolink/pattern",
+        "pocketsphinx/en-us",
+      ]),
+    );
     expect(available).toContain(LLAMA);
     expect(available).not.toContain("meta-llama/Llama-3.3-70B-Instruct");
     expect(all.find((m) => m.id === "large-v3")!.availability).toEqual({ available: false, reason: "No inference server is configured for it." });
@@ -37,7 +47,10 @@ describe("the model registry", () => {
   it("runs a playground chat through the same core as the API: billed, logged as PLAYGROUND, upstream key attached", async () => {
     const user = await fundedUser("1.00");
 
-    const result = await createChatCompletion({ userId: user.id, apiKeyId: null, source: "PLAYGROUND" }, { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 4, stream: true, stream_options: { include_usage: true } });
+    const result = await createChatCompletion(
+      { userId: user.id, apiKeyId: null, source: "PLAYGROUND" },
+      { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 4, stream: true, stream_options: { include_usage: true } },
+    );
 
     expect(result.stream).toBe(true);
     const chunks: GenerationChunkBody[] = [];
@@ -56,7 +69,10 @@ describe("the model registry", () => {
     const user = await fundedUser("1.00");
     upstream.behave(LLAMA, { tokenDelayMs: 50 });
 
-    const result = await createChatCompletion({ userId: user.id, apiKeyId: null, source: "PLAYGROUND" }, { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 100, stream: true });
+    const result = await createChatCompletion(
+      { userId: user.id, apiKeyId: null, source: "PLAYGROUND" },
+      { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 100, stream: true },
+    );
     if (!result.stream) throw new Error("expected a stream");
     let contentChunks = 0;
     for await (const event of result.events) {

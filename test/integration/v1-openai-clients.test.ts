@@ -58,7 +58,9 @@ async function expectBilledExactly(userId: string, model: Copy): Promise<bigint>
   expect(logs).toHaveLength(usages.length);
   const expected = usages.map((u) => perMillion(u.prompt_tokens, model.seeded.inputPrice) + perMillion(u.completion_tokens, model.seeded.outputPrice));
   expect(logs.map((l) => l.cost)).toEqual(expected);
-  expect(logs.map((l) => [l.status, l.inputTokens, l.outputTokens, l.usageCounted])).toEqual(usages.map((u) => ["SUCCEEDED", u.prompt_tokens, u.completion_tokens, false]));
+  expect(logs.map((l) => [l.status, l.inputTokens, l.outputTokens, l.usageCounted])).toEqual(
+    usages.map((u) => ["SUCCEEDED", u.prompt_tokens, u.completion_tokens, false]),
+  );
   const total = expected.reduce((sum, cost) => sum + cost, 0n);
   expect(await expectSettledBooks(userId)).toBe(ONE_DOLLAR - total);
   return total;
@@ -74,7 +76,11 @@ const weatherFunction = {
   function: {
     name: "get_weather",
     description: "The current weather in a city.",
-    parameters: { type: "object", properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } }, required: ["city", "unit"] },
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
+      required: ["city", "unit"],
+    },
   },
 };
 
@@ -90,12 +96,20 @@ describe.each(sdks)("the $label SDK", ({ OpenAI: Client, zodResponseFormat: resp
     const client = new Client({ apiKey, baseURL, maxRetries: 0 });
     upstream.behave(llama.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } });
 
-    const first = await client.chat.completions.create({ model: llama.id, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherFunction] });
+    const first = await client.chat.completions.create({
+      model: llama.id,
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+      tools: [weatherFunction],
+    });
     const call = first.choices[0]!.message.tool_calls![0]!;
     upstream.behave(llama.upstreamModel, { toolCall: null });
     const second = await client.chat.completions.create({
       model: llama.id,
-      messages: [{ role: "user", content: "Weather in Paris?" }, first.choices[0]!.message, { role: "tool", tool_call_id: call.id, content: '{"temperature":21}' }],
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        first.choices[0]!.message,
+        { role: "tool", tool_call_id: call.id, content: '{"temperature":21}' },
+      ],
       tools: [weatherFunction],
     });
 
@@ -118,13 +132,20 @@ describe.each(sdks)("the $label SDK", ({ OpenAI: Client, zodResponseFormat: resp
     ];
     upstream.behave(llama.upstreamModel, { toolCall: calls });
 
-    const stream = client.chat.completions.stream({ model: llama.id, messages: [{ role: "user", content: "Weather in Kyoto and Osaka?" }], tools: [weatherFunction], stream_options: { include_usage: true } });
+    const stream = client.chat.completions.stream({
+      model: llama.id,
+      messages: [{ role: "user", content: "Weather in Kyoto and Osaka?" }],
+      tools: [weatherFunction],
+      stream_options: { include_usage: true },
+    });
     const deltas: string[] = [];
     stream.on("tool_calls.function.arguments.delta", (event) => deltas.push(event.arguments_delta));
     const final = await stream.finalChatCompletion();
 
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
-    expect(final.choices[0]!.message.tool_calls!.map((c) => c.type === "function" && { name: c.function.name, arguments: c.function.arguments })).toEqual(calls);
+    expect(final.choices[0]!.message.tool_calls!.map((c) => c.type === "function" && { name: c.function.name, arguments: c.function.arguments })).toEqual(
+      calls,
+    );
     expect(final.choices[0]!.message.tool_calls!.map((c) => c.id)).toEqual([expect.stringMatching(/^call_/), expect.stringMatching(/^call_/)]);
     expect(deltas.length).toBeGreaterThan(calls.length);
     expect(deltas.join("")).toBe(calls.map((c) => c.arguments).join(""));
@@ -138,10 +159,16 @@ describe.each(sdks)("the $label SDK", ({ OpenAI: Client, zodResponseFormat: resp
     const client = new Client({ apiKey, baseURL, maxRetries: 0 });
     upstream.behave(llama.upstreamModel, { toolCall: null });
 
-    const completion = await client.chat.completions.parse({ model: llama.id, messages: [{ role: "user", content: "Ada Lovelace, 36, English and French" }], response_format: responseFormat(person, "person") });
+    const completion = await client.chat.completions.parse({
+      model: llama.id,
+      messages: [{ role: "user", content: "Ada Lovelace, 36, English and French" }],
+      response_format: responseFormat(person, "person"),
+    });
 
     expect(completion.choices[0]!.message.parsed).toEqual(loopbackPerson);
-    const sent = JSON.parse(upstream.requestsFor(llama.upstreamModel).at(-1)!.raw) as { response_format: { type: string; json_schema: { name: string; strict: boolean } } };
+    const sent = JSON.parse(upstream.requestsFor(llama.upstreamModel).at(-1)!.raw) as {
+      response_format: { type: string; json_schema: { name: string; strict: boolean } };
+    };
     expect(sent.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "person", strict: true } });
     await expectBilledExactly(user.id, llama);
   });
@@ -151,7 +178,13 @@ describe.each(sdks)("the $label SDK", ({ OpenAI: Client, zodResponseFormat: resp
     const client = new Client({ apiKey, baseURL, maxRetries: 0 });
 
     const completion = await client.completions.create({ model: llama.id, prompt: "Once upon a time", max_tokens: 5 });
-    const stream = await client.completions.create({ model: llama.id, prompt: "Once upon a time", max_tokens: 3, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.completions.create({
+      model: llama.id,
+      prompt: "Once upon a time",
+      max_tokens: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let streamed = "";
     let streamUsage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
@@ -174,7 +207,11 @@ describe("LangChain's ChatOpenAI", () => {
   it("bindTools: the model's tool call comes back parsed into name and args", async () => {
     const { user, llama, apiKey, baseURL } = await customer();
     upstream.behave(llama.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Berlin","unit":"celsius"}' } });
-    const getWeather = langchainTool(async ({ city }) => `Sunny in ${city}`, { name: "get_weather", description: "The current weather in a city.", schema: weather });
+    const getWeather = langchainTool(async ({ city }) => `Sunny in ${city}`, {
+      name: "get_weather",
+      description: "The current weather in a city.",
+      schema: weather,
+    });
     const chat = new ChatOpenAI({ model: llama.id, apiKey, configuration: { baseURL }, maxRetries: 0 });
 
     const message = await chat.bindTools([getWeather]).invoke("What's the weather in Berlin?");
@@ -188,7 +225,11 @@ describe("LangChain's ChatOpenAI", () => {
   it("streams a bound tool's call: the chunks' tool_call_chunks concatenate into the call", async () => {
     const { user, llama, apiKey, baseURL } = await customer();
     upstream.behave(llama.upstreamModel, { toolCall: { name: "get_weather", arguments: '{"city":"Vienna","unit":"celsius"}' } });
-    const getWeather = langchainTool(async ({ city }) => `Sunny in ${city}`, { name: "get_weather", description: "The current weather in a city.", schema: weather });
+    const getWeather = langchainTool(async ({ city }) => `Sunny in ${city}`, {
+      name: "get_weather",
+      description: "The current weather in a city.",
+      schema: weather,
+    });
     const chat = new ChatOpenAI({ model: llama.id, apiKey, configuration: { baseURL }, maxRetries: 0 });
 
     const stream = await chat.bindTools([getWeather]).stream("What's the weather in Vienna?");
@@ -226,10 +267,16 @@ describe("the Vercel AI SDK", () => {
     const result = await generateText({
       model: openai.chat(llama.id),
       prompt: "What's the weather in Madrid?",
-      tools: { getWeather: tool({ description: "The current weather in a city.", inputSchema: weather, execute: async (input) => {
+      tools: {
+        getWeather: tool({
+          description: "The current weather in a city.",
+          inputSchema: weather,
+          execute: async (input) => {
             ran.push(input);
             return { temperature: 30 };
-          }, }) },
+          },
+        }),
+      },
       maxRetries: 0,
     });
 
@@ -259,7 +306,12 @@ describe("the Vercel AI SDK", () => {
     upstream.behave(llama.upstreamModel, { toolCall: { name: "getWeather", arguments: '{"city":"Athens","unit":"fahrenheit"}' } });
     const openai = createOpenAI({ apiKey, baseURL });
 
-    const result = streamText({ model: openai.chat(llama.id), prompt: "What's the weather in Athens?", tools: { getWeather: tool({ inputSchema: weather }) }, maxRetries: 0 });
+    const result = streamText({
+      model: openai.chat(llama.id),
+      prompt: "What's the weather in Athens?",
+      tools: { getWeather: tool({ inputSchema: weather }) },
+      maxRetries: 0,
+    });
     const deltas: string[] = [];
     for await (const part of result.fullStream) if (part.type === "tool-input-delta") deltas.push(part.delta);
 

@@ -45,7 +45,10 @@ describe("GET /v1/openapi.json", () => {
   it("lists exactly the operations served, plus GET /me", async () => {
     const { document } = await fetchDocument();
     const listed = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
-    const served = [...Object.entries(SERVED_OPENAI_OPERATIONS).flatMap(([path, methods]) => methods.map((method) => `${method.toUpperCase()} ${path}`)), "GET /me"];
+    const served = [
+      ...Object.entries(SERVED_OPENAI_OPERATIONS).flatMap(([path, methods]) => methods.map((method) => `${method.toUpperCase()} ${path}`)),
+      "GET /me",
+    ];
     expect(listed.sort()).toEqual(served.sort());
     expect(listed).toEqual(expect.arrayContaining(["POST /chat/completions", "POST /embeddings", "POST /audio/speech", "GET /models/{model}"]));
   });
@@ -72,7 +75,9 @@ describe("GET /v1/openapi.json", () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as unknown;
 
-    const schemaRef = (document.paths["/me"]!.get!.responses["200"] as unknown as { content: { "application/json": { schema: { $ref: string } } } }).content["application/json"].schema.$ref;
+    const schemaRef = (document.paths["/me"]!.get!.responses["200"] as unknown as { content: { "application/json": { schema: { $ref: string } } } }).content[
+      "application/json"
+    ].schema.$ref;
     const schema = document.components.schemas[schemaRef.replace("#/components/schemas/", "")]!;
     const check = new Ajv({ strict: false }).compile(schema);
     expect(check(body), JSON.stringify(check.errors)).toBe(true);

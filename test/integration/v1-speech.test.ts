@@ -83,7 +83,10 @@ describe("POST /v1/audio/speech with an upstream model", () => {
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
 
-    for (const [target, status] of [[failing, 502], [busy, 503]] as const) {
+    for (const [target, status] of [
+      [failing, 502],
+      [busy, 503],
+    ] as const) {
       const response = await postJson("/v1/audio/speech", key.secret, { model: target.id, input: "hello", voice: "alloy" });
       expect(response.status).toBe(status);
       assertOpenAIShape("ErrorResponse", await response.json());
@@ -145,7 +148,12 @@ describe("the local round trip: ecolink/festival-slt speaks, pocketsphinx/en-us 
 
     const festival = await db.model.findUniqueOrThrow({ where: { id: "ecolink/festival-slt" } });
     const spoken = await db.requestLog.findFirstOrThrow({ where: { userId: user.id, endpoint: "/v1/audio/speech" } });
-    expect(spoken).toMatchObject({ status: "SUCCEEDED", modelId: "ecolink/festival-slt", inputCharacters: SENTENCE.length, cost: (BigInt(SENTENCE.length) * festival.characterPrice + 999_999n) / 1_000_000n });
+    expect(spoken).toMatchObject({
+      status: "SUCCEEDED",
+      modelId: "ecolink/festival-slt",
+      inputCharacters: SENTENCE.length,
+      cost: (BigInt(SENTENCE.length) * festival.characterPrice + 999_999n) / 1_000_000n,
+    });
     const heard = await db.requestLog.findFirstOrThrow({ where: { userId: user.id, endpoint: "/v1/audio/transcriptions" } });
     expect(heard.status).toBe("SUCCEEDED");
     expect(heard.audioSeconds).toBeGreaterThan(3);

@@ -57,7 +57,12 @@ describe("POST /v1/audio/translations", () => {
     const key = await newApiKey(user.id);
     const client = new OpenAI({ baseURL: `${appUrl()}/v1`, apiKey: key.secret, maxRetries: 0 });
 
-    const translation = await client.audio.translations.create({ model: model.id, file: await toFile(wav, "speech.wav"), prompt: "Weather report.", temperature: 0.2 });
+    const translation = await client.audio.translations.create({
+      model: model.id,
+      file: await toFile(wav, "speech.wav"),
+      prompt: "Weather report.",
+      temperature: 0.2,
+    });
 
     assertOpenAIShape("CreateTranslationResponseJson", translation);
     expect(translation.text).toBe(TRANSLATION);
@@ -87,8 +92,12 @@ describe("POST /v1/audio/translations", () => {
     const text = await translate(key.secret, { model: model.id, response_format: "text" });
     expect(text.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(await text.text()).toBe(`${TRANSLATION}\n`);
-    expect(await (await translate(key.secret, { model: model.id, response_format: "srt" })).text()).toMatch(new RegExp(`^1\\n00:00:00,000 --> 00:00:0\\d,\\d{3}\\n${TRANSLATION}\\n`));
-    expect(await (await translate(key.secret, { model: model.id, response_format: "vtt" })).text()).toMatch(new RegExp(`^WEBVTT\\n\\n00:00:00\\.000 --> 00:00:0\\d\\.\\d{3}\\n${TRANSLATION}\\n`));
+    expect(await (await translate(key.secret, { model: model.id, response_format: "srt" })).text()).toMatch(
+      new RegExp(`^1\\n00:00:00,000 --> 00:00:0\\d,\\d{3}\\n${TRANSLATION}\\n`),
+    );
+    expect(await (await translate(key.secret, { model: model.id, response_format: "vtt" })).text()).toMatch(
+      new RegExp(`^WEBVTT\\n\\n00:00:00\\.000 --> 00:00:0\\d\\.\\d{3}\\n${TRANSLATION}\\n`),
+    );
 
     const logs = await db.requestLog.findMany({ where: { userId: user.id } });
     expect(logs.map((log) => [log.status, log.endpoint])).toEqual(Array.from({ length: 4 }, () => ["SUCCEEDED", "/v1/audio/translations"]));
@@ -108,7 +117,9 @@ describe("POST /v1/audio/translations", () => {
       return body.error.message as string;
     };
 
-    expect(await expectError(await translate(key.secret, { model: "pocketsphinx/en-us" }), 400, "model")).toContain("translation needs an upstream Whisper model");
+    expect(await expectError(await translate(key.secret, { model: "pocketsphinx/en-us" }), 400, "model")).toContain(
+      "translation needs an upstream Whisper model",
+    );
     await expectError(await translate(key.secret, { model: chat.id }), 400, "model");
     await expectError(await translate(key.secret, { model: model.id, language: "de" }), 400, "language");
     await expectError(await translate(key.secret, { model: model.id, "timestamp_granularities[]": "word" }), 400, "timestamp_granularities[]");

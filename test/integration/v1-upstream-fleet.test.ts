@@ -193,9 +193,15 @@ describe("a model served by a pool of upstream endpoints", () => {
 
   it("retries on another endpoint after a 502 or no answer within the timeout, and bills only the answer", async () => {
     const [a, b, c] = [await upstreamServer(), await upstreamServer(), await upstreamServer()];
-    const failing = await registerPool([{ server: a, name: "bad-gateway", weight: 100 }, { server: b, name: "healthy" }]);
+    const failing = await registerPool([
+      { server: a, name: "bad-gateway", weight: 100 },
+      { server: b, name: "healthy" },
+    ]);
     a.behave(failing.upstreamModel, { failWith: 502 });
-    const hanging = await registerPool([{ server: c, name: "hangs", weight: 100 }, { server: b, name: "healthy" }]);
+    const hanging = await registerPool([
+      { server: c, name: "hangs", weight: 100 },
+      { server: b, name: "healthy" },
+    ]);
     c.behave(hanging.upstreamModel, { hang: true });
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
@@ -213,7 +219,10 @@ describe("a model served by a pool of upstream endpoints", () => {
 
   it("never retries a stream an upstream cut midway: the client keeps what it got, with an error, and pays for that once", async () => {
     const [a, b] = [await upstreamServer(), await upstreamServer()];
-    const model = await registerPool([{ server: a, name: "cuts", weight: 100 }, { server: b, name: "spare" }]);
+    const model = await registerPool([
+      { server: a, name: "cuts", weight: 100 },
+      { server: b, name: "spare" },
+    ]);
     a.behave(model.upstreamModel, { cutAfterTokens: 3, tokenDelayMs: 30 });
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
@@ -336,11 +345,13 @@ describe("GET /metrics", () => {
         .reduce((sum, [, , count]) => sum + Number(count), 0);
       expect(counted).toBe(rows.length);
     }
-
   });
 
   it("writes one JSON line per request, without keys or prompts", async () => {
-    const rows = await db.requestLog.findMany({ where: { modelId: { in: models } }, select: { id: true, modelId: true, httpStatus: true, upstreamEndpoint: true, upstreamAttempts: true } });
+    const rows = await db.requestLog.findMany({
+      where: { modelId: { in: models } },
+      select: { id: true, modelId: true, httpStatus: true, upstreamEndpoint: true, upstreamAttempts: true },
+    });
     const lines = app
       .output()
       .split("\n")

@@ -18,6 +18,16 @@ export default async function globalSetup(project?: TestProject): Promise<(() =>
     teardown = () => stack.stop();
   }
   const { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET, STRIPE_FAKE_URL, STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } = process.env;
-  project?.provide("stackEnv", { DATABASE_URL, APP_URL, MAIL_DIR, SMTP_PORT, AUTH_SECRET, STRIPE_FAKE_URL, STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET });
+  project?.provide("stackEnv", {
+    DATABASE_URL,
+    APP_URL,
+    MAIL_DIR,
+    SMTP_PORT,
+    AUTH_SECRET,
+    STRIPE_FAKE_URL,
+    STRIPE_API_BASE,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+  });
   return teardown;
 }

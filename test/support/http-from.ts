@@ -18,7 +18,15 @@ export function requestFrom(
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: "127.0.0.1", port: target.port, path: `${target.pathname}${target.search}`, method: options.method ?? "GET", headers: options.headers, localAddress: from, agent: false },
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: options.method ?? "GET",
+        headers: options.headers,
+        localAddress: from,
+        agent: false,
+      },
       (response) => {
         let body = "";
         response.setEncoding("utf8");
@@ -65,7 +73,12 @@ export async function attemptSignIn(
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 }
 
 /** The hidden fields of the page's first form that has a field named `field` (a server action's id and state). */
@@ -92,7 +105,8 @@ export async function submitForm(
 ): Promise<RawResponse> {
   const page = await requestFrom(from, pageUrl, { headers: options.headers?.cookie ? { cookie: options.headers.cookie } : {} });
   const form = new FormData();
-  for (const [name, value] of Object.entries({ ...hiddenFormFields(page.body, options.formField ?? Object.keys(values)[0]!), ...values })) form.append(name, value);
+  for (const [name, value] of Object.entries({ ...hiddenFormFields(page.body, options.formField ?? Object.keys(values)[0]!), ...values }))
+    form.append(name, value);
   const encoded = new Request("http://form.invalid/", { method: "POST", body: form });
   return requestFrom(from, pageUrl, {
     method: "POST",

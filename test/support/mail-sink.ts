@@ -45,11 +45,7 @@ export async function startMailSink(dir: string, port: number): Promise<{ close(
 }
 
 /** Waits for the newest message to `to` whose subject matches, received after `since`. */
-export async function waitForMail(
-  dir: string,
-  to: string,
-  options: { subject?: RegExp; since?: Date; timeoutMs?: number } = {},
-): Promise<StoredMail> {
+export async function waitForMail(dir: string, to: string, options: { subject?: RegExp; since?: Date; timeoutMs?: number } = {}): Promise<StoredMail> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   const address = to.toLowerCase();
   for (;;) {

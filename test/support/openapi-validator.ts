@@ -13,7 +13,31 @@ import { VENDORED_OPENAI_SPEC_PATH } from "@/lib/openapi/served-operations";
 const repoRoot = path.resolve(__dirname, "../..");
 const specPath = path.resolve(repoRoot, VENDORED_OPENAI_SPEC_PATH);
 const SPEC_ID = "openai-openapi.json";
-const KNOWN_FORMATS = new Set(["date", "time", "date-time", "duration", "uri", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "regex", "uuid", "json-pointer", "relative-json-pointer", "byte", "int32", "int64", "float", "double", "password", "binary"]);
+const KNOWN_FORMATS = new Set([
+  "date",
+  "time",
+  "date-time",
+  "duration",
+  "uri",
+  "uri-reference",
+  "uri-template",
+  "url",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "regex",
+  "uuid",
+  "json-pointer",
+  "relative-json-pointer",
+  "byte",
+  "int32",
+  "int64",
+  "float",
+  "double",
+  "password",
+  "binary",
+]);
 
 type Json = unknown;
 
@@ -22,7 +46,12 @@ function convert(node: Json, formats: Set<string>): Json {
   if (!node || typeof node !== "object") return node;
   const out: Record<string, Json> = {};
   for (const [key, value] of Object.entries(node)) {
-    if ((key === "nullable" && typeof value === "boolean") || (key === "discriminator" && (value as { propertyName?: unknown })?.propertyName) || key.startsWith("x-")) continue;
+    if (
+      (key === "nullable" && typeof value === "boolean") ||
+      (key === "discriminator" && (value as { propertyName?: unknown })?.propertyName) ||
+      key.startsWith("x-")
+    )
+      continue;
     out[key] = convert(value, formats);
     if (key === "format" && typeof value === "string") formats.add(value);
   }
@@ -97,5 +126,9 @@ export function assertOpenAIShape(component: OpenAIComponent, body: unknown): vo
 export function assertCompletionChunk(chunk: { object?: unknown; usage?: unknown; choices: { finish_reason?: unknown }[] }): void {
   if (chunk.object !== "text_completion") throw new Error(`Not a text_completion chunk: ${JSON.stringify(chunk).slice(0, 500)}`);
   const { usage, ...rest } = chunk;
-  assertOpenAIShape("CreateCompletionResponse", { ...rest, ...(usage != null && { usage }), choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })) });
+  assertOpenAIShape("CreateCompletionResponse", {
+    ...rest,
+    ...(usage != null && { usage }),
+    choices: chunk.choices.map((c) => ({ ...c, finish_reason: c.finish_reason ?? "stop" })),
+  });
 }

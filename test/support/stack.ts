@@ -99,7 +99,9 @@ export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Prom
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     if (process.env.TEST_APP_LOG) process.stderr.write(chunk);

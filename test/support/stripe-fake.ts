@@ -182,7 +182,14 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
     return charge;
   }
 
-  function newPaymentIntent(fields: { amount: number; currency: string; customer: string | null; description: string | null; metadata: FormObject; setupFutureUsage: string | null }): StripeObject {
+  function newPaymentIntent(fields: {
+    amount: number;
+    currency: string;
+    customer: string | null;
+    description: string | null;
+    metadata: FormObject;
+    setupFutureUsage: string | null;
+  }): StripeObject {
     const intent: StripeObject = {
       id: id("pi"),
       object: "payment_intent",
@@ -214,7 +221,13 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
   function confirmPaymentIntent(intent: StripeObject, paymentMethod: string): void {
     intent.payment_method = paymentMethod;
     if (decliningPaymentMethods.has(paymentMethod)) {
-      const error = { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", payment_method: { id: paymentMethod, object: "payment_method" } };
+      const error = {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: "generic_decline",
+        message: "Your card was declined.",
+        payment_method: { id: paymentMethod, object: "payment_method" },
+      };
       intent.status = "requires_payment_method";
       intent.last_payment_error = error;
       throw new StripeApiError(402, { ...error, payment_intent: intent });
@@ -271,9 +284,16 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
           const price = obj(line, "price_data");
           currency = required(price, "currency");
           if (!str(obj(price, "product_data"), "name")) {
-            throw new StripeApiError(400, { type: "invalid_request_error", code: "parameter_missing", param: `line_items[${index}][price_data][product_data][name]`, message: "Missing required param: line_items[0][price_data][product_data][name]." });
+            throw new StripeApiError(400, {
+              type: "invalid_request_error",
+              code: "parameter_missing",
+              param: `line_items[${index}][price_data][product_data][name]`,
+              message: "Missing required param: line_items[0][price_data][product_data][name].",
+            });
           }
-          amount += positiveInteger(str(price, "unit_amount"), `line_items[${index}][price_data][unit_amount]`) * positiveInteger(str(line, "quantity") ?? "1", `line_items[${index}][quantity]`);
+          amount +=
+            positiveInteger(str(price, "unit_amount"), `line_items[${index}][price_data][unit_amount]`) *
+            positiveInteger(str(line, "quantity") ?? "1", `line_items[${index}][quantity]`);
         });
         const customer = str(params, "customer") ?? null;
         if (customer && !customers.has(customer)) throw notFound("customer", customer);
@@ -332,11 +352,23 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
         const currency = required(params, "currency");
         const customer = str(params, "customer") ?? null;
         if (customer && !customers.has(customer)) throw notFound("customer", customer);
-        const intent = newPaymentIntent({ amount, currency, customer, description: str(params, "description") ?? null, metadata: obj(params, "metadata"), setupFutureUsage: str(params, "setup_future_usage") ?? null });
+        const intent = newPaymentIntent({
+          amount,
+          currency,
+          customer,
+          description: str(params, "description") ?? null,
+          metadata: obj(params, "metadata"),
+          setupFutureUsage: str(params, "setup_future_usage") ?? null,
+        });
         const paymentMethod = str(params, "payment_method");
         if (str(params, "confirm") === "true") {
           if (!paymentMethod) {
-            throw new StripeApiError(400, { type: "invalid_request_error", code: "parameter_missing", param: "payment_method", message: "You cannot confirm this PaymentIntent because it's missing a payment method." });
+            throw new StripeApiError(400, {
+              type: "invalid_request_error",
+              code: "parameter_missing",
+              param: "payment_method",
+              message: "You cannot confirm this PaymentIntent because it's missing a payment method.",
+            });
           }
           confirmPaymentIntent(intent, paymentMethod);
         } else if (paymentMethod) {
@@ -356,7 +388,14 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
         const bound = (key: string) => (str(created, key) === undefined ? undefined : Number(str(created, key)));
         const [gt, gte, lt, lte] = [bound("gt"), bound("gte"), bound("lt"), bound("lte")];
         const matching = [...paymentIntents.values()]
-          .filter((pi) => (!customer || pi.customer === customer) && (gt === undefined || (pi.created as number) > gt) && (gte === undefined || (pi.created as number) >= gte) && (lt === undefined || (pi.created as number) < lt) && (lte === undefined || (pi.created as number) <= lte))
+          .filter(
+            (pi) =>
+              (!customer || pi.customer === customer) &&
+              (gt === undefined || (pi.created as number) > gt) &&
+              (gte === undefined || (pi.created as number) >= gte) &&
+              (lt === undefined || (pi.created as number) < lt) &&
+              (lte === undefined || (pi.created as number) <= lte),
+          )
           .reverse();
         const after = str(params, "starting_after");
         const start = after ? matching.findIndex((pi) => pi.id === after) + 1 : 0;
@@ -391,7 +430,12 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
         const refundable = (charge.amount as number) - (charge.amount_refunded as number);
         const amount = str(params, "amount") ? positiveInteger(str(params, "amount"), "amount") : refundable;
         if (amount > refundable) {
-          throw new StripeApiError(400, { type: "invalid_request_error", code: "amount_too_large", param: "amount", message: `Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(refundable / 100).toFixed(2)})` });
+          throw new StripeApiError(400, {
+            type: "invalid_request_error",
+            code: "amount_too_large",
+            param: "amount",
+            message: `Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(refundable / 100).toFixed(2)})`,
+          });
         }
         const refund: StripeObject = {
           id: id("re"),
@@ -430,7 +474,8 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
   /** The customer's side of Checkout: pays the session's amount with a card, as Stripe would. */
   function completeCheckoutSession(sessionId: string, paymentMethod: string): StripeObject {
     const session = find(sessions, "checkout.session", sessionId);
-    if (session.status !== "open") throw new StripeApiError(400, { type: "invalid_request_error", message: `This Checkout Session is ${String(session.status)}.` });
+    if (session.status !== "open")
+      throw new StripeApiError(400, { type: "invalid_request_error", message: `This Checkout Session is ${String(session.status)}.` });
     const intentData = pendingIntentData.get(sessionId) ?? {};
     const intent = newPaymentIntent({
       amount: session.amount_total as number,
@@ -448,7 +493,19 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
   /** The cardholder's bank disputes a charge (https://docs.stripe.com/api/disputes/object). */
   function openDispute(chargeId: string, fields: { amount?: number; status?: string }): StripeObject {
     const charge = find(charges, "charge", chargeId);
-    const evidenceFields = ["access_activity_log", "billing_address", "cancellation_policy", "customer_communication", "customer_email_address", "customer_name", "product_description", "receipt", "refund_policy", "service_date", "uncategorized_text"];
+    const evidenceFields = [
+      "access_activity_log",
+      "billing_address",
+      "cancellation_policy",
+      "customer_communication",
+      "customer_email_address",
+      "customer_name",
+      "product_description",
+      "receipt",
+      "refund_policy",
+      "service_date",
+      "uncategorized_text",
+    ];
     const dispute: StripeObject = {
       id: id("du"),
       object: "dispute",
@@ -497,7 +554,9 @@ export async function startStripeFake(options: { secretKey: string }): Promise<S
     if (method === "POST" && idempotencyKey) {
       const stored = idempotent.get(idempotencyKey);
       if (stored && stored.fingerprint !== fingerprint) {
-        send(response, 400, { error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." } });
+        send(response, 400, {
+          error: { type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with." },
+        });
         return;
       }
       if (stored) {

@@ -321,7 +321,8 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
     const n = typeof body.n === "number" ? body.n : 1;
     const calls = toolCallsFor(body, b);
     const json = jsonAnswerFor(body);
-    const maxTokens = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : null;
+    const maxTokens =
+      typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : null;
     const choice = (): PlannedChoice => {
       if (calls.length) {
         const toolCalls = calls.map((call, i) => ({ id: `call_loopback_${i}_${Math.random().toString(36).slice(2, 10)}`, ...call }));
@@ -362,7 +363,9 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
             annotations: null,
             audio: null,
             function_call: null,
-            tool_calls: c.toolCalls.length ? c.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })) : null,
+            tool_calls: c.toolCalls.length
+              ? c.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }))
+              : null,
           },
           stop_reason: null,
           finish_reason: c.finish,
@@ -403,7 +406,8 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
           res.end();
           return;
         }
-        const logprobs = topLogprobs !== null && typeof delta.content === "string" ? { content: [tokenLogprob(delta.content, topLogprobs)], refusal: null } : null;
+        const logprobs =
+          topLogprobs !== null && typeof delta.content === "string" ? { content: [tokenLogprob(delta.content, topLogprobs)], refusal: null } : null;
         send(chunk(index, delta, null, logprobs));
         record.tokensSent += 1;
       }
@@ -432,7 +436,13 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
     const completionTokens = choices.length * tokens;
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     record.usage = usage;
-    const base = { id: "cmpl-upstream", object: "text_completion", created: Math.floor(Date.now() / 1000), model: record.model, system_fingerprint: "fp_loopback" };
+    const base = {
+      id: "cmpl-upstream",
+      object: "text_completion",
+      created: Math.floor(Date.now() / 1000),
+      model: record.model,
+      system_fingerprint: "fp_loopback",
+    };
     const topLogprobs = typeof body.logprobs === "number" ? body.logprobs : null;
 
     if (body.stream !== true) {
@@ -441,7 +451,12 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
       record.tokensSent = completionTokens;
       sendJson(res, 200, {
         ...base,
-        choices: choices.map((echo, index) => ({ index, text: echo + words.join(""), finish_reason: finish, logprobs: topLogprobs === null ? null : completionLogprobs(words, topLogprobs) })),
+        choices: choices.map((echo, index) => ({
+          index,
+          text: echo + words.join(""),
+          finish_reason: finish,
+          logprobs: topLogprobs === null ? null : completionLogprobs(words, topLogprobs),
+        })),
         ...(!b.omitUsage && { usage }),
       });
       return;
@@ -449,10 +464,13 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const send = (data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
-    const chunk = (index: number, text: string, finishReason: string | null, logprobs: unknown = null) => ({ ...base, choices: [{ index, text, finish_reason: finishReason, logprobs }] });
+    const chunk = (index: number, text: string, finishReason: string | null, logprobs: unknown = null) => ({
+      ...base,
+      choices: [{ index, text, finish_reason: finishReason, logprobs }],
+    });
     choices.forEach((echo, index) => {
-    if (echo) send(chunk(index, echo, null));
-  });
+      if (echo) send(chunk(index, echo, null));
+    });
     for (const word of words) {
       for (const index of choices.keys()) {
         await sleep(b.tokenDelayMs);
@@ -467,8 +485,8 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
       }
     }
     choices.forEach((_, index) => {
-    send(chunk(index, "", finish));
-  });
+      send(chunk(index, "", finish));
+    });
     const options = body.stream_options as { include_usage?: boolean } | undefined;
     if (options?.include_usage && !b.omitUsage) send({ ...base, choices: [], usage });
     send("[DONE]");
@@ -476,11 +494,15 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
   }
 
   async function images(res: ServerResponse, record: RecordedRequest): Promise<void> {
-    const [width, height] = String(record.body.size ?? "1024x1024").split("x").map(Number) as [number, number];
+    const [width, height] = String(record.body.size ?? "1024x1024")
+      .split("x")
+      .map(Number) as [number, number];
     const n = typeof record.body.n === "number" ? record.body.n : 1;
     const data = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
-        const png = await sharp({ create: { width, height, channels: 3, background: { r: 40 * i, g: 120, b: 200 } } }).png().toBuffer();
+        const png = await sharp({ create: { width, height, channels: 3, background: { r: 40 * i, g: 120, b: 200 } } })
+          .png()
+          .toBuffer();
         return { b64_json: png.toString("base64") };
       }),
     );
@@ -506,7 +528,17 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
   }
 
   const server = createServer((req, res) => {
-    const record: RecordedRequest = { path: req.url ?? "", model: null, body: {}, raw: "", headers: req.headers, ended: false, aborted: false, tokensSent: 0, usage: null };
+    const record: RecordedRequest = {
+      path: req.url ?? "",
+      model: null,
+      body: {},
+      raw: "",
+      headers: req.headers,
+      ended: false,
+      aborted: false,
+      tokensSent: 0,
+      usage: null,
+    };
     res.on("close", () => {
       if (!res.writableFinished) record.aborted = true;
       record.ended = true;

@@ -29,7 +29,12 @@ export async function fundedUser(usd: string | bigint, label = "api"): Promise<{
 }
 
 export async function newApiKey(userId: string, options: { spendLimit?: bigint; rateLimitRpm?: number } = {}): Promise<{ secret: string; id: string }> {
-  const created = await createApiKey(userId, { name: "test key", expiresAt: null, spendLimit: options.spendLimit ?? null, rateLimitRpm: options.rateLimitRpm ?? null });
+  const created = await createApiKey(userId, {
+    name: "test key",
+    expiresAt: null,
+    spendLimit: options.spendLimit ?? null,
+    rateLimitRpm: options.rateLimitRpm ?? null,
+  });
   return { secret: created.secret, id: created.apiKey.id };
 }
 
@@ -85,7 +90,10 @@ export async function registerUpstreamModel(
  * loopback upstream under a unique id: the seeded row itself has no server in the tests, and other
  * test files share the database.
  */
-export async function registerSeededModelCopy(upstream: UpstreamServer | { baseUrl: string }, seededId: string): Promise<TestModel & { seeded: Awaited<ReturnType<typeof db.model.findUniqueOrThrow>> }> {
+export async function registerSeededModelCopy(
+  upstream: UpstreamServer | { baseUrl: string },
+  seededId: string,
+): Promise<TestModel & { seeded: Awaited<ReturnType<typeof db.model.findUniqueOrThrow>> }> {
   const seeded = await db.model.findUniqueOrThrow({ where: { id: seededId } });
   const suffix = randomUUID().slice(0, 8);
   const model = { id: `test-org/${seededId.split("/").at(-1)!.toLowerCase()}-${suffix}`, upstreamModel: `loopback-${seededId.replace("/", "--")}-${suffix}` };

@@ -32,7 +32,13 @@ describe("the environment", () => {
   });
 
   it("reads TRUST_PROXY as a number of trusted hops, and refuses anything else by name", async () => {
-    for (const [value, hops] of [[undefined, 0], ["", 0], ["false", 0], ["true", 1], ["2", 2]] as const) {
+    for (const [value, hops] of [
+      [undefined, 0],
+      ["", 0],
+      ["false", 0],
+      ["true", 1],
+      ["2", 2],
+    ] as const) {
       vi.resetModules();
       expect((await freshEnv({ NODE_ENV: "development", TRUST_PROXY: value }))().TRUST_PROXY).toBe(hops);
     }
@@ -44,7 +50,12 @@ describe("the environment", () => {
   it("stops `npm start` before anything listens, with one line naming AUTH_URL", () => {
     const env: NodeJS.ProcessEnv = { ...saved, DATABASE_URL: "postgresql://127.0.0.1:1/unreachable", AUTH_SECRET: "a-secret-of-enough-length", PORT: "1" };
     delete env.AUTH_URL;
-    const started = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts")], { cwd: root, env, encoding: "utf8", timeout: 60_000 });
+    const started = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/start.ts")], {
+      cwd: root,
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(started.status).toBe(1);
     expect(started.stdout).toBe("");
     expect(started.stderr.trim().split("\n")).toEqual([

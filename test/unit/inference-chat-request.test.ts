@@ -22,7 +22,14 @@ describe("chat completion requests", () => {
       ...base,
       messages: [
         { role: "developer", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "one" }, { type: "image_url", image_url: { url: "https://example.com/a.png" } }], name: "ann" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "one" },
+            { type: "image_url", image_url: { url: "https://example.com/a.png" } },
+          ],
+          name: "ann",
+        },
         { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] },
         { role: "tool", tool_call_id: "call_1", content: "42" },
       ],

@@ -32,7 +32,11 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<Regis
     prices: { inputPerMillion: 0n, outputPerMillion: 0n, perImage: new Map(), perAudioMinute: 0n, perMillionCharacters: 0n },
     capabilities: capabilitiesSchema.parse({ tools: true }),
     provider: "upstream",
-    upstream: { endpoints: [{ name: "acme", baseUrl: `http://127.0.0.1:${port}/v1`, upstreamModel: "acme-7b", apiKey: "sk-upstream", weight: 1, maxConcurrent: Infinity }] },
+    upstream: {
+      endpoints: [
+        { name: "acme", baseUrl: `http://127.0.0.1:${port}/v1`, upstreamModel: "acme-7b", apiKey: "sk-upstream", weight: 1, maxConcurrent: Infinity },
+      ],
+    },
     local: null,
     isDemo: false,
     createdAt: new Date(),
@@ -95,7 +99,9 @@ describe("the upstream provider", () => {
   it("keeps the last event of a stream that ends without its blank line (no [DONE])", async () => {
     const model = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end('data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}');
+      res.end(
+        'data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":1}}',
+      );
     });
 
     const { chunks, end } = await collect(upstreamProvider.streamGeneration(model, generation(true), new AbortController().signal));
@@ -139,7 +145,9 @@ describe("the upstream provider", () => {
       );
     });
     const { chunks, end } = await collect(upstreamProvider.streamGeneration(model, generation(true), new AbortController().signal));
-    const args = chunks.flatMap((chunk) => ((chunk.choices[0]!.delta as { tool_calls?: { function: { arguments?: string } }[] }).tool_calls ?? []).map((c) => c.function.arguments ?? ""));
+    const args = chunks.flatMap((chunk) =>
+      ((chunk.choices[0]!.delta as { tool_calls?: { function: { arguments?: string } }[] }).tool_calls ?? []).map((c) => c.function.arguments ?? ""),
+    );
     expect(args.join("")).toBe('{"city":"Paris"}');
     expect(chunks.map((chunk) => chunk.tokens)).toEqual([1, 1, 1, 0]);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
@@ -149,10 +157,28 @@ describe("the upstream provider", () => {
   it("answers a plain completion with the server's choices, the schema's required fields filled in", async () => {
     const model = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }, finish_reason: "tool_calls" }], usage: { prompt_tokens: 3, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 1 } } }));
+      res.end(
+        JSON.stringify({
+          choices: [
+            {
+              index: 0,
+              message: { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] },
+              finish_reason: "tool_calls",
+            },
+          ],
+          usage: { prompt_tokens: 3, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 1 } },
+        }),
+      );
     });
     const output = await upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
-    expect(output.choices).toEqual([{ index: 0, message: { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }, logprobs: null, finish_reason: "tool_calls" }]);
+    expect(output.choices).toEqual([
+      {
+        index: 0,
+        message: { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] },
+        logprobs: null,
+        finish_reason: "tool_calls",
+      },
+    ]);
     expect(output.usage).toEqual({ promptTokens: 3, completionTokens: 4, details: { prompt_tokens_details: { cached_tokens: 1 } } });
     expect(output.text).toBe("{}");
   });

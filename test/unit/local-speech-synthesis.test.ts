@@ -9,12 +9,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { DomainError } from "@/lib/errors";
-import {
-  localSpeechSynthesisAvailability,
-  SPEECH_FORMATS,
-  synthesizeSpeech,
-  SYNTHESIZED_SAMPLE_RATE,
-} from "@/lib/inference/providers/local/speech/synthesize";
+import { localSpeechSynthesisAvailability, SPEECH_FORMATS, synthesizeSpeech, SYNTHESIZED_SAMPLE_RATE } from "@/lib/inference/providers/local/speech/synthesize";
 import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
 
 import { wordErrorRate } from "../support/word-error-rate";
@@ -37,10 +32,13 @@ async function probe(audio: Uint8Array, extension: string, inputFormat?: string[
     const file = path.join(dir, `audio.${extension}`);
     await writeFile(file, audio);
     const { stdout } = await run("ffprobe", [
-      "-v", "error",
+      "-v",
+      "error",
       ...(inputFormat ?? []),
-      "-show_entries", "stream=codec_name,sample_rate,channels",
-      "-of", "json",
+      "-show_entries",
+      "stream=codec_name,sample_rate,channels",
+      "-of",
+      "json",
       file,
     ]);
     const stream = (JSON.parse(stdout) as { streams: { codec_name: string; sample_rate: string; channels: number }[] }).streams[0]!;

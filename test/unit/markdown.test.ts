@@ -11,23 +11,55 @@ function render(source: string): string {
 function tagsAndAttributes(html: string): { tags: string[]; attributes: string[]; urls: string[] } {
   const tags = [...html.matchAll(/<([a-z][a-z0-9]*)\b/gi)].map((match) => match[1]!.toLowerCase());
   // Values are emptied first, so that text inside one (an escaped title, say) isn't read as a name.
-  const attributes = [...html.matchAll(/<[a-z][^>]*>/gi)].flatMap((tag) => [...tag[0].replace(/="[^"]*"/g, '=""').matchAll(/\s([a-z-:]+)=/gi)].map((match) => match[1]!.toLowerCase()));
+  const attributes = [...html.matchAll(/<[a-z][^>]*>/gi)].flatMap((tag) =>
+    [...tag[0].replace(/="[^"]*"/g, '=""').matchAll(/\s([a-z-:]+)=/gi)].map((match) => match[1]!.toLowerCase()),
+  );
   const urls = [...html.matchAll(/\s(?:href|src|action|formaction|xlink:href)="([^"]*)"/gi)].map((match) => match[1]!);
   return { tags, attributes, urls };
 }
 
-const ALLOWED_TAGS = new Set(["div", "p", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre", "span", "a", "ul", "ol", "li", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "input", "button", "svg", "path"]);
+const ALLOWED_TAGS = new Set([
+  "div",
+  "p",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "strong",
+  "em",
+  "del",
+  "code",
+  "pre",
+  "span",
+  "a",
+  "ul",
+  "ol",
+  "li",
+  "blockquote",
+  "hr",
+  "br",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "input",
+  "button",
+  "svg",
+  "path",
+]);
 
 describe("the playground's Markdown renderer never lets HTML from a reply act on the page", () => {
   const attacks = [
     'Hello <script>alert("x")</script> and <img src=x onerror="alert(1)">',
-    "<b>bold?</b> <iframe src=\"https://evil.example\"></iframe> <style>body{display:none}</style>",
+    '<b>bold?</b> <iframe src="https://evil.example"></iframe> <style>body{display:none}</style>',
     '<a href="javascript:alert(1)">x</a> <svg onload="alert(1)"></svg> <form action="https://evil.example"><button>go</button></form>',
     "[click](JavaScript:alert(1)) [data](data:text/html,<script>alert(1)</script>) [vb](vbscript:msgbox) <javascript:alert(1)>",
     '![pixel](https://tracker.example/p.gif) ![x](javascript:alert(1)) [t](https://example.com "title\\" onmouseover=\\"alert(1)")',
-    "```html\n<div onclick=\"x()\">hi</div><script>alert(1)</script>\n```",
+    '```html\n<div onclick="x()">hi</div><script>alert(1)</script>\n```',
     "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | [x](javascript:alert(1)) |",
-    "- [x] <script>alert(1)</script>\n- [ ] <a href=\"javascript:alert(1)\">y</a>",
+    '- [x] <script>alert(1)</script>\n- [ ] <a href="javascript:alert(1)">y</a>',
   ];
 
   it.each(attacks)("%s", (source) => {

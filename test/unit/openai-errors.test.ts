@@ -69,7 +69,13 @@ describe("request validation errors", () => {
   const issueOf = (input: unknown) => zodErrorToDomainError(chatRequest.safeParse(input).error!);
 
   it("points param at the offending path, array indexes included", () => {
-    const error = issueOf({ model: "m", messages: [{ role: "user", content: "hi" }, { role: "robot", content: "x" }] });
+    const error = issueOf({
+      model: "m",
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "robot", content: "x" },
+      ],
+    });
     expect(error.code).toBe("invalid_request");
     expect(error.details.param).toBe("messages[1].role");
     expect(error.message).toBe(`Invalid value for 'messages[1].role': expected one of "system"|"user"|"assistant".`);

@@ -19,6 +19,8 @@ describe("the vendored OpenAI spec", () => {
     };
     expect(openAIViolations("CreateChatCompletionResponse", completion)).toEqual([]);
     expect(openAIViolations("CreateChatCompletionResponse", { ...completion, usage: { prompt_tokens: "3" } })).not.toEqual([]);
-    expect(openAIViolations("ErrorResponse", { error: { message: "No such model", type: "invalid_request_error", param: "model", code: "model_not_found" } })).toEqual([]);
+    expect(
+      openAIViolations("ErrorResponse", { error: { message: "No such model", type: "invalid_request_error", param: "model", code: "model_not_found" } }),
+    ).toEqual([]);
   });
 });

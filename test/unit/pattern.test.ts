@@ -74,7 +74,11 @@ describe("procedural pattern images", () => {
   });
 
   it("refuses sizes that are not whole pixel counts within 2048", async () => {
-    for (const [width, height] of [[0, 256], [256.5, 256], [4096, 256]]) {
+    for (const [width, height] of [
+      [0, 256],
+      [256.5, 256],
+      [4096, 256],
+    ]) {
       await expect(generatePatternPng({ prompt: "x", width: width!, height: height! })).rejects.toMatchObject({
         code: "invalid_request",
         details: { param: "size" },

@@ -56,9 +56,13 @@ describe("the playground's chat stream reader", () => {
 
   it("hands each token on as it arrives, before the stream has ended", async () => {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    answerWith(new ReadableStream({ start: (c) => {
-        controller = c;
-      }, }));
+    answerWith(
+      new ReadableStream({
+        start: (c) => {
+          controller = c;
+        },
+      }),
+    );
     const events = streamChatReply(body, new AbortController().signal);
     await events.next(); // the request id
     controller.enqueue(encoder.encode('data: {"choices":[{"delta":{"content":"first"},"finish_reason":null}]}\n\n'));
@@ -73,7 +77,9 @@ describe("the playground's chat stream reader", () => {
 
   it("reports a stream that ends without [DONE], and an error event, in words", async () => {
     answerWith(streamOf('data: {"choices":[{"delta":{"content":"Hi"},"finish_reason":null}]}\n\n', 64));
-    await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow(new ChatRequestError({ status: 0, code: null, message: "The reply ended before it was complete." }));
+    await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow(
+      new ChatRequestError({ status: 0, code: null, message: "The reply ended before it was complete." }),
+    );
 
     answerWith(streamOf('data: {"error":{"message":"The inference server failed.","type":"server_error","code":"upstream_error"}}\n\n', 64));
     await expect(all(streamChatReply(body, new AbortController().signal))).rejects.toThrow("The inference server failed.");

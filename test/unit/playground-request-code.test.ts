@@ -13,7 +13,13 @@ const png = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000
 const body: ChatRequestBody = {
   model: "acme/vision",
   messages: [
-    { role: "user", content: [{ type: "text", text: "It's a dot — what colour?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "It's a dot — what colour?" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+      ],
+    },
     { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "lookup", arguments: '{"q":"dot"}' } }] },
     { role: "tool", tool_call_id: "call_1", content: "red" },
   ],

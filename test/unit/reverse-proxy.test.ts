@@ -95,7 +95,20 @@ describe("proxyRequest", () => {
 
     await send(front);
     await send(front, {
-      headers: ["Host", "localhost", "X-Forwarded-For", "203.0.113.7, 198.51.100.2", "X-Forwarded-Host", "attacker.example", "X-Forwarded-Proto", "https", "X-Real-IP", "203.0.113.9", "Forwarded", "for=203.0.113.8"],
+      headers: [
+        "Host",
+        "localhost",
+        "X-Forwarded-For",
+        "203.0.113.7, 198.51.100.2",
+        "X-Forwarded-Host",
+        "attacker.example",
+        "X-Forwarded-Proto",
+        "https",
+        "X-Real-IP",
+        "203.0.113.9",
+        "Forwarded",
+        "for=203.0.113.8",
+      ],
     });
 
     expect(seen).toEqual([
@@ -230,7 +243,12 @@ describe("proxyRequest's body limits", () => {
     expect(declared.body).toBe("This request's body is too large: the limit here is 1 MB.\n");
     expect(target.received()).toBe(0);
 
-    const fits = await send(front, { method: "POST", path: "/api/stripe/webhook", headers: ["Host", "localhost", "Content-Type", "application/json"], body: "x".repeat(WEBHOOK_BODY_LIMIT_BYTES) });
+    const fits = await send(front, {
+      method: "POST",
+      path: "/api/stripe/webhook",
+      headers: ["Host", "localhost", "Content-Type", "application/json"],
+      body: "x".repeat(WEBHOOK_BODY_LIMIT_BYTES),
+    });
     expect(fits).toMatchObject({ status: 200, body: "ok" });
   });
 

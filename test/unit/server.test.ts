@@ -29,7 +29,10 @@ describe("the production server's /v1 routes", () => {
 
   it("resolves model ids with slashes, keeps their segments encoded, and leaves everything else to Next.js", () => {
     expect(matchV1Route("/v1/chat/completions")).toEqual({ module: chatCompletions, params: {} });
-    expect(matchV1Route("/v1/models/meta-llama%2FLlama-3.1-8B-Instruct")).toEqual({ module: modelById, params: { id: ["meta-llama%2FLlama-3.1-8B-Instruct"] } });
+    expect(matchV1Route("/v1/models/meta-llama%2FLlama-3.1-8B-Instruct")).toEqual({
+      module: modelById,
+      params: { id: ["meta-llama%2FLlama-3.1-8B-Instruct"] },
+    });
     expect(matchV1Route("/v1/models/meta-llama/Llama-3.1-8B-Instruct")?.params).toEqual({ id: ["meta-llama", "Llama-3.1-8B-Instruct"] });
     for (const pathname of ["/v1/models/", "/v1/models//x", "/v1/chat/completions/", "/v1/embeddings/", "/v1", "/api/health"]) {
       expect(matchV1Route(pathname), pathname).toBeNull();

@@ -10,15 +10,11 @@ const segments: TranscriptSegment[] = [
 
 describe("subtitles", () => {
   it("numbers SRT cues from 1 with comma milliseconds and hours past the first", () => {
-    expect(toSrt(segments)).toBe(
-      "1\n00:00:00,000 --> 00:00:01,230\nhello there\n\n2\n00:00:01,235 --> 01:02:03,500\nsecond line\n",
-    );
+    expect(toSrt(segments)).toBe("1\n00:00:00,000 --> 00:00:01,230\nhello there\n\n2\n00:00:01,235 --> 01:02:03,500\nsecond line\n");
   });
 
   it("writes WebVTT with its header and dot milliseconds", () => {
-    expect(toVtt(segments)).toBe(
-      "WEBVTT\n\n00:00:00.000 --> 00:00:01.230\nhello there\n\n00:00:01.235 --> 01:02:03.500\nsecond line\n",
-    );
+    expect(toVtt(segments)).toBe("WEBVTT\n\n00:00:00.000 --> 00:00:01.230\nhello there\n\n00:00:01.235 --> 01:02:03.500\nsecond line\n");
   });
 
   it("keeps cues intact whatever the text holds: blank lines dropped, WebVTT markup escaped, empty segments skipped", () => {
@@ -28,12 +24,8 @@ describe("subtitles", () => {
       { id: 2, start: 2, end: 2.5, text: "last" },
     ];
 
-    expect(toSrt(awkward)).toBe(
-      "1\n00:00:00,500 --> 00:00:01,000\na <b> & c\n--> d\n\n2\n00:00:02,000 --> 00:00:02,500\nlast\n",
-    );
-    expect(toVtt(awkward)).toBe(
-      "WEBVTT\n\n00:00:00.500 --> 00:00:01.000\na &lt;b&gt; &amp; c\n--&gt; d\n\n00:00:02.000 --> 00:00:02.500\nlast\n",
-    );
+    expect(toSrt(awkward)).toBe("1\n00:00:00,500 --> 00:00:01,000\na <b> & c\n--> d\n\n2\n00:00:02,000 --> 00:00:02,500\nlast\n");
+    expect(toVtt(awkward)).toBe("WEBVTT\n\n00:00:00.500 --> 00:00:01.000\na &lt;b&gt; &amp; c\n--&gt; d\n\n00:00:02.000 --> 00:00:02.500\nlast\n");
   });
 
   it("renders no segments as no cues", () => {

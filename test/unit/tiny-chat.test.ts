@@ -37,15 +37,12 @@ describe("tiny-chat tokenizer", () => {
       "A bore is a man who talks so much about himself.\n\t\t-- Lazarus Long",
       [65, 270, 384, 296, 258, 430, 422, 1145, 115, 448, 762, 577, 1258, 46, 10, 295, 365, 1121, 284, 386, 365, 464],
     ],
-    [
-      "  two  spaces,   three\n\n\nnewlines 12345 x",
-      [32, 678, 32, 613, 339, 276, 44, 379, 1002, 439, 10, 1730, 108, 1146, 552, 50, 51, 52, 53, 32, 120],
-    ],
+    ["  two  spaces,   three\n\n\nnewlines 12345 x", [32, 678, 32, 613, 339, 276, 44, 379, 1002, 439, 10, 1730, 108, 1146, 552, 50, 51, 52, 53, 32, 120]],
     [
       "Café naïve — “quotes” 日本語 🚀",
       [
-        67, 1318, 195, 169, 293, 97, 195, 175, 305, 32, 226, 128, 148, 32, 226, 128, 156, 434, 303, 276, 226, 128, 157,
-        32, 230, 151, 165, 230, 156, 172, 232, 170, 158, 32, 240, 159, 154, 128,
+        67, 1318, 195, 169, 293, 97, 195, 175, 305, 32, 226, 128, 148, 32, 226, 128, 156, 434, 303, 276, 226, 128, 157, 32, 230, 151, 165, 230, 156, 172, 232,
+        170, 158, 32, 240, 159, 154, 128,
       ],
     ],
     ["<|user|>Tell me a riddle.<|end|><|assistant|>", [2045, 84, 463, 398, 258, 425, 1857, 299, 46, 2047, 2046]],
@@ -95,9 +92,7 @@ describe("tiny-chat chat template", () => {
       { role: "assistant", content: "Hello." },
       { role: "user", content: "A riddle?" },
     ]);
-    expect(prompt).toBe(
-      "<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>Hello.<|end|><|user|>A riddle?<|end|><|assistant|>",
-    );
+    expect(prompt).toBe("<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>Hello.<|end|><|user|>A riddle?<|end|><|assistant|>");
   });
 
   it("folds developer into system and tool into user", () => {
@@ -233,7 +228,10 @@ describe("tiny-chat generation", () => {
     const pieces = ["word ", "  ", "\n\n", "héllo", "1234567", "!!", " x", "a".repeat(600), " ".repeat(300), "\n".repeat(300), "日本語"];
     const text = (length: number) => Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join("");
     for (let round = 0; round < 40; round++) {
-      const messages = Array.from({ length: 1 + (round % 3) }, (_, i) => ({ role: i % 2 ? ("assistant" as const) : ("user" as const), content: text(round * 7) }));
+      const messages = Array.from({ length: 1 + (round % 3) }, (_, i) => ({
+        role: i % 2 ? ("assistant" as const) : ("user" as const),
+        content: text(round * 7),
+      }));
       const whole = encodeChatPrompt(messages, tokenizer);
       for (const keep of [1, 2, 17, 128, 255]) expect(encodeChatPromptTail(messages, tokenizer, keep)).toEqual(whole.slice(-keep));
     }

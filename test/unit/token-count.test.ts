@@ -4,7 +4,13 @@ import { countChatPromptTokens, countTokens, tokenizerFor } from "@/lib/inferenc
 
 describe("token counting", () => {
   it("picks llama3 for Llama 3.x models and o200k (the approximation) for everything else", () => {
-    for (const model of ["meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct", "llama-3.2-3b-preview", "llama3.2:3b", "Meta-Llama-3-8B-Instruct"]) {
+    for (const model of [
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "meta-llama/Llama-3.3-70B-Instruct",
+      "llama-3.2-3b-preview",
+      "llama3.2:3b",
+      "Meta-Llama-3-8B-Instruct",
+    ]) {
       expect(tokenizerFor(model), model).toBe("llama3");
     }
     for (const model of ["gpt-4o-mini", "mistralai/Mistral-7B-Instruct-v0.3", "meta-llama/Llama-2-7b-chat-hf", "llama-30b", "ecolink-tiny-chat"]) {
@@ -39,9 +45,12 @@ describe("token counting", () => {
     // A user turn adds its header (4), its content ("Hello world!": 3) and <|eot_id|>.
     expect(await countChatPromptTokens("llama3", [{ role: "user", content: "Hello world!" }])).toBe(empty + 4 + 3 + 1);
     // A leading system message goes into the system turn the template always has, trimmed.
-    expect(await countChatPromptTokens("llama3", [{ role: "system", content: " Hello world! " }, { role: "user", content: "Hello world!" }])).toBe(
-      empty + 3 + 4 + 3 + 1,
-    );
+    expect(
+      await countChatPromptTokens("llama3", [
+        { role: "system", content: " Hello world! " },
+        { role: "user", content: "Hello world!" },
+      ]),
+    ).toBe(empty + 3 + 4 + 3 + 1);
   });
 
   it("counts an OpenAI-style chat prompt: 3 per message plus role and content, plus 3 for the reply", async () => {

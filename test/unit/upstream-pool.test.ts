@@ -13,7 +13,13 @@ afterEach(() => {
 });
 
 async function pool(overrides: Record<string, string> = {}) {
-  process.env = { ...saved, DATABASE_URL: "postgresql://localhost/ecolink", AUTH_SECRET: "a-secret-of-enough-length", UPSTREAM_QUEUE_TIMEOUT_MS: "100", ...overrides };
+  process.env = {
+    ...saved,
+    DATABASE_URL: "postgresql://localhost/ecolink",
+    AUTH_SECRET: "a-secret-of-enough-length",
+    UPSTREAM_QUEUE_TIMEOUT_MS: "100",
+    ...overrides,
+  };
   delete (globalThis as Record<symbol, unknown>)[Symbol.for("ecolink.upstreamPools")];
   return import("@/lib/inference/upstream-pool");
 }
@@ -93,7 +99,10 @@ describe("choosing an endpoint", () => {
     const waiting = acquireEndpoint("m3", endpoints, new Set(), signal);
     setTimeout(() => first.release(), 20);
     expect((await waiting)!.endpoint.name).toBe(first.endpoint.name);
-    await expect(acquireEndpoint("m3", endpoints, new Set(), signal)).rejects.toMatchObject({ code: "upstream_unavailable", details: { retryAfterSeconds: 1 } });
+    await expect(acquireEndpoint("m3", endpoints, new Set(), signal)).rejects.toMatchObject({
+      code: "upstream_unavailable",
+      details: { retryAfterSeconds: 1 },
+    });
   });
 
   it("leaves an endpoint with an open circuit out, unless nothing else is left", async () => {
@@ -123,7 +132,10 @@ describe("MODEL_UPSTREAMS", () => {
     expect(env().MODEL_UPSTREAMS).toEqual({
       "acme/one": [{ baseUrl: "http://vllm-1:8000/v1" }],
       "acme/object": [{ baseUrl: "http://vllm-2:8000/v1", apiKey: "sk-2" }],
-      "acme/pool": [{ name: "gpu-a", baseUrl: "http://vllm-3:8000/v1", upstreamModel: "acme-7b-awq", weight: 2, maxConcurrent: 8 }, { baseUrl: "http://vllm-4:8000/v1" }],
+      "acme/pool": [
+        { name: "gpu-a", baseUrl: "http://vllm-3:8000/v1", upstreamModel: "acme-7b-awq", weight: 2, maxConcurrent: 8 },
+        { baseUrl: "http://vllm-4:8000/v1" },
+      ],
     });
     vi.resetModules();
     await pool({ MODEL_UPSTREAMS: JSON.stringify({ "acme/bad": [{ baseUrl: "http://vllm:8000/v1", weight: 0 }] }) });

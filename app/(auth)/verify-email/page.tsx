@@ -34,9 +34,8 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
         </Alert>
         {result.status === "verified" && result.credited === 0n && signupCreditNanos() > 0n ? (
           <Alert variant="info" className="mt-4" title="No free credit on this account">
-            The {formatUsd(signupCreditNanos())} sign-up credit is given once per mailbox, and this one already received it with another
-            account (addresses that differ only by a +tag, or by dots for Gmail, share a mailbox). Your account works as usual: add credit on
-            the Billing page to make requests.
+            The {formatUsd(signupCreditNanos())} sign-up credit is given once per mailbox, and this one already received it with another account (addresses that
+            differ only by a +tag, or by dots for Gmail, share a mailbox). Your account works as usual: add credit on the Billing page to make requests.
           </Alert>
         ) : null}
         <Link href={next.href} className={buttonClasses({ className: "mt-5 w-full" })}>
@@ -48,7 +47,10 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
 
   return (
     <AuthPanel title="Verify your email">
-      <Alert variant="danger" title={result.status === "expired" ? "This verification link has expired" : "This verification link is invalid or was already used"}>
+      <Alert
+        variant="danger"
+        title={result.status === "expired" ? "This verification link has expired" : "This verification link is invalid or was already used"}
+      >
         {user && !user.emailVerified ? "Send yourself a new link:" : "Sign in to send yourself a new link."}
       </Alert>
       <div className="mt-5">

@@ -31,7 +31,8 @@ export default async function DashboardPage() {
           <div>
             <CardTitle>Quickstart</CardTitle>
             <CardDescription>
-              EcoLink speaks the OpenAI API: point any OpenAI client at <code className="rounded bg-zinc-100 px-1 py-0.5 font-mono text-xs text-zinc-800">{baseUrl}</code>.
+              EcoLink speaks the OpenAI API: point any OpenAI client at{" "}
+              <code className="rounded bg-zinc-100 px-1 py-0.5 font-mono text-xs text-zinc-800">{baseUrl}</code>.
             </CardDescription>
           </div>
           <Link href="/api-keys" className={buttonClasses({ className: "mt-3 sm:mt-0" })}>

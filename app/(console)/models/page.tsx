@@ -14,8 +14,8 @@ export default async function ModelsPage() {
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Models</h1>
         <p className="mt-1 max-w-2xl text-sm text-zinc-500">
-          Every model you can call with your API key, and what it costs. Prices are per million tokens for chat (prompt and completion priced separately), per image, and per
-          minute of audio; you pay only for what a request uses.
+          Every model you can call with your API key, and what it costs. Prices are per million tokens for chat (prompt and completion priced separately), per
+          image, and per minute of audio; you pay only for what a request uses.
         </p>
       </div>
       <ModelCatalog models={models} baseUrl={`${origin}/v1`} />

@@ -132,7 +132,16 @@ export async function transcribePlaygroundAudio(form: FormData): Promise<Transcr
     const { requestId, cost, body: response } = await createTranscription(principal, request);
     if (response.format === "json") {
       const { body } = response;
-      return { ok: true, requestId, format: "json", output: JSON.stringify(body, null, 2), text: body.text, durationSeconds: body.usage.seconds, cost: formatUsd(cost), subtitles: null };
+      return {
+        ok: true,
+        requestId,
+        format: "json",
+        output: JSON.stringify(body, null, 2),
+        text: body.text,
+        durationSeconds: body.usage.seconds,
+        cost: formatUsd(cost),
+        subtitles: null,
+      };
     }
     if (response.format === "verbose_json") {
       const { body } = response;
@@ -174,7 +183,14 @@ export async function synthesizePlaygroundSpeech(input: SpeechInput): Promise<Sp
   try {
     const principal = await playgroundPrincipal(user.id);
     const { requestId, cost, body } = await createSpeech(principal, parsed.data);
-    return { ok: true, requestId, audioBase64: Buffer.from(body.audio).toString("base64"), contentType: body.contentType, characters: parsed.data.input.length, cost: formatUsd(cost) };
+    return {
+      ok: true,
+      requestId,
+      audioBase64: Buffer.from(body.audio).toString("base64"),
+      contentType: body.contentType,
+      characters: parsed.data.input.length,
+      cost: formatUsd(cost),
+    };
   } catch (error) {
     return requestFailure(error);
   }

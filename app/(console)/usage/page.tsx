@@ -18,7 +18,10 @@ export const metadata: Metadata = { title: "Usage" };
 
 /** The filters as query parameters (empty ones left out), for page links and the CSV export. */
 function filterQuery(filters: RequestLogFilters, extra: Record<string, string | number> = {}): string {
-  const entries = [...Object.entries({ model: filters.model, key: filters.key, status: filters.status, from: filters.from, to: filters.to }), ...Object.entries(extra)];
+  const entries = [
+    ...Object.entries({ model: filters.model, key: filters.key, status: filters.status, from: filters.from, to: filters.to }),
+    ...Object.entries(extra),
+  ];
   return new URLSearchParams(entries.flatMap(([name, value]) => (value === undefined || value === "" ? [] : [[name, String(value)]]))).toString();
 }
 

@@ -25,12 +25,7 @@ export const ACCEPTED_AUDIO_FORMATS = "flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg
 
 // Only these demuxers may open an upload, and only local files: without the whitelists a "file"
 // that is really an HLS playlist or a concat script makes ffmpeg fetch URLs or read server files.
-const INPUT_GUARDS = [
-  "-protocol_whitelist",
-  "file",
-  "-format_whitelist",
-  "wav,mp3,matroska,webm,ogg,mov,mp4,m4a,flac,aac",
-];
+const INPUT_GUARDS = ["-protocol_whitelist", "file", "-format_whitelist", "wav,mp3,matroska,webm,ogg,mov,mp4,m4a,flac,aac"];
 
 /** Writes the upload into a new temp directory, runs `work`, and removes the directory. */
 export async function withUploadInTempDir<T>(
@@ -106,11 +101,7 @@ export async function runFfmpeg(args: string[], signal?: AbortSignal, onStdout?:
 export function checkedSeconds(pcmBytes: number): number {
   const seconds = pcmBytes / BYTES_PER_SECOND;
   if (seconds < MIN_AUDIO_SECONDS) {
-    throw new DomainError(
-      "invalid_request",
-      `Audio file is too short. Minimum audio length is ${MIN_AUDIO_SECONDS} seconds.`,
-      { param: "file" },
-    );
+    throw new DomainError("invalid_request", `Audio file is too short. Minimum audio length is ${MIN_AUDIO_SECONDS} seconds.`, { param: "file" });
   }
   return seconds;
 }

@@ -44,20 +44,14 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     };
     const onAbort = () => stop(abortReason(signal!));
     signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(
-      () => stop(new DomainError("upstream_timeout", `${command} did not finish within ${Math.round(timeoutMs / 1000)} s.`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => stop(new DomainError("upstream_timeout", `${command} did not finish within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
 
     child.stdout.on("data", (chunk: Buffer) => (onStdout ? onStdout(chunk) : stdout.push(chunk)));
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
-      failure ??=
-        error.code === "ENOENT"
-          ? new DomainError("not_configured", `${command} is not installed on this server.`)
-          : error;
+      failure ??= error.code === "ENOENT" ? new DomainError("not_configured", `${command} is not installed on this server.`) : error;
     });
     child.on("close", (exitCode) => {
       clearTimeout(timer);

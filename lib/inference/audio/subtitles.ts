@@ -10,9 +10,7 @@ export function toSrt(segments: readonly TranscriptSegment[]): string {
 }
 
 export function toVtt(segments: readonly TranscriptSegment[]): string {
-  const body = cues(segments).map(
-    (cue) => `${timestamp(cue.start, ".")} --> ${timestamp(cue.end, ".")}\n${escapeVttText(cue.text)}\n`,
-  );
+  const body = cues(segments).map((cue) => `${timestamp(cue.start, ".")} --> ${timestamp(cue.end, ".")}\n${escapeVttText(cue.text)}\n`);
   return ["WEBVTT\n", ...body].join("\n");
 }
 

@@ -15,12 +15,7 @@ import { embedText, embedTokenIds } from "@/lib/inference/providers/local/embedd
 import type { PatternOptions } from "@/lib/inference/providers/local/pattern/generate-pattern";
 import { localSpeechSynthesisAvailability, synthesizeSpeech as speakWithFestival } from "@/lib/inference/providers/local/speech/synthesize";
 import { localSpeechAvailability, transcribeAudio } from "@/lib/inference/providers/local/speech/transcribe";
-import {
-  TINY_CHAT_CONTEXT_LENGTH,
-  TinyChatAbortedError,
-  generateTinyChat,
-  tinyChatPromptTokenBound,
-} from "@/lib/inference/providers/local/tiny-chat/generate";
+import { TINY_CHAT_CONTEXT_LENGTH, TinyChatAbortedError, generateTinyChat, tinyChatPromptTokenBound } from "@/lib/inference/providers/local/tiny-chat/generate";
 import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 import { tinyChatModelDir } from "@/lib/inference/providers/local/tiny-chat/tokenizer";
 import {
@@ -90,7 +85,11 @@ function choiceChunk(kind: GenerationRequest["kind"], text: string | null, finis
   return { index: 0, delta, logprobs: null, finish_reason: finishReason };
 }
 
-async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
+async function* streamGeneration(
+  model: RegisteredModel,
+  request: GenerationRequest,
+  signal: AbortSignal,
+): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   engineOf(model, "tiny-chat");
   requireTextPrompt(model, request);
   const { params, kind } = request;
@@ -172,7 +171,8 @@ async function generateImages(model: RegisteredModel, params: ImageParams, signa
 
 async function transcribe(model: RegisteredModel, params: TranscriptionParams, signal: AbortSignal): Promise<Transcript> {
   engineOf(model, "pocketsphinx");
-  if (params.task !== "transcribe") throw new DomainError("invalid_request", `${model.id} can only transcribe; translation needs an upstream Whisper model.`, { param: "model" });
+  if (params.task !== "transcribe")
+    throw new DomainError("invalid_request", `${model.id} can only transcribe; translation needs an upstream Whisper model.`, { param: "model" });
   const { audio, filename, language, prompt, maxSeconds } = params;
   const result = await transcribeAudio(audio, { filename, language, prompt, maxSeconds, signal });
   return {

@@ -117,11 +117,18 @@ class Deadline {
   explain(error: unknown, model: RegisteredModel): Error {
     if (this.caller.aborted) return new InferenceAbortedError();
     if (this.timedOut) {
-      return new DomainError("upstream_timeout", `The inference server for ${model.id} did not answer within ${env().UPSTREAM_TIMEOUT_MS / 1000} s. You were not charged.`);
+      return new DomainError(
+        "upstream_timeout",
+        `The inference server for ${model.id} did not answer within ${env().UPSTREAM_TIMEOUT_MS / 1000} s. You were not charged.`,
+      );
     }
     if (error instanceof DomainError) return error;
     const code = connectErrorCode(error);
-    if (code) return new DomainError("upstream_unavailable", `The inference server for ${model.id} is unreachable right now (${code}). You were not charged; please retry shortly.`);
+    if (code)
+      return new DomainError(
+        "upstream_unavailable",
+        `The inference server for ${model.id} is unreachable right now (${code}). You were not charged; please retry shortly.`,
+      );
     return new DomainError("upstream_error", `The connection to the inference server for ${model.id} failed. You were not charged.`);
   }
 }
@@ -157,9 +164,13 @@ async function failureFrom(response: UpstreamResponse, model: RegisteredModel): 
     return new DomainError("invalid_request", message ?? `The inference server for ${model.id} rejected the request (HTTP ${response.status}).`);
   }
   if (response.status === 429 || response.status === 503) {
-    return new DomainError("upstream_unavailable", `The inference server for ${model.id} is busy (HTTP ${response.status}). You were not charged; please retry shortly.`, {
-      retryAfterSeconds: Number(response.headers.get("retry-after")) || undefined,
-    });
+    return new DomainError(
+      "upstream_unavailable",
+      `The inference server for ${model.id} is busy (HTTP ${response.status}). You were not charged; please retry shortly.`,
+      {
+        retryAfterSeconds: Number(response.headers.get("retry-after")) || undefined,
+      },
+    );
   }
   return new DomainError("upstream_error", `The inference server for ${model.id} returned an error (HTTP ${response.status}). You were not charged.`);
 }
@@ -170,7 +181,9 @@ function authHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
 
 type UpstreamBody = string | Uint8Array;
 /** One attempt's request body for the endpoint it goes to, with headers of its own if it needs them (a multipart boundary). */
-type BodyFor = (endpoint: UpstreamEndpoint) => UpstreamBody | { body: UpstreamBody; headers: Record<string, string> } | Promise<UpstreamBody | { body: UpstreamBody; headers: Record<string, string> }>;
+type BodyFor = (
+  endpoint: UpstreamEndpoint,
+) => UpstreamBody | { body: UpstreamBody; headers: Record<string, string> } | Promise<UpstreamBody | { body: UpstreamBody; headers: Record<string, string> }>;
 
 /**
  * POSTs to the model's pool (lib/inference/upstream-pool.ts) and returns the first answer that is
@@ -180,7 +193,13 @@ type BodyFor = (endpoint: UpstreamEndpoint) => UpstreamBody | { body: UpstreamBo
  * request stays on its endpoint (a stream cut later is never sent again). `body` is the same bytes
  * for every endpoint, or built per endpoint (whose upstream model name and key may differ).
  */
-async function post(model: RegisteredModel, path: string, body: UpstreamBody | BodyFor, headers: Record<string, string>, deadline: Deadline): Promise<UpstreamResponse> {
+async function post(
+  model: RegisteredModel,
+  path: string,
+  body: UpstreamBody | BodyFor,
+  headers: Record<string, string>,
+  deadline: Deadline,
+): Promise<UpstreamResponse> {
   const endpoints = endpointsOf(model);
   const trace = upstreamTraceOf(deadline.caller);
   const tried = new Set<string>();
@@ -241,12 +260,21 @@ async function post(model: RegisteredModel, path: string, body: UpstreamBody | B
     }
     lastFailure = failure;
   }
-  throw lastFailure ?? new DomainError("upstream_unavailable", `No inference server for ${model.id} could take the request. You were not charged; please retry shortly.`);
+  throw (
+    lastFailure ??
+    new DomainError("upstream_unavailable", `No inference server for ${model.id} could take the request. You were not charged; please retry shortly.`)
+  );
 }
 
 /** A JSON request; its `model` is set to each attempt's endpoint's upstream model name. */
 async function postJson(model: RegisteredModel, path: string, payload: object, deadline: Deadline): Promise<UpstreamResponse> {
-  return post(model, path, (endpoint) => JSON.stringify({ ...payload, model: endpoint.upstreamModel }), { "content-type": "application/json", accept: "application/json, text/event-stream" }, deadline);
+  return post(
+    model,
+    path,
+    (endpoint) => JSON.stringify({ ...payload, model: endpoint.upstreamModel }),
+    { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    deadline,
+  );
 }
 
 /** A multipart request; its `model` field is set to each attempt's endpoint's upstream model name. */
@@ -377,7 +405,11 @@ async function* sseData(response: UpstreamResponse, body: AsyncIterable<Uint8Arr
   }
 }
 
-async function* streamGeneration(model: RegisteredModel, request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
+async function* streamGeneration(
+  model: RegisteredModel,
+  request: GenerationRequest,
+  signal: AbortSignal,
+): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   const deadline = new Deadline(signal);
   try {
     const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);

@@ -18,8 +18,8 @@ export default async function AuthenticationPage() {
           <Link href="/api-keys" className="font-medium text-emerald-700 hover:underline">
             API keys
           </Link>{" "}
-          page. A key starts with <Code>{API_KEY_PREFIX}</Code> and is shown once, when you create it: store it in a secret manager or an environment variable, and never in code
-          that runs in a browser.
+          page. A key starts with <Code>{API_KEY_PREFIX}</Code> and is shown once, when you create it: store it in a secret manager or an environment variable,
+          and never in code that runs in a browser.
         </P>
         <Bullets
           items={[
@@ -33,8 +33,14 @@ export default async function AuthenticationPage() {
         <CodeBlock
           samples={[
             { label: "curl", code: `curl ${baseUrl}/models \\\n  -H "Authorization: Bearer $ECOLINK_API_KEY"` },
-            { label: "Python", code: `import os\n\nfrom openai import OpenAI\n\nclient = OpenAI(\n    base_url=${JSON.stringify(baseUrl)},\n    api_key=os.environ["ECOLINK_API_KEY"],\n)` },
-            { label: "JavaScript", code: `import OpenAI from "openai";\n\nconst client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: process.env.ECOLINK_API_KEY });` },
+            {
+              label: "Python",
+              code: `import os\n\nfrom openai import OpenAI\n\nclient = OpenAI(\n    base_url=${JSON.stringify(baseUrl)},\n    api_key=os.environ["ECOLINK_API_KEY"],\n)`,
+            },
+            {
+              label: "JavaScript",
+              code: `import OpenAI from "openai";\n\nconst client = new OpenAI({ baseURL: ${JSON.stringify(baseUrl)}, apiKey: process.env.ECOLINK_API_KEY });`,
+            },
           ]}
         />
         <P>
@@ -47,7 +53,8 @@ export default async function AuthenticationPage() {
       </DocSection>
       <DocSection title="Checking your credit" id="me">
         <P>
-          <Code>GET /v1/me</Code> (EcoLink&apos;s own endpoint) answers with the key&apos;s account balance, what requests in flight hold, and the key&apos;s limits — see{" "}
+          <Code>GET /v1/me</Code> (EcoLink&apos;s own endpoint) answers with the key&apos;s account balance, what requests in flight hold, and the key&apos;s
+          limits — see{" "}
           <Link href="/docs/api/me" className="font-medium text-emerald-700 hover:underline">
             Account
           </Link>

@@ -21,10 +21,12 @@ export default function ErrorsPage() {
         <Bullets
           items={[
             <>
-              <Code>message</Code> says what went wrong in words; <Code>param</Code> names the offending parameter when there is one (<Code>messages[0].role</Code>).
+              <Code>message</Code> says what went wrong in words; <Code>param</Code> names the offending parameter when there is one (
+              <Code>messages[0].role</Code>).
             </>,
             <>
-              <Code>type</Code> and <Code>code</Code> are OpenAI&apos;s, so the SDKs raise their usual classes (<Code>AuthenticationError</Code>, <Code>RateLimitError</Code> …).
+              <Code>type</Code> and <Code>code</Code> are OpenAI&apos;s, so the SDKs raise their usual classes (<Code>AuthenticationError</Code>,{" "}
+              <Code>RateLimitError</Code> …).
             </>,
             <>
               Every answer has an <Code>x-request-id</Code> header: quote it when you ask us about a request. It is also in the console&apos;s request log.
@@ -40,14 +42,15 @@ export default function ErrorsPage() {
       </DocSection>
       <DocSection title="Out of credit: 402, not 429" id="402">
         <P>
-          OpenAI answers an exhausted quota with <Code>429</Code> and type <Code>insufficient_quota</Code>. EcoLink keeps the type and code but uses <Code>402</Code>, so that
-          clients do not retry it as if it were a rate limit. The OpenAI SDKs raise it as an <Code>APIStatusError</Code> with <Code>status</Code> 402.
+          OpenAI answers an exhausted quota with <Code>429</Code> and type <Code>insufficient_quota</Code>. EcoLink keeps the type and code but uses{" "}
+          <Code>402</Code>, so that clients do not retry it as if it were a rate limit. The OpenAI SDKs raise it as an <Code>APIStatusError</Code> with{" "}
+          <Code>status</Code> 402.
         </P>
       </DocSection>
       <DocSection title="What is charged" id="charges">
         <P>
-          Refused requests (<Code>4xx</Code>) and failures of the inference server (<Code>5xx</Code>) cost nothing. They are still in the request log, with their error code, so
-          you can see why calls failed.
+          Refused requests (<Code>4xx</Code>) and failures of the inference server (<Code>5xx</Code>) cost nothing. They are still in the request log, with
+          their error code, so you can see why calls failed.
         </P>
       </DocSection>
     </>

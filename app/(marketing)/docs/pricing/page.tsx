@@ -29,12 +29,12 @@ export default async function PricingPage() {
             <>Chat and completions: per million input tokens and per million output tokens, priced separately, as the inference server counts them.</>,
             <>Embeddings: per million input tokens. Images: per image, by size. Speech: per million input characters. Transcription: per minute of audio.</>,
             <>
-              Before a request runs, credit for its worst case is held; when it ends you are charged what it used and the rest is released. Failed requests (<Code>5xx</Code>) and
-              refused ones cost nothing; a stream you close early costs what was generated until then.
+              Before a request runs, credit for its worst case is held; when it ends you are charged what it used and the rest is released. Failed requests (
+              <Code>5xx</Code>) and refused ones cost nothing; a stream you close early costs what was generated until then.
             </>,
             <>
-              Every answer with a usage object reports <Code>usage.cost</Code> in dollars; the console&apos;s request log has each request&apos;s exact cost. New accounts start with{" "}
-              {formatUsd(signupCreditNanos())} of credit.
+              Every answer with a usage object reports <Code>usage.cost</Code> in dollars; the console&apos;s request log has each request&apos;s exact cost.
+              New accounts start with {formatUsd(signupCreditNanos())} of credit.
             </>,
           ]}
         />

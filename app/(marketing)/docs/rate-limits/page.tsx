@@ -32,7 +32,8 @@ export default function RateLimitsPage() {
         <Bullets
           items={[
             <>
-              <strong>Per API key:</strong> <span data-testid="key-rpm">{RATE_LIMIT_RPM}</span> requests per minute unless the key has its own limit (set when you create it).
+              <strong>Per API key:</strong> <span data-testid="key-rpm">{RATE_LIMIT_RPM}</span> requests per minute unless the key has its own limit (set when
+              you create it).
             </>,
             <>
               <strong>Per account:</strong> {ACCOUNT_RATE_LIMIT_RPM} requests per minute across all its keys, so more keys do not buy a higher rate.
@@ -41,13 +42,15 @@ export default function RateLimitsPage() {
               <strong>At once:</strong> {ACCOUNT_MAX_CONCURRENT_REQUESTS} requests in flight per account, across its keys and the playground.
             </>,
             <>
-              <strong>Request size:</strong> JSON bodies up to {mebibytes(MAX_JSON_BODY_BYTES)}; audio uploads up to {mebibytes(MAX_AUDIO_BYTES)}. Larger ones are a <Code>413</Code>.
+              <strong>Request size:</strong> JSON bodies up to {mebibytes(MAX_JSON_BODY_BYTES)}; audio uploads up to {mebibytes(MAX_AUDIO_BYTES)}. Larger ones
+              are a <Code>413</Code>.
             </>,
           ]}
         />
         <P>
-          Limits count in fixed {windowSeconds}-second windows: a key&apos;s first request opens its window, and the count starts over when it ends. Refused requests are not
-          counted, so retrying early does not push your reset further away. Every request counts, including free ones such as <Code>GET /v1/models</Code>.
+          Limits count in fixed {windowSeconds}-second windows: a key&apos;s first request opens its window, and the count starts over when it ends. Refused
+          requests are not counted, so retrying early does not push your reset further away. Every request counts, including free ones such as{" "}
+          <Code>GET /v1/models</Code>.
         </P>
       </DocSection>
       <DocSection title="Headers" id="headers">
@@ -72,8 +75,9 @@ export default function RateLimitsPage() {
       </DocSection>
       <DocSection title="Handling a 429" id="handling">
         <P>
-          The OpenAI SDKs retry a <Code>429</Code> after <Code>retry-after</Code> by themselves (twice by default). Too many requests in flight is also a <Code>429</Code> (retry
-          after a second). Running out of credit is not a rate limit: it is a <Code>402</Code>, which is not worth retrying until you add credit — see{" "}
+          The OpenAI SDKs retry a <Code>429</Code> after <Code>retry-after</Code> by themselves (twice by default). Too many requests in flight is also a{" "}
+          <Code>429</Code> (retry after a second). Running out of credit is not a rate limit: it is a <Code>402</Code>, which is not worth retrying until you
+          add credit — see{" "}
           <Link href="/docs/errors" className="font-medium text-emerald-700 hover:underline">
             Errors
           </Link>

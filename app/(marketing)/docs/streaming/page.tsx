@@ -31,8 +31,8 @@ export default async function StreamingPage() {
       <DocSection title="Streamed chat completions" id="chat">
         <P>
           <Code>POST /v1/chat/completions</Code> and <Code>POST /v1/completions</Code> stream with <Code>&quot;stream&quot;: true</Code>. The answer is{" "}
-          <Code>text/event-stream</Code>: one <Code>data:</Code> line per chunk (OpenAI&apos;s <Code>chat.completion.chunk</Code>), ending with <Code>data: [DONE]</Code>. The
-          OpenAI SDKs read it for you.
+          <Code>text/event-stream</Code>: one <Code>data:</Code> line per chunk (OpenAI&apos;s <Code>chat.completion.chunk</Code>), ending with{" "}
+          <Code>data: [DONE]</Code>. The OpenAI SDKs read it for you.
         </P>
         <CodeBlock title="Streaming" samples={samples} />
         <P>On the wire:</P>
@@ -40,18 +40,24 @@ export default async function StreamingPage() {
       </DocSection>
       <DocSection title="Usage and cost" id="usage">
         <P>
-          With <Code>&quot;stream_options&quot;: {"{"}&quot;include_usage&quot;: true{"}"}</Code> the last chunk before <Code>[DONE]</Code> has an empty <Code>choices</Code> and
-          the request&apos;s <Code>usage</Code>, including EcoLink&apos;s <Code>cost</Code> in dollars. Without it no usage chunk is sent; the request is billed all the same and
-          its cost is in the console&apos;s request log.
+          With{" "}
+          <Code>
+            &quot;stream_options&quot;: {"{"}&quot;include_usage&quot;: true{"}"}
+          </Code>{" "}
+          the last chunk before <Code>[DONE]</Code> has an empty <Code>choices</Code> and the request&apos;s <Code>usage</Code>, including EcoLink&apos;s{" "}
+          <Code>cost</Code> in dollars. Without it no usage chunk is sent; the request is billed all the same and its cost is in the console&apos;s request log.
         </P>
       </DocSection>
       <DocSection title="When the connection ends early" id="disconnect">
         <Bullets
           items={[
-            <>If you close the connection (or stop iterating the SDK&apos;s stream), generation stops and you pay for the prompt and the tokens generated until then — nothing more.</>,
             <>
-              If the inference server fails after the stream has started, the stream ends with an error event in OpenAI&apos;s error shape and the request costs nothing. If it fails
-              before the first token, you get a plain error status instead (see{" "}
+              If you close the connection (or stop iterating the SDK&apos;s stream), generation stops and you pay for the prompt and the tokens generated until
+              then — nothing more.
+            </>,
+            <>
+              If the inference server fails after the stream has started, the stream ends with an error event in OpenAI&apos;s error shape and the request costs
+              nothing. If it fails before the first token, you get a plain error status instead (see{" "}
               <Link href="/docs/errors" className="font-medium text-emerald-700 hover:underline">
                 Errors
               </Link>

@@ -93,15 +93,15 @@ export default async function StructuredOutputsPage() {
       <DocTitle title="Structured outputs" lead="Ask for JSON — any JSON object, or one that matches your JSON Schema." />
       <DocSection title="JSON mode" id="json-object">
         <P>
-          <Code>{`"response_format": {"type": "json_object"}`}</Code> makes the model answer with a JSON object. Say in the prompt which keys you want: JSON mode guarantees valid
-          JSON, not a shape.
+          <Code>{`"response_format": {"type": "json_object"}`}</Code> makes the model answer with a JSON object. Say in the prompt which keys you want: JSON
+          mode guarantees valid JSON, not a shape.
         </P>
         <CodeBlock title="curl" code={jsonObjectSample(baseUrl)} />
       </DocSection>
       <DocSection title="JSON Schema" id="json-schema">
         <P>
-          <Code>{`"response_format": {"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}`}</Code> constrains the answer to your schema. The SDKs&apos;{" "}
-          <Code>parse</Code> helpers build the schema from a Pydantic model or a Zod schema and parse the answer for you.
+          <Code>{`"response_format": {"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}`}</Code> constrains the answer to your schema.
+          The SDKs&apos; <Code>parse</Code> helpers build the schema from a Pydantic model or a Zod schema and parse the answer for you.
         </P>
         <CodeBlock title="JSON Schema" samples={jsonSchemaSamples(baseUrl)} />
       </DocSection>
@@ -109,16 +109,16 @@ export default async function StructuredOutputsPage() {
         <Bullets
           items={[
             <>
-              <Code>response_format</Code> is passed to the model&apos;s inference server unchanged; servers such as vLLM enforce the schema while decoding. Each model declares
-              whether it supports JSON output (<Code>GET /v1/models/{"{model}"}</Code>).
+              <Code>response_format</Code> is passed to the model&apos;s inference server unchanged; servers such as vLLM enforce the schema while decoding.
+              Each model declares whether it supports JSON output (<Code>GET /v1/models/{"{model}"}</Code>).
             </>,
             <>
               A model without it answers <Code>400</Code> with <Code>param</Code> <Code>&quot;response_format&quot;</Code> naming the model — the local demo{" "}
               <Code>ecolink/tiny-chat</Code> is one.
             </>,
             <>
-              If the answer was cut off by <Code>max_completion_tokens</Code> (<Code>finish_reason</Code> <Code>&quot;length&quot;</Code>), the JSON may be incomplete: allow
-              enough output tokens.
+              If the answer was cut off by <Code>max_completion_tokens</Code> (<Code>finish_reason</Code> <Code>&quot;length&quot;</Code>), the JSON may be
+              incomplete: allow enough output tokens.
             </>,
           ]}
         />

@@ -126,17 +126,17 @@ export default async function ToolCallingPage() {
       <DocTitle title="Tool calling" lead="Describe functions with tools; the model answers with the calls it wants made, and you send back their results." />
       <DocSection title="A round trip" id="round-trip">
         <P>
-          Send <Code>tools</Code> (and optionally <Code>tool_choice</Code>, <Code>parallel_tool_calls</Code>) with a chat completion. When the model calls a tool, the answer&apos;s
-          message has <Code>tool_calls</Code> and <Code>finish_reason</Code> is <Code>&quot;tool_calls&quot;</Code>. Run the function, append the assistant message and a{" "}
-          <Code>tool</Code> message per call (with its <Code>tool_call_id</Code>), and ask again.
+          Send <Code>tools</Code> (and optionally <Code>tool_choice</Code>, <Code>parallel_tool_calls</Code>) with a chat completion. When the model calls a
+          tool, the answer&apos;s message has <Code>tool_calls</Code> and <Code>finish_reason</Code> is <Code>&quot;tool_calls&quot;</Code>. Run the function,
+          append the assistant message and a <Code>tool</Code> message per call (with its <Code>tool_call_id</Code>), and ask again.
         </P>
         <CodeBlock title="Tool calling" samples={samples(baseUrl)} />
       </DocSection>
       <DocSection title="Streamed tool calls" id="streaming">
         <P>
-          In a stream, each call arrives in pieces under <Code>delta.tool_calls</Code>: the first piece of a call has its <Code>index</Code>, <Code>id</Code> and function{" "}
-          <Code>name</Code>; the following ones carry fragments of <Code>arguments</Code>, relayed as the model writes them. Concatenate them by <Code>index</Code> — or let the
-          SDK do it.
+          In a stream, each call arrives in pieces under <Code>delta.tool_calls</Code>: the first piece of a call has its <Code>index</Code>, <Code>id</Code>{" "}
+          and function <Code>name</Code>; the following ones carry fragments of <Code>arguments</Code>, relayed as the model writes them. Concatenate them by{" "}
+          <Code>index</Code> — or let the SDK do it.
         </P>
         <CodeBlock title="Streamed tool calls" samples={streamedSamples(baseUrl)} />
       </DocSection>
@@ -144,12 +144,12 @@ export default async function ToolCallingPage() {
         <Bullets
           items={[
             <>
-              The request is passed to the model&apos;s inference server unchanged, so tool calling works as that server implements it (vLLM, llama.cpp, TGI …). Each model declares
-              whether it supports tools; <Code>GET /v1/models/{"{model}"}</Code> shows its capabilities.
+              The request is passed to the model&apos;s inference server unchanged, so tool calling works as that server implements it (vLLM, llama.cpp, TGI …).
+              Each model declares whether it supports tools; <Code>GET /v1/models/{"{model}"}</Code> shows its capabilities.
             </>,
             <>
-              A model without tool support answers <Code>400</Code> with <Code>param</Code> <Code>&quot;tools&quot;</Code> and a message naming the model — the local demo{" "}
-              <Code>ecolink/tiny-chat</Code> is one.
+              A model without tool support answers <Code>400</Code> with <Code>param</Code> <Code>&quot;tools&quot;</Code> and a message naming the model — the
+              local demo <Code>ecolink/tiny-chat</Code> is one.
             </>,
             <>Tool definitions and results count as input tokens; the calls the model writes count as output tokens.</>,
           ]}

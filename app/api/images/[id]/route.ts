@@ -7,7 +7,10 @@ export const dynamic = "force-dynamic";
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   const image = await getGeneratedImage((await params).id);
   if (!image) {
-    return Response.json({ error: { message: "This image does not exist or its link has expired.", type: "invalid_request_error", param: null, code: "not_found" } }, { status: 404 });
+    return Response.json(
+      { error: { message: "This image does not exist or its link has expired.", type: "invalid_request_error", param: null, code: "not_found" } },
+      { status: 404 },
+    );
   }
   const maxAge = Math.max(0, Math.floor((image.expiresAt.getTime() - Date.now()) / 1000));
   return new Response(Buffer.from(image.png), {

@@ -28,7 +28,11 @@ export async function POST(request: Request): Promise<Response> {
     const body = await readJsonBody(request);
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new DomainError("invalid_request", "The request body must be a JSON object.");
     const principal = await playgroundPrincipal(user.id);
-    const result = await createChatCompletion(principal, { ...body, stream: true, stream_options: { include_usage: true } }, { signal: request.signal, requestId });
+    const result = await createChatCompletion(
+      principal,
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      { signal: request.signal, requestId },
+    );
     if (!result.stream) throw new Error("The gateway answered a streamed request without a stream.");
     return eventStreamResponse(result.events, headers);
   } catch (error) {

@@ -4,16 +4,19 @@ import { readJsonBody, v1Route } from "@/lib/inference/v1-handler";
 // The audio goes out in pieces of this size, as a chunked body like OpenAI's.
 const CHUNK_BYTES = 64 * 1024;
 
-export const POST = v1Route(async ({ request, principal, options }) => {
-  // Settled before any byte is sent: the audio is complete and recorded by now.
-  const { body: speech } = await createSpeech(principal, await readJsonBody(request), options);
-  let offset = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      controller.enqueue(speech.audio.subarray(offset, offset + CHUNK_BYTES));
-      offset += CHUNK_BYTES;
-      if (offset >= speech.audio.byteLength) controller.close();
-    },
-  });
-  return new Response(stream, { headers: { "content-type": speech.contentType } });
-}, { reservesCredit: true });
+export const POST = v1Route(
+  async ({ request, principal, options }) => {
+    // Settled before any byte is sent: the audio is complete and recorded by now.
+    const { body: speech } = await createSpeech(principal, await readJsonBody(request), options);
+    let offset = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(speech.audio.subarray(offset, offset + CHUNK_BYTES));
+        offset += CHUNK_BYTES;
+        if (offset >= speech.audio.byteLength) controller.close();
+      },
+    });
+    return new Response(stream, { headers: { "content-type": speech.contentType } });
+  },
+  { reservesCredit: true },
+);

@@ -2,7 +2,10 @@ import { MAX_AUDIO_FORM_BYTES, speechToTextResponse } from "@/lib/inference/tran
 import { createTranslation } from "@/lib/inference/translations";
 import { readMultipartBody, v1Route } from "@/lib/inference/v1-handler";
 
-export const POST = v1Route(async ({ request, principal, options }) => {
-  const { body: response } = await createTranslation(principal, await readMultipartBody(request, MAX_AUDIO_FORM_BYTES), options);
-  return speechToTextResponse(response);
-}, { reservesCredit: true });
+export const POST = v1Route(
+  async ({ request, principal, options }) => {
+    const { body: response } = await createTranslation(principal, await readMultipartBody(request, MAX_AUDIO_FORM_BYTES), options);
+    return speechToTextResponse(response);
+  },
+  { reservesCredit: true },
+);

@@ -27,7 +27,9 @@ parentPort.on("message", async ({ callId, args }) => {
 });
 `;
 
-type Reply = { callId: number; value: unknown } | { callId: number; error: { name?: string; message: string; code?: DomainErrorCode; details?: DomainError["details"] } };
+type Reply =
+  | { callId: number; value: unknown }
+  | { callId: number; error: { name?: string; message: string; code?: DomainErrorCode; details?: DomainError["details"] } };
 
 interface Call {
   resolve: (value: unknown) => void;
@@ -49,7 +51,11 @@ class ModuleWorker {
       if ("error" in reply) {
         const { name, message, code, details } = reply.error;
         // Domain errors (a bad size, say) keep their meaning; anything else is the engine failing.
-        call.reject(name === "DomainError" && code ? new DomainError(code, message, details ?? {}) : new DomainError("upstream_error", `The local engine failed: ${message}`));
+        call.reject(
+          name === "DomainError" && code
+            ? new DomainError(code, message, details ?? {})
+            : new DomainError("upstream_error", `The local engine failed: ${message}`),
+        );
       } else {
         call.resolve(reply.value);
       }

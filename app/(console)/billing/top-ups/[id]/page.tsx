@@ -10,7 +10,13 @@ import { isDomainError } from "@/lib/errors";
 export const metadata: Metadata = { title: "Top-up" };
 
 /** Stripe Checkout's success and cancel URLs both land here (?checkout=success|cancelled). */
-export default async function TopUpPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ checkout?: string | string[] }> }) {
+export default async function TopUpPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ checkout?: string | string[] }>;
+}) {
   const user = await requireUser();
   const [{ id }, { checkout }] = await Promise.all([params, searchParams]);
   const topUp = await getTopUp(user.id, id).catch((error: unknown) => {
@@ -21,7 +27,9 @@ export default async function TopUpPage({ params, searchParams }: { params: Prom
   return (
     <div className="mx-auto flex max-w-xl flex-col gap-6">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">{outcome === "cancelled" ? "Checkout cancelled" : topUp.automatic ? "Auto-recharge" : "Top-up"}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">
+          {outcome === "cancelled" ? "Checkout cancelled" : topUp.automatic ? "Auto-recharge" : "Top-up"}
+        </h1>
         <p className="mt-1 text-sm text-zinc-500">Started {formatFullDateTime(topUp.createdAt)}</p>
       </div>
       <TopUpStatus initialData={toTopUpResponse(topUp)} outcome={outcome} />

@@ -68,7 +68,11 @@ export default async function EndpointPage({ params }: Params) {
       })}
       {doc.modelKinds.length ? (
         <DocSection title="Models on this deployment" id="models">
-          {models.length ? <ModelPriceTable caption={`Models for ${doc.title}`} models={models} /> : <P>No model for this endpoint is registered on this deployment yet.</P>}
+          {models.length ? (
+            <ModelPriceTable caption={`Models for ${doc.title}`} models={models} />
+          ) : (
+            <P>No model for this endpoint is registered on this deployment yet.</P>
+          )}
         </DocSection>
       ) : null}
       <DocSection title="EcoLink notes" id="notes">

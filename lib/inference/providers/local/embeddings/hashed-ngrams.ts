@@ -24,7 +24,10 @@ const NGRAM_SIZES = [3, 4, 5] as const;
  */
 export function embedText(text: string, dimensions = MAX_EMBEDDING_DIMENSIONS): Float32Array {
   const vector = new Float64Array(checkedDimensions(dimensions));
-  for (const word of text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+  for (const word of text
+    .normalize("NFKC")
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu) ?? []) {
     addFeature(vector, `w ${word}`);
     const padded = Array.from(` ${word} `);
     for (const size of NGRAM_SIZES) {

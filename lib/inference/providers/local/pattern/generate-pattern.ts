@@ -14,15 +14,7 @@ import { mulberry32, type Random } from "../tiny-chat/sampler";
 import { paletteForPrompt, type Rgb } from "./palette";
 
 /** Every size OpenAI's images API accepts (dall-e-2, dall-e-3 and gpt-image-1 together). */
-export const PATTERN_SIZES: readonly string[] = [
-  "256x256",
-  "512x512",
-  "1024x1024",
-  "1792x1024",
-  "1024x1792",
-  "1536x1024",
-  "1024x1536",
-];
+export const PATTERN_SIZES: readonly string[] = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536"];
 
 const MAX_SIDE = 2048;
 
@@ -312,7 +304,7 @@ function paint(canvas: Canvas, layer: Layer): void {
     }
     case "vignette": {
       const black: Rgb = [0, 0, 0];
-      const corner = (width * width + height * height) / 4 / (Math.min(width, height) ** 2);
+      const corner = (width * width + height * height) / 4 / Math.min(width, height) ** 2;
       for (let y = 0; y < height; y++) {
         const v = canvas.v(y);
         for (let x = 0; x < width; x++) {

@@ -14,11 +14,45 @@ export interface Palette {
 }
 
 const HUE_WORDS: Record<string, number> = {
-  red: 0, crimson: 350, scarlet: 5, fire: 12, sunset: 20, orange: 28, autumn: 30, desert: 35,
-  amber: 40, gold: 45, golden: 45, yellow: 55, lemon: 58, lime: 90, spring: 100, green: 125,
-  forest: 140, emerald: 150, jungle: 135, mint: 160, teal: 175, cyan: 185, aqua: 185, ice: 195,
-  winter: 200, ocean: 200, sea: 200, water: 205, sky: 205, blue: 220, navy: 225, indigo: 250,
-  lavender: 265, violet: 270, purple: 280, grape: 285, magenta: 305, pink: 330, rose: 340,
+  red: 0,
+  crimson: 350,
+  scarlet: 5,
+  fire: 12,
+  sunset: 20,
+  orange: 28,
+  autumn: 30,
+  desert: 35,
+  amber: 40,
+  gold: 45,
+  golden: 45,
+  yellow: 55,
+  lemon: 58,
+  lime: 90,
+  spring: 100,
+  green: 125,
+  forest: 140,
+  emerald: 150,
+  jungle: 135,
+  mint: 160,
+  teal: 175,
+  cyan: 185,
+  aqua: 185,
+  ice: 195,
+  winter: 200,
+  ocean: 200,
+  sea: 200,
+  water: 205,
+  sky: 205,
+  blue: 220,
+  navy: 225,
+  indigo: 250,
+  lavender: 265,
+  violet: 270,
+  purple: 280,
+  grape: 285,
+  magenta: 305,
+  pink: 330,
+  rose: 340,
 };
 const DARK_WORDS = new Set(["dark", "night", "midnight", "space", "shadow", "deep", "moody", "noir"]);
 const LIGHT_WORDS = new Set(["light", "pastel", "soft", "pale", "bright", "morning", "snow", "cloud", "clouds"]);
@@ -42,8 +76,7 @@ export function paletteForPrompt(prompt: string, random: Random): Palette {
   const schemeHues = scheme(namedHues[0] ?? random() * 360);
   // Named colours take three of the four accents, so they dominate; the scheme adds one contrast.
   const [first, second] = namedHues;
-  const hues =
-    first === undefined ? schemeHues : [first, second ?? first + 25, schemeHues[1]!, namedHues[2] ?? first - 25];
+  const hues = first === undefined ? schemeHues : [first, second ?? first + 25, schemeHues[1]!, namedHues[2] ?? first - 25];
 
   const dark = has(DARK_WORDS) ? true : has(LIGHT_WORDS) ? false : random() < 0.55;
   const saturation = has(VIVID_WORDS) ? 0.95 : has(MUTED_WORDS) ? 0.35 : 0.55 + random() * 0.35;

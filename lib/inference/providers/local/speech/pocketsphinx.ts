@@ -34,10 +34,7 @@ export interface RecognizedWord {
   utterance: number;
 }
 
-export async function recognizeSpeech(
-  wavPath: string,
-  options: { audioSeconds: number; signal?: AbortSignal },
-): Promise<RecognizedWord[]> {
+export async function recognizeSpeech(wavPath: string, options: { audioSeconds: number; signal?: AbortSignal }): Promise<RecognizedWord[]> {
   const { acousticModel, languageModel, dictionary } = POCKETSPHINX_MODEL_FILES;
   try {
     const stdout = await runProcess(

@@ -102,11 +102,7 @@ export function localSpeechSynthesisAvailability(): { available: boolean; missin
  */
 function speakableText(text: string): string {
   if (text.length > MAX_SPEECH_INPUT_CHARACTERS) {
-    throw new DomainError(
-      "invalid_request",
-      `The input is ${text.length} characters long; the maximum is ${MAX_SPEECH_INPUT_CHARACTERS}.`,
-      { param: "input" },
-    );
+    throw new DomainError("invalid_request", `The input is ${text.length} characters long; the maximum is ${MAX_SPEECH_INPUT_CHARACTERS}.`, { param: "input" });
   }
   const ascii = text
     .normalize("NFKD")
@@ -151,15 +147,25 @@ async function encode(wavPath: string, outputPath: string, options: SynthesizeOp
     await runProcess(
       "ffmpeg",
       [
-        "-nostdin", "-hide_banner", "-loglevel", "error",
-        "-f", "wav", "-i", wavPath,
-        "-filter:a", filters.join(","),
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "wav",
+        "-i",
+        wavPath,
+        "-filter:a",
+        filters.join(","),
         ...codec,
         // No encoder tag or LIST chunk: a WAV gets the canonical 44-byte header, and output is deterministic.
-        "-map_metadata", "-1",
+        "-map_metadata",
+        "-1",
         "-bitexact",
-        "-f", container,
-        "-y", outputPath,
+        "-f",
+        container,
+        "-y",
+        outputPath,
       ],
       { timeoutMs: FFMPEG_TIMEOUT_MS, signal: options.signal },
     );

@@ -13,13 +13,7 @@ import { localWorkQueue } from "@/lib/inference/providers/local/work-queue";
 
 import { isOnPath, isReadable } from "./installed";
 import { convertToSpeechWav } from "./audio-conversion";
-import {
-  POCKETSPHINX_COMMAND,
-  POCKETSPHINX_MODEL_FILES,
-  framesToSeconds,
-  recognizeSpeech,
-  type RecognizedWord,
-} from "./pocketsphinx";
+import { POCKETSPHINX_COMMAND, POCKETSPHINX_MODEL_FILES, framesToSeconds, recognizeSpeech, type RecognizedWord } from "./pocketsphinx";
 
 export interface TranscribeOptions {
   filename?: string;
@@ -92,11 +86,7 @@ export function localSpeechAvailability(): { available: boolean; missing: string
 
 function assertEnglish(language: string | undefined): void {
   if (language === undefined || /^(en([-_][a-z]{2})?|english)$/i.test(language.trim())) return;
-  throw new DomainError(
-    "invalid_request",
-    `The local speech model transcribes English only; language "${language}" is not supported.`,
-    { param: "language" },
-  );
+  throw new DomainError("invalid_request", `The local speech model transcribes English only; language "${language}" is not supported.`, { param: "language" });
 }
 
 function groupIntoSegments(words: readonly RecognizedWord[]): RecognizedWord[][] {

@@ -291,9 +291,7 @@ function validate(opts: TinyChatGenerateOptions): void {
  * `<|end|>` or a stop sequence, with 'length' at maxTokens or a full context.
  * Aborting `signal` throws TinyChatAbortedError between two tokens.
  */
-export async function* generateTinyChat(
-  opts: TinyChatGenerateOptions,
-): AsyncGenerator<TinyChatDelta, TinyChatResult, undefined> {
+export async function* generateTinyChat(opts: TinyChatGenerateOptions): AsyncGenerator<TinyChatDelta, TinyChatResult, undefined> {
   validate(opts);
   const { signal } = opts;
   const tokenizer = getTinyChatTokenizer();
@@ -302,11 +300,7 @@ export async function* generateTinyChat(
   const random = mulberry32(opts.seed ?? randomInt(2 ** 32));
   // Opening a new turn is the model's way of saying it is done; `<|end|>` says it
   // properly, so the other headers are never sampled.
-  const banned = new Set([
-    tokenizer.specialIds["<|system|>"],
-    tokenizer.specialIds["<|user|>"],
-    tokenizer.specialIds["<|assistant|>"],
-  ]);
+  const banned = new Set([tokenizer.specialIds["<|system|>"], tokenizer.specialIds["<|user|>"], tokenizer.specialIds["<|assistant|>"]]);
 
   const maxPrompt = TINY_CHAT_CONTEXT_LENGTH - Math.min(opts.maxTokens, TINY_CHAT_CONTEXT_LENGTH / 2);
   const prompt = encodeChatPromptTail(opts.messages, tokenizer, maxPrompt);

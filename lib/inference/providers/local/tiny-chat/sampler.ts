@@ -25,12 +25,7 @@ export interface SamplingParams {
 /** Token ids listed here are never sampled (e.g. role headers the model must not open). */
 export type BannedTokens = ReadonlySet<number>;
 
-export function sampleToken(
-  logits: Float32Array,
-  params: SamplingParams,
-  random: Random,
-  banned: BannedTokens = new Set(),
-): number {
+export function sampleToken(logits: Float32Array, params: SamplingParams, random: Random, banned: BannedTokens = new Set()): number {
   const n = logits.length;
   if (params.temperature <= 0) {
     let best = -1;
