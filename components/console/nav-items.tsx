@@ -1,5 +1,6 @@
 // The console's sections, in sidebar order.
 import type { ReactNode } from "react";
+import { LineIcon } from "@/components/ui/line-icon";
 
 export interface NavItem {
   href: string;
@@ -8,20 +9,7 @@ export interface NavItem {
 }
 
 function Icon({ d }: { d: string }) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.8"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      className="size-5 shrink-0"
-      aria-hidden="true"
-    >
-      <path d={d} />
-    </svg>
-  );
+  return <LineIcon d={d} className="size-5 shrink-0" />;
 }
 
 export const NAV_ITEMS: NavItem[] = [

@@ -4,6 +4,7 @@ import { useTheme } from "next-themes";
 import { useSyncExternalStore } from "react";
 import { cx } from "./class-names";
 import { focusRing } from "./focus-ring";
+import { LineIcon } from "./line-icon";
 
 const ORDER = ["system", "light", "dark"] as const;
 type ThemeChoice = (typeof ORDER)[number];
@@ -39,18 +40,7 @@ export function ThemeToggle({ className }: { className?: string }) {
       title={`Theme: ${NAMES[current]}`}
       className={cx("rounded-md p-2 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900", focusRing, className)}
     >
-      <svg
-        viewBox="0 0 24 24"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-        className="size-5"
-        aria-hidden="true"
-      >
-        <path d={ICONS[current]} />
-      </svg>
+      <LineIcon d={ICONS[current]} />
     </button>
   );
 }
