@@ -25,7 +25,7 @@ import { db } from "@/lib/db";
 import { seedDatabase } from "../../prisma/seed";
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
-import { startAppServer, TEST_AUTH_SECRET, type AppProcess } from "../support/stack";
+import { type AppProcess, startAppOn } from "../support/stack";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
 import { eventually, fundedUser, newApiKey, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
 
@@ -98,21 +98,12 @@ beforeAll(async () => {
   slow = await registerUpstreamModel(upstream, "CHAT", { inputPrice: INPUT_PRICE, outputPrice: OUTPUT_PRICE });
   upstream.behave(slow.upstreamModel, { tokenDelayMs: SLOW_TOKEN_DELAY_MS });
 
-  const port = await freePort();
-  server = await startAppServer(
+  server = await startAppOn(
+    { databaseUrl },
     {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: TEST_AUTH_SECRET,
-      AUTH_URL: `http://localhost:${port}`,
-      AUTH_TRUST_HOST: "true",
-      PORT: String(port),
       INSTANCE_LEASE_MS: String(LEASE_MS),
       METRICS_TOKEN,
     },
-    port,
   );
 }, 240_000);
 

@@ -18,7 +18,7 @@ import { db } from "@/lib/db";
 import { seedDatabase } from "../../prisma/seed";
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
-import { startAppServer, TEST_AUTH_SECRET, type AppProcess } from "../support/stack";
+import { type AppProcess, startAppOn } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
 import { eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
 
@@ -45,21 +45,12 @@ async function startPostgres(): Promise<RunningPostgres> {
 }
 
 async function startServer(): Promise<AppProcess> {
-  const port = await freePort();
-  const server = await startAppServer(
+  const server = await startAppOn(
+    { databaseUrl },
     {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: TEST_AUTH_SECRET,
-      AUTH_URL: `http://localhost:${port}`,
-      AUTH_TRUST_HOST: "true",
-      PORT: String(port),
       INSTANCE_LEASE_MS: String(LEASE_MS),
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
     },
-    port,
   );
   servers.push(server);
   return server;

@@ -56,7 +56,8 @@ export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret";
 export const TEST_STRIPE_SECRET_KEY = "sk_test_ecolink_fake_stripe";
 export const TEST_STRIPE_WEBHOOK_SECRET = "whsec_test_ecolink_fake_stripe";
 
-export function appEnvironment(stack: { databaseUrl: string; port: number; smtpPort: number }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** What an app process is started with: the database, its own address, and the mail sink if there is one. */
+export function appEnvironment(stack: { databaseUrl: string; port: number; smtpPort?: number }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
     NODE_ENV: process.env.TEST_APP_MODE === "dev" ? ("development" as const) : ("production" as const),
@@ -65,7 +66,7 @@ export function appEnvironment(stack: { databaseUrl: string; port: number; smtpP
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUTH_URL: `http://localhost:${stack.port}`,
     AUTH_TRUST_HOST: "true",
-    SMTP_URL: `smtp://127.0.0.1:${stack.smtpPort}`,
+    ...(stack.smtpPort ? { SMTP_URL: `smtp://127.0.0.1:${stack.smtpPort}` } : {}),
     PORT: String(stack.port),
     ...extra,
   };
@@ -79,8 +80,13 @@ export async function startAppInstance(extraEnv: Record<string, string> = {}): P
   const databaseUrl = process.env.DATABASE_URL;
   const smtpPort = Number(process.env.SMTP_PORT);
   if (!databaseUrl || !smtpPort) throw new Error("startAppInstance needs a running test stack (DATABASE_URL, SMTP_PORT)");
+  return startAppOn({ databaseUrl, smtpPort }, extraEnv);
+}
+
+/** Starts an app process on a free port against `stack.databaseUrl` (a fault test's own PostgreSQL, say). */
+export async function startAppOn(stack: { databaseUrl: string; smtpPort?: number }, extraEnv: Record<string, string> = {}): Promise<AppProcess> {
   const port = await freePort();
-  return startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, extraEnv), port);
+  return startAppServer(appEnvironment({ ...stack, port }, extraEnv), port);
 }
 
 /**
@@ -156,8 +162,7 @@ export async function startStack(options: { app: boolean; fsync?: boolean }): Pr
 
   let app: AppProcess | null = null;
   if (options.app) {
-    const port = await freePort();
-    app = await startAppServer(appEnvironment({ databaseUrl, port, smtpPort }, stripeEnv), port);
+    app = await startAppOn({ databaseUrl, smtpPort }, stripeEnv);
   }
 
   return {
