@@ -67,19 +67,31 @@ function hasBody(req: IncomingMessage): boolean {
   return req.method !== "GET" && req.method !== "HEAD";
 }
 
+/** A node message's headers, read as Fetch's Headers.get reads them: repeated fields joined by ", ". */
+export function nodeHeaders(message: IncomingMessage): { get(name: string): string | null } {
+  return { get: (name) => message.headersDistinct[name.toLowerCase()]?.join(", ") ?? null };
+}
+
+/** The body as a web stream, made on first use: most readers take the node stream (requestBodySource). */
+function lazyWebBody(req: IncomingMessage): () => ReadableStream<Uint8Array> | null {
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  return () => {
+    if (body === undefined) body = hasBody(req) ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null;
+    return body;
+  };
+}
+
 /** The request as RequestHead reads it, straight from node's: no Request, no Headers copy. */
 export function requestHeadFromNode(req: IncomingMessage, res: ServerResponse): RequestHead {
   const url = requestUrl(req);
-  let body: ReadableStream<Uint8Array> | null | undefined;
+  const webBody = lazyWebBody(req);
   const head: RequestHead = {
     method: req.method ?? "GET",
     url,
-    // Repeated fields joined as Fetch's Headers joins them.
-    headers: { get: (name) => req.headersDistinct[name.toLowerCase()]?.join(", ") ?? null },
+    headers: nodeHeaders(req),
     signal: clientLeftSignal(res),
     get body() {
-      if (body === undefined) body = hasBody(req) ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null;
-      return body;
+      return webBody();
     },
   };
   if (hasBody(req)) nodeBodies.set(head, req);
@@ -93,8 +105,7 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   const request = new Request(url, { method: req.method ?? "GET", headers });
   if (hasBody(req)) {
     nodeBodies.set(request, req);
-    let body: ReadableStream<Uint8Array> | undefined;
-    Object.defineProperty(request, "body", { get: () => (body ??= Readable.toWeb(req) as ReadableStream<Uint8Array>) });
+    Object.defineProperty(request, "body", { get: lazyWebBody(req) });
   }
   // The handlers see our signal as request.signal. Given to the constructor instead, it would be
   // followed through a WeakRef and a FinalizationRegistry entry per request, which keeps more of

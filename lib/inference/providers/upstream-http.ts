@@ -5,6 +5,7 @@
 // Response the provider uses, without a web stream and a Response per call.
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { nodeHeaders } from "@/lib/http/node-web-bridge";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -51,7 +52,7 @@ function upstreamResponse(response: IncomingMessage): UpstreamResponse {
     status,
     ok: status >= 200 && status < 300,
     // Repeated fields joined as Fetch's Headers joins them.
-    headers: { get: (name) => response.headersDistinct[name.toLowerCase()]?.join(", ") ?? null },
+    headers: nodeHeaders(response),
     body,
     arrayBuffer: async () => {
       const buffer = await bytes();
