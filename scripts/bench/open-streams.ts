@@ -7,10 +7,13 @@
 // resident set, read by the load generator from /proc before the streams open and every second
 // while they run, at the read with the most streams open) and its event-loop lag
 // over the run (prom-client's, from the app's /metrics with the METRICS_TOKEN that bench.ts gives
-// the stack), and checks that every stream was billed.
+// the stack), the API process's CPU time per relayed token, how long the gateway took to take the
+// thousand requests in (from their holds' times), and checks that every stream was billed.
+import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
 import { benchUser, checkBilling, percentile, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
 import type { ResidentSample, StreamsResult } from "./load-process";
+import { processCpuSeconds } from "./proc-cpu";
 
 const STREAMS = 1_000;
 const TOKENS = 600;
@@ -75,8 +78,19 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
 
     const directRun = await generator.streams({ ...direct, streams: STREAMS });
     await eventLoopLagP99Ms(appUrl, metricsToken);
+    const cpuBefore = appPid === null ? null : await processCpuSeconds(appPid);
+    const runStarted = new Date();
     const gatewayRun = await generator.streams({ ...ecolink, streams: STREAMS, watchPid: appPid ?? undefined });
+    const cpuSeconds = cpuBefore === null ? null : (await processCpuSeconds(appPid!)) - cpuBefore;
     const lag = await eventLoopLagP99Ms(appUrl, metricsToken);
+    // When each stream's hold was taken, from the first: how long the gateway took to take the
+    // thousand requests in (their connections wait to be accepted while its event loop is busy).
+    const holds = await db.requestLog.findMany({
+      where: { userId, createdAt: { gte: runStarted } },
+      select: { createdAt: true },
+      orderBy: { createdAt: "asc" },
+    });
+    const intakeMs = holds.map((row) => row.createdAt.getTime() - holds[0]!.createdAt.getTime());
 
     console.log(
       `\n${STREAMS} streams opened at once, each on its own connection (an upstream of its own emitting a token every ${TOKEN_DELAY_MS} ms, ${TOKENS} tokens; time to first token = to the first content delta)`,
@@ -103,6 +117,17 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       }`,
     );
     console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
+    console.log(
+      `Gateway API process CPU over the run: ${
+        cpuSeconds === null
+          ? "not measured (no process id for the app)"
+          : `${cpuSeconds.toFixed(1)} s, ${((cpuSeconds / (STREAMS * TOKENS)) * 1e6).toFixed(1)} µs per token relayed`
+      }`,
+    );
+    console.log(
+      `Requests taken in (hold placed), from the first: p50 ${ms(percentile(intakeMs, 50))} ms, p99 ${ms(percentile(intakeMs, 99))} ms, last ${ms(intakeMs.at(-1) ?? NaN)} ms` +
+        " (Node's libuv accepts one connection per event-loop turn: a busy loop takes a burst in slowly)",
+    );
 
     console.log("Targets:");
     console.log(

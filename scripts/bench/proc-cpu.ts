@@ -1,5 +1,6 @@
 // CPU time from the kernel's accounting (proc(5)), for the local-model benchmarks to say what
-// limits them: a thread's own CPU time, and the CPU time of child processes that have exited.
+// limits them, and for the open-streams benchmark to say what a relayed token costs the gateway: a
+// thread's own CPU time, another process's, and the CPU time of child processes that have exited.
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 
@@ -14,6 +15,12 @@ async function statFields(path: string): Promise<string[]> {
 /** CPU seconds (user + system) of one thread of this process; its main thread's id is process.pid. */
 export async function threadCpuSeconds(threadId: number): Promise<number> {
   const fields = await statFields(`/proc/self/task/${threadId}/stat`);
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds (user + system) of another process, all its threads together. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const fields = await statFields(`/proc/${pid}/stat`);
   return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
 }
 
