@@ -78,3 +78,36 @@ describe("requests of a lost gateway instance", () => {
     expect(await getBalance(user.id)).toEqual({ balance: 10n * HOLD - 100n, held: 0n, available: 10n * HOLD - 100n });
   });
 });
+
+describe("stream checkpoints", () => {
+  it("answer a flush's many streams over several turns of the event loop, every one of them", async () => {
+    // Five accounts of 30 requests: more than two slices of the streams answered per turn, and
+    // within an account's default limit of requests in flight.
+    const users = await Promise.all(Array.from({ length: 5 }, () => fundedUser(100n * HOLD, "metering")));
+    const instance = `gw_test_${randomUUID()}`;
+    await renewInstanceLease(instance);
+    const held = await Promise.all(users.flatMap((user) => Array.from({ length: 30 }, () => reserveUnder(instance, user.id))));
+    let turn = 0;
+    let counting = true;
+    const countTurns = () => {
+      turn += 1;
+      if (counting) setImmediate(countTurns);
+    };
+    setImmediate(countTurns);
+    const turns: number[] = [];
+    // Asked in one turn: one flush writes them all.
+    const results = await Promise.all(
+      held.map((reservation, i) =>
+        checkpointDelivery({ requestId: reservation.requestId, inputTokens: 3, outputTokens: i + 1, cost: 10n }).then((result) => {
+          turns.push(turn);
+          return result;
+        }),
+      ),
+    );
+    counting = false;
+    expect(results.every((result) => result === "committed")).toBe(true);
+    expect(new Set(turns).size).toBeGreaterThan(1);
+    const rows = await db.requestLog.findMany({ where: { id: { in: held.map((r) => r.requestId) } }, select: { checkpointOutputTokens: true } });
+    expect(rows.map((row) => row.checkpointOutputTokens).sort((a, b) => a! - b!)).toEqual(held.map((_, i) => i + 1));
+  });
+});
