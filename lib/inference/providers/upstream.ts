@@ -78,9 +78,15 @@ class Deadline {
     return this.timedOut && !this.caller.aborted;
   }
 
-  /** Progress was made: the upstream has another UPSTREAM_TIMEOUT_MS. */
+  /**
+   * Progress was made: the upstream has another UPSTREAM_TIMEOUT_MS. Called for every chunk of a
+   * stream, so the running timer is re-armed in place rather than replaced.
+   */
   extend(): void {
-    clearTimeout(this.timer);
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort();
@@ -89,12 +95,17 @@ class Deadline {
 
   /** No upstream is working for the call (it waits for a slot): the clock stops until restart(). */
   pause(): void {
+    this.stopClock();
+  }
+
+  private stopClock(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** The next attempt: a fresh signal with a fresh UPSTREAM_TIMEOUT_MS. */
   restart(): void {
-    clearTimeout(this.timer);
+    this.stopClock();
     this.stopFollowingCaller();
     this.controller = new AbortController();
     this.timedOut = false;
@@ -108,7 +119,7 @@ class Deadline {
   }
 
   clear(): void {
-    clearTimeout(this.timer);
+    this.stopClock();
     this.stopFollowingCaller();
     for (const lease of this.leases.splice(0)) lease.release();
   }
