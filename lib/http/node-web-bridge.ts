@@ -146,24 +146,16 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
 /**
  * Writes a stream's chunks as `next` yields them (null: the end), with backpressure; the headers
  * go with the first. `cancel` is called if the client leaves first. Chunks that are ready together
- * (a burst of tokens) leave in one packet, not one each.
+ * (a burst of tokens) leave in one packet, not one each: node:http corks the socket at a write
+ * until the next tick, and the chunks of one burst follow each other within those microtasks.
  */
 export async function writeStream(res: ServerResponse, next: () => Promise<Uint8Array | null>, cancel: () => void): Promise<void> {
   res.once("close", cancel);
-  let uncorkScheduled = false;
   try {
     for (;;) {
       const value = await next();
       if (value === null) break;
       if (res.destroyed) return;
-      if (!uncorkScheduled) {
-        uncorkScheduled = true;
-        res.cork();
-        setImmediate(() => {
-          uncorkScheduled = false;
-          res.uncork();
-        });
-      }
       if (!res.write(value)) await Promise.race([once(res, "drain"), once(res, "close")]);
     }
     res.end();
