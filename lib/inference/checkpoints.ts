@@ -6,6 +6,7 @@
 // stream that got a token meanwhile rather than one write per stream per token. While the
 // database is unreachable the flush retries and the streams wait.
 import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
+import { turnSlot } from "@/lib/http/turn-budget";
 import { untilWritten } from "@/lib/inference/until-written";
 
 /** committed: the usage (or more) is on the row; settled: the row is no longer PENDING — stop. */
@@ -61,7 +62,7 @@ async function flush(state: Checkpointer): Promise<void> {
   };
   try {
     const written = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
-    void resolveInSlices([...batch], (requestId) => (written.has(requestId) ? "committed" : "settled"));
+    void answerWithinTurns(batch, written);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
   } finally {
@@ -71,17 +72,13 @@ async function flush(state: Checkpointer): Promise<void> {
 }
 
 /**
- * Streams whose checkpoint committed send their tokens a slice at a time, one slice per turn of the
- * event loop: node's libuv accepts one new connection per turn, so a thousand streams answered in
- * one turn would keep new clients waiting for it (`npm run bench`, open streams).
+ * A flush answers up to every open stream, which then send their tokens: a turn's budget of them
+ * at a time (lib/http/turn-budget.ts), while the next flush goes on.
  */
-const RESOLVED_PER_TURN = 64;
-
-async function resolveInSlices(entries: [string, Waiting][], result: (requestId: string) => CheckpointResult): Promise<void> {
-  for (let start = 0; start < entries.length; start += RESOLVED_PER_TURN) {
-    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (const [requestId, entry] of entries.slice(start, start + RESOLVED_PER_TURN)) {
-      for (const waiter of entry.waiters) waiter.resolve(result(requestId));
-    }
+async function answerWithinTurns(batch: Map<string, Waiting>, written: Set<string>): Promise<void> {
+  for (const [requestId, entry] of batch) {
+    const slot = turnSlot();
+    if (slot) await slot;
+    for (const waiter of entry.waiters) waiter.resolve(written.has(requestId) ? "committed" : "settled");
   }
 }

@@ -34,6 +34,7 @@ import {
   type TranscriptionParams,
 } from "@/lib/inference/providers/types";
 import { postToUpstream, type UpstreamResponse } from "@/lib/inference/providers/upstream-http";
+import { turnSlot } from "@/lib/http/turn-budget";
 
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 const MAX_ERROR_BODY_CHARS = 2_000;
@@ -392,6 +393,9 @@ async function* sseData(response: UpstreamResponse, body: AsyncIterable<Uint8Arr
   try {
     for await (const value of body) {
       deadline.extend();
+      // The chunks of a whole decode step (every stream of the batch) arrive together.
+      const slot = turnSlot();
+      if (slot) await slot;
       parser.feed(decoder.decode(value, { stream: true }));
       for (const data of events.splice(0)) {
         if (data === "[DONE]") {
