@@ -12,16 +12,20 @@ async function statFields(path: string): Promise<string[]> {
   return text.slice(text.lastIndexOf(") ") + 2).split(" ");
 }
 
-/** CPU seconds (user + system) of one thread of this process; its main thread's id is process.pid. */
-export async function threadCpuSeconds(threadId: number): Promise<number> {
-  const fields = await statFields(`/proc/self/task/${threadId}/stat`);
+/** CPU seconds (user + system: utime and stime) of the thread or process whose stat file this is. */
+async function cpuSecondsOf(statPath: string): Promise<number> {
+  const fields = await statFields(statPath);
   return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds (user + system) of one thread of this process; its main thread's id is process.pid. */
+export function threadCpuSeconds(threadId: number): Promise<number> {
+  return cpuSecondsOf(`/proc/self/task/${threadId}/stat`);
+}
+
 /** CPU seconds (user + system) of another process, all its threads together. */
-export async function processCpuSeconds(pid: number): Promise<number> {
-  const fields = await statFields(`/proc/${pid}/stat`);
-  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
+export function processCpuSeconds(pid: number): Promise<number> {
+  return cpuSecondsOf(`/proc/${pid}/stat`);
 }
 
 /** CPU seconds (user + system) of this process's children that have exited and been waited for. */
