@@ -51,7 +51,6 @@ function upstreamResponse(response: IncomingMessage): UpstreamResponse {
   return {
     status,
     ok: status >= 200 && status < 300,
-    // Repeated fields joined as Fetch's Headers joins them.
     headers: nodeHeaders(response),
     body,
     arrayBuffer: async () => {
