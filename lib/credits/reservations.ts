@@ -34,6 +34,8 @@ export interface Reservation {
   userId: string;
   apiKeyId: string | null;
   amount: bigint;
+  /** The account's credit neither spent nor held once this hold was taken. */
+  spare: bigint;
 }
 
 export interface RequestOutcome {
@@ -101,7 +103,7 @@ const RESERVE: PreparedStatement = {
       WHERE "userId" = $3 AND "balance" - "held" >= $2::bigint
         AND "ecolink_requests_in_flight"($3) < $9::integer
         AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live" AND "withinLimit"))
-      RETURNING "userId"
+      RETURNING "balance" - "held" AS "spare"
     ), key_hold AS (
       UPDATE "ApiKey" SET "held" = "held" + $2::bigint
       WHERE "id" = $1 AND EXISTS (SELECT 1 FROM credit)
@@ -110,7 +112,7 @@ const RESERVE: PreparedStatement = {
       SELECT $4, $3, $1, $5, $6, $7::"RequestSource", 'PENDING', $2::bigint, now(), $8
       WHERE EXISTS (SELECT 1 FROM credit)
     )
-    SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld",
+    SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld", (SELECT "spare"::text FROM credit) AS "spare",
            ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live")) AS "keyLive",
            ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "withinLimit")) AS "keyWithinLimit"
     FROM metering_commit`,
@@ -123,7 +125,7 @@ const RESERVE: PreparedStatement = {
  */
 export async function reserveCredit(request: ReservationRequest): Promise<Reservation> {
   const requestId = request.requestId ?? newRequestId();
-  const [outcome] = await runPrepared<{ creditHeld: boolean; keyLive: boolean; keyWithinLimit: boolean }>(RESERVE, [
+  const [outcome] = await runPrepared<{ creditHeld: boolean; spare: string | null; keyLive: boolean; keyWithinLimit: boolean }>(RESERVE, [
     request.apiKeyId,
     request.amount.toString(),
     request.userId,
@@ -138,14 +140,14 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
   if (outcome && !outcome.keyWithinLimit) {
     throw new DomainError("key_limit_reached", `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`);
   }
-  if (!outcome?.creditHeld) {
+  if (!outcome?.creditHeld || outcome.spare === null) {
     await refuseIfTooManyInFlight(request.userId);
     throw new DomainError(
       "insufficient_quota",
       `You don't have enough credit for this request (it may cost up to ${formatUsd(request.amount)}). Add credit on the Billing page.`,
     );
   }
-  return { requestId, userId: request.userId, apiKeyId: request.apiKeyId, amount: request.amount };
+  return { requestId, userId: request.userId, apiKeyId: request.apiKeyId, amount: request.amount, spare: BigInt(outcome.spare) };
 }
 
 /** Tells a refusal for too many requests in flight (429) from one for credit (402), after the fact. */

@@ -196,8 +196,15 @@ async function generate(
     reserved: chatCost(model.prices, { promptTokens: promptBound, completionTokens: parsed.choices * maxOutput }),
   };
   if (!request.stream) return complete(generation, endpoint, options);
-  const { requestId, controller } = await openRequest(principal, model.id, endpoint, generation.reserved, options);
-  return startStream({ ...generation, requestId, controller });
+  const { call, controller, work } = await openRequest(
+    { principal, modelId: model.id, endpoint, hold: generation.reserved, options, startedAt },
+    async ({ signal }): Promise<StreamStart> => {
+      const upstream = provider.streamGeneration(model, request, signal);
+      return { upstream, first: await upstream.next() };
+    },
+    ({ upstream }) => void upstream.return(undefined as never).catch(() => undefined),
+  );
+  return startStream({ ...generation, requestId: call.requestId, controller }, work);
 }
 
 /** What the request is charged for `usage`: its price, capped at the hold as settleRequest caps it. */
@@ -236,11 +243,17 @@ async function complete(generation: Generation, endpoint: string, options: Infer
   return { requestId: metered.requestId, stream: false, cost: metered.cost, response: metered.body };
 }
 
-async function startStream(call: Call): Promise<GenerationResult> {
-  const upstream = call.provider.streamGeneration(call.model, call.parsed.request, call.controller.signal);
-  let first: IteratorResult<GenerationChunk, GenerationStreamEnd>;
+/** The provider's stream of a request, once its first chunk (or its end) has come. */
+interface StreamStart {
+  upstream: AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined>;
+  first: IteratorResult<GenerationChunk, GenerationStreamEnd>;
+}
+
+async function startStream(call: Call, started: Promise<StreamStart>): Promise<GenerationResult> {
+  let upstream: StreamStart["upstream"];
+  let first: StreamStart["first"];
   try {
-    first = await upstream.next();
+    ({ upstream, first } = await started);
   } catch (error) {
     await settle(call.principal.userId, call.requestId, undeliveredOutcome(error, call.controller.signal, call.startedAt));
     throw error;

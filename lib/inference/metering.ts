@@ -1,5 +1,6 @@
 // The gateway's side of the money: what every endpoint records when a request ends. Credit is
-// held with reserveCredit before a provider is called and settled here exactly once, before the
+// held with reserveCredit before a request can answer (its provider call may start meanwhile, for a
+// payer seen with credit moments ago: openRequest) and settled here exactly once, before the
 // answer is sent: a settlement that can't be written (the database is unreachable) is retried
 // until it lands, and the answer waits for it, so nothing is delivered unrecorded. Streams record
 // what they deliver as they go (lib/inference/checkpoints.ts); a request whose process died is
@@ -26,6 +27,8 @@ import { DomainError, isDomainError } from "@/lib/errors";
 import { endedByShutdown, ensureInstanceLease, isDraining, isOpenRequest, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
 import { toOpenAIError } from "@/lib/inference/openai-errors";
 import { requestOpened, requestSettled, withUpstreamTrace } from "@/lib/inference/request-telemetry";
+import { holdEnded, holdStarting } from "@/lib/inference/spare-credit";
+import { startUpstreamTrace } from "@/lib/inference/upstream-trace";
 import { untilWritten } from "@/lib/inference/until-written";
 
 /** Who a request is billed to and where it came from; the playground passes apiKeyId null. */
@@ -106,33 +109,92 @@ export function startGatewayInstance(): string {
   });
 }
 
+/** A metered request in progress, as the work it runs sees it. */
+export interface OpenCall {
+  requestId: string;
+  /** Aborts when the caller hangs up or the server ends the request: stop the provider call. */
+  signal: AbortSignal;
+  startedAt: number;
+}
+
+export interface MeteredRequest {
+  principal: InferencePrincipal;
+  modelId: string;
+  endpoint: string;
+  /** The most the request can cost, held for it by openRequest. */
+  hold: bigint;
+  options: InferenceOptions;
+  /** When the request started (performance.now()), for its latency; now by default. */
+  startedAt?: number;
+}
+
+/** A held request whose work has begun: settle it, whatever `work` comes to. */
+export interface OpenedRequest<Work> {
+  call: OpenCall;
+  /** Aborts the provider call: the caller hung up, the server is ending the request, or its consumer stopped. */
+  controller: AbortController;
+  /** What the request's `begin` returned or threw. */
+  work: Promise<Work>;
+}
+
 /**
  * Starts a metered request: holds the most it can cost (throws insufficient_quota /
- * key_limit_reached, 402) and returns its id with a controller that aborts the provider call.
+ * key_limit_reached, 402) and begins its work, `begin`, whose result is the caller's to settle.
+ *
+ * The work begins while the hold is being written when this process saw the payer (the API key, or
+ * the account in the playground), moments ago, with spare credit to cover it beside its other holds
+ * being written here (spare-credit.ts): the reserve statement and the provider's first
+ * bytes then take one round trip's time instead of two. Nothing of the work reaches the caller
+ * before the hold has committed, since this returns only then; a hold refused meanwhile aborts the
+ * work (`discard` gets what it made, if it got that far) and throws the refusal. Any other payer
+ * waits for its hold before its work begins.
  */
-export async function openRequest(
-  principal: InferencePrincipal,
-  modelId: string,
-  endpoint: string,
-  amount: bigint,
-  options: InferenceOptions,
-): Promise<{ requestId: string; controller: AbortController }> {
+export async function openRequest<Work>(
+  request: MeteredRequest,
+  begin: (call: OpenCall) => Promise<Work>,
+  discard?: (work: Work) => void,
+): Promise<OpenedRequest<Work>> {
   if (isDraining()) throw new DomainError("upstream_unavailable", "This server is restarting and takes no new requests; please retry.");
+  const { principal, options } = request;
   const requestId = options.requestId ?? newRequestId();
   const instanceId = startGatewayInstance();
   const controller = linkedController(options.signal);
+  const call: OpenCall = { requestId, signal: controller.signal, startedAt: request.startedAt ?? performance.now() };
+  const trace = startUpstreamTrace(controller.signal);
   // Open before its row exists: a PENDING row of this process that isn't open is one that nobody
   // settles any more (settleLostSettlements).
   trackOpenRequest(requestId, controller);
+  const payer = principal.apiKeyId ?? principal.userId;
+  const early = holdStarting(payer, request.hold) ? begin(call) : null;
+  // Until the hold is known the early work's failure has no one to hear it; it is awaited later.
+  early?.catch(() => undefined);
   try {
-    await reserveCredit({ userId: principal.userId, apiKeyId: principal.apiKeyId, modelId, endpoint, source: principal.source, amount, requestId, instanceId });
+    const reservation = await reserveCredit({
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      modelId: request.modelId,
+      endpoint: request.endpoint,
+      source: principal.source,
+      amount: request.hold,
+      requestId,
+      instanceId,
+    });
+    holdEnded(payer, request.hold, reservation.spare);
   } catch (error) {
     untrackOpenRequest(requestId);
+    holdEnded(payer, request.hold, null);
+    if (early) {
+      controller.abort();
+      early.then(
+        (work) => discard?.(work),
+        () => undefined,
+      );
+    }
     throw error;
   }
   options.onOpened?.();
-  requestOpened(requestId, modelId, endpoint, amount, controller.signal);
-  return { requestId, controller };
+  requestOpened(requestId, request.modelId, request.endpoint, request.hold, trace);
+  return { call, controller, work: early ?? begin(call) };
 }
 
 /**
@@ -236,25 +298,6 @@ export function undeliveredOutcome(error: unknown, signal: AbortSignal, startedA
   return signal.aborted ? cancelledOutcome(signal, { cost: 0n }, startedAt) : failedOutcome(error, startedAt);
 }
 
-/** A metered request in progress, as the work it runs sees it. */
-export interface OpenCall {
-  requestId: string;
-  /** Aborts when the caller hangs up or the server ends the request: stop the provider call. */
-  signal: AbortSignal;
-  startedAt: number;
-}
-
-export interface MeteredRequest {
-  principal: InferencePrincipal;
-  modelId: string;
-  endpoint: string;
-  /** The most the request can cost, held before `run` starts. */
-  hold: bigint;
-  options: InferenceOptions;
-  /** When the request started (performance.now()), for its latency; now by default. */
-  startedAt?: number;
-}
-
 /** What a metered call answers: the request's id, what it was charged, and its answer. */
 export interface MeteredAnswer<Body> {
   requestId: string;
@@ -271,14 +314,14 @@ export async function meteredCall<Body>(
   request: MeteredRequest,
   run: (call: OpenCall) => Promise<{ usage: BilledUsage; answer: (charged: bigint) => Body }>,
 ): Promise<MeteredAnswer<Body>> {
-  const startedAt = request.startedAt ?? performance.now();
   const { principal } = request;
-  const { requestId, controller } = await openRequest(principal, request.modelId, request.endpoint, request.hold, request.options);
+  const { call, work } = await openRequest(request, run);
+  const { requestId, signal, startedAt } = call;
   let result: Awaited<ReturnType<typeof run>>;
   try {
-    result = await run({ requestId, signal: controller.signal, startedAt });
+    result = await work;
   } catch (error) {
-    await settle(principal.userId, requestId, undeliveredOutcome(error, controller.signal, startedAt));
+    await settle(principal.userId, requestId, undeliveredOutcome(error, signal, startedAt));
     throw error;
   }
   const settlement = await settle(principal.userId, requestId, succeededOutcome(result.usage, startedAt));

@@ -7,7 +7,7 @@ import "server-only";
 import pino from "pino";
 import type { RequestOutcome, Settlement } from "@/lib/credits/reservations";
 import { env } from "@/lib/env";
-import { startUpstreamTrace, type UpstreamTrace } from "@/lib/inference/upstream-trace";
+import type { UpstreamTrace } from "@/lib/inference/upstream-trace";
 import { metrics, routeLabel } from "@/lib/metrics";
 
 interface OpenRequest {
@@ -35,9 +35,9 @@ function requestLogger(): pino.Logger | null {
   return logger;
 }
 
-/** Credit is held for a request whose provider call gets `signal`. */
-export function requestOpened(requestId: string, modelId: string, endpoint: string, held: bigint, signal: AbortSignal): void {
-  open.set(requestId, { modelId, route: routeLabel(endpoint), held, trace: startUpstreamTrace(signal) });
+/** Credit is held for a request whose provider call records what it does upstream in `trace`. */
+export function requestOpened(requestId: string, modelId: string, endpoint: string, held: bigint, trace: UpstreamTrace): void {
+  open.set(requestId, { modelId, route: routeLabel(endpoint), held, trace });
   metrics().inFlight.inc();
   setCreditHeld(held);
 }

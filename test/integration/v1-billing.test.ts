@@ -2,7 +2,7 @@
 // balance (on one app instance or two), a client that hangs up mid-stream pays only for what was
 // generated, and a request the upstream fails costs nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getBalance } from "@/lib/credits/ledger";
+import { getBalance, recordCreditMovement } from "@/lib/credits/ledger";
 import { perMillion } from "@/lib/credits/money";
 import { db } from "@/lib/db";
 import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
@@ -134,6 +134,106 @@ describe("concurrent requests", () => {
 
     expect(statuses).toEqual([200, 200, 402]);
     expect(await expectSettledBooks(user.id)).toBe(5_000_000_000n - 2n * HOLD);
+  });
+});
+
+describe("work started while the hold is written", () => {
+  /**
+   * Runs `during` while the account's CreditAccount row is locked, so that a request's reserve
+   * statement waits on it: the hold is being written, and stays so, until `during` returns.
+   */
+  async function whileHoldWaits<T>(userId: string, during: () => Promise<T>): Promise<T> {
+    return db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM "CreditAccount" WHERE "userId" = ${userId} FOR UPDATE`;
+        return during();
+      },
+      { timeout: 15_000 },
+    );
+  }
+
+  /** The request's answer if it comes within `ms`, else null. */
+  async function answerWithin(response: Promise<Response>, ms: number): Promise<Response | null> {
+    return Promise.race([response, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]);
+  }
+
+  it("calls the upstream of a key seen lately with credit while its hold waits, and answers only once the hold has committed", async () => {
+    const model = await outputPricedModel();
+    const user = await fundedUser("5.00");
+    const key = await newApiKey(user.id);
+    expect((await chatRequest(appUrl(), key.secret, model)).status).toBe(200);
+
+    const answered = await whileHoldWaits(user.id, async () => {
+      const response = chatRequest(appUrl(), key.secret, model);
+      // The upstream answers in full while the hold is still waiting on the lock…
+      await upstream.waitForEnded(model.upstreamModel, 2);
+      // …and the caller hears nothing of it until the hold is written.
+      expect(await answerWithin(response, 300)).toBeNull();
+      expect(await db.requestLog.count({ where: { userId: user.id } })).toBe(1);
+      // Wrapped: an async function would wait for a promise it returns, and so for the lock.
+      return { response };
+    });
+
+    expect((await answered.response).status).toBe(200);
+    expect(await expectSettledBooks(user.id)).toBe(5_000_000_000n - 2n * HOLD);
+  });
+
+  it("waits for the hold of a key it has not seen before calling the upstream", async () => {
+    const model = await outputPricedModel();
+    const user = await fundedUser("5.00");
+    const key = await newApiKey(user.id);
+
+    const answered = await whileHoldWaits(user.id, async () => {
+      const response = chatRequest(appUrl(), key.secret, model);
+      expect(await answerWithin(response, 300)).toBeNull();
+      expect(upstream.requestsFor(model.upstreamModel)).toHaveLength(0);
+      return { response };
+    });
+
+    expect((await answered.response).status).toBe(200);
+    expect(upstream.requestsFor(model.upstreamModel)).toHaveLength(1);
+    expect(await expectSettledBooks(user.id)).toBe(5_000_000_000n - HOLD);
+  });
+
+  it.each([false, true])("aborts the upstream call of a request whose hold is refused, charges nothing and frees its endpoint (stream: %s)", async (stream) => {
+    const model = await outputPricedModel();
+    // One request at a time on its one endpoint: a slot the refused request kept would stop the next.
+    await db.model.update({
+      where: { id: model.id },
+      data: { providerConfig: { baseUrl: null, upstreamModel: model.upstreamModel, endpoints: [{ baseUrl: upstream.baseUrl, maxConcurrent: 1 }] } },
+    });
+    upstream.behave(model.upstreamModel, { tokenDelayMs: 100 });
+    const user = await fundedUser("5.00");
+    const key = await newApiKey(user.id);
+    const ask = () =>
+      postJson("/v1/chat/completions", key.secret, { model: model.id, messages: [{ role: "user", content: "Spend it" }], max_tokens: MAX_TOKENS, stream });
+    const first = await ask();
+    expect(first.status).toBe(200);
+    await first.text();
+    const left = await expectSettledBooks(user.id);
+
+    // Spent elsewhere meanwhile (another instance, say): this process still remembers spare credit.
+    await recordCreditMovement({ userId: user.id, kind: "ADJUSTMENT", amount: -left, reference: `test-drain:${user.id}`, description: "Test drain" });
+    const refused = await ask();
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
+    const [, abandoned] = await upstream.waitForEnded(model.upstreamModel, 2);
+    expect(abandoned!.aborted).toBe(true);
+    // Logged as refused, at no cost.
+    await eventually(async () => expect(await db.requestLog.count({ where: { userId: user.id, status: "FAILED", cost: 0n } })).toBe(1));
+    expect(await expectSettledBooks(user.id)).toBe(0n);
+
+    await recordCreditMovement({
+      userId: user.id,
+      kind: "ADJUSTMENT",
+      amount: 1_000_000_000n,
+      reference: `test-refund:${user.id}`,
+      description: "Test refund",
+    });
+    const after = await ask();
+    expect(after.status).toBe(200);
+    await after.text();
+    expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - HOLD);
   });
 });
 

@@ -1,0 +1,44 @@
+// What this process knows of each payer's spare credit — its account's credit neither spent nor
+// held — from the payer's last hold, less the holds of its requests still being written. A payer is
+// an API key (whose spend limit or revocation may refuse what its account could pay) or, in the
+// playground, the account. metering.ts starts a request's provider call while its hold is being
+// written only when that spare credit covers it: a payer that was refused, not seen lately, or
+// whose requests in flight here may already take what is left, waits for its hold first, so that
+// nobody without credit keeps the inference servers busy. It is a hint for when to start work,
+// never a decision about money: holding credit is the reserve statement's alone
+// (lib/credits/reservations.ts).
+
+/** A sighting older than this is not trusted: the account may have spent its credit elsewhere since. */
+const SPARE_CREDIT_FRESH_MS = 10_000;
+/** Payers remembered at most; the oldest sighting makes room. */
+const MAX_PAYERS = 10_000;
+
+const sightings = new Map<string, { spare: bigint; at: number }>();
+/** The holds of each payer being written in this process, summed. */
+const writing = new Map<string, bigint>();
+
+/**
+ * A hold of `amount` for the payer is about to be written: whether the spare credit seen lately,
+ * less the payer's other holds being written here, covers it.
+ */
+export function holdStarting(payer: string, amount: bigint): boolean {
+  const sighting = sightings.get(payer);
+  const others = writing.get(payer) ?? 0n;
+  writing.set(payer, others + amount);
+  return sighting !== undefined && performance.now() - sighting.at < SPARE_CREDIT_FRESH_MS && sighting.spare - others >= amount;
+}
+
+/**
+ * The payer's hold of `amount` is written, leaving `spare` credit in its account; or it was refused
+ * or could not be written (null), and the payer's next request waits for its hold.
+ */
+export function holdEnded(payer: string, amount: bigint, spare: bigint | null): void {
+  const others = (writing.get(payer) ?? 0n) - amount;
+  if (others > 0n) writing.set(payer, others);
+  else writing.delete(payer);
+  // Re-inserted, so that the Map's order stays oldest first.
+  sightings.delete(payer);
+  if (spare === null) return;
+  sightings.set(payer, { spare, at: performance.now() });
+  if (sightings.size > MAX_PAYERS) sightings.delete(sightings.keys().next().value!);
+}
