@@ -19,6 +19,7 @@ import {
   settleFromCheckpoint,
   settleRequest,
   type RequestOutcome,
+  type Reservation,
   type Settlement,
 } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
@@ -168,8 +169,9 @@ export async function openRequest<Work>(
   const early = holdStarting(payer, request.hold) ? begin(call) : null;
   // Until the hold is known the early work's failure has no one to hear it; it is awaited later.
   early?.catch(() => undefined);
+  let reservation: Reservation;
   try {
-    const reservation = await reserveCredit({
+    reservation = await reserveCredit({
       userId: principal.userId,
       apiKeyId: principal.apiKeyId,
       modelId: request.modelId,
@@ -179,7 +181,6 @@ export async function openRequest<Work>(
       requestId,
       instanceId,
     });
-    holdEnded(payer, request.hold, reservation.spare);
   } catch (error) {
     untrackOpenRequest(requestId);
     holdEnded(payer, request.hold, null);
@@ -192,6 +193,7 @@ export async function openRequest<Work>(
     }
     throw error;
   }
+  holdEnded(payer, request.hold, reservation.spare);
   options.onOpened?.();
   requestOpened(requestId, request.modelId, request.endpoint, request.hold, trace);
   return { call, controller, work: early ?? begin(call) };
