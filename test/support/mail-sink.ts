@@ -1,6 +1,6 @@
 // A loopback SMTP server that stores every message it receives as JSON in a directory, so that
 // tests in other processes (Vitest workers, Playwright) can read the emails the app sent.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
@@ -34,7 +34,10 @@ export async function startMailSink(dir: string, port: number): Promise<{ close(
             receivedAt: new Date().toISOString(),
           };
           counter += 1;
-          await writeFile(path.join(dir, `${Date.now()}-${process.pid}-${counter}.json`), JSON.stringify(mail));
+          // Written aside and renamed into place: a reader polling the directory never sees half a message.
+          const name = `${Date.now()}-${process.pid}-${counter}.json`;
+          await writeFile(path.join(dir, `.${name}.partial`), JSON.stringify(mail));
+          await rename(path.join(dir, `.${name}.partial`), path.join(dir, name));
           callback();
         })
         .catch((error: Error) => callback(error));
@@ -49,7 +52,7 @@ export async function waitForMail(dir: string, to: string, options: { subject?: 
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   const address = to.toLowerCase();
   for (;;) {
-    const names = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".json")).sort().reverse();
     for (const name of names) {
       const mail = JSON.parse(await readFile(path.join(dir, name), "utf8")) as StoredMail;
       if (!mail.to.includes(address)) continue;
