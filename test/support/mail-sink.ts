@@ -52,7 +52,10 @@ export async function waitForMail(dir: string, to: string, options: { subject?: 
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   const address = to.toLowerCase();
   for (;;) {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".json")).sort().reverse();
+    const names = (await readdir(dir).catch(() => [] as string[]))
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+      .reverse();
     for (const name of names) {
       const mail = JSON.parse(await readFile(path.join(dir, name), "utf8")) as StoredMail;
       if (!mail.to.includes(address)) continue;
