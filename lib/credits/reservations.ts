@@ -112,7 +112,7 @@ const RESERVE: PreparedStatement = {
       SELECT $4, $3, $1, $5, $6, $7::"RequestSource", 'PENDING', $2::bigint, now(), $8
       WHERE EXISTS (SELECT 1 FROM credit)
     )
-    SELECT EXISTS (SELECT 1 FROM credit) AS "creditHeld", (SELECT "spare"::text FROM credit) AS "spare",
+    SELECT (SELECT "spare"::text FROM credit) AS "spare",
            ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live")) AS "keyLive",
            ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "withinLimit")) AS "keyWithinLimit"
     FROM metering_commit`,
@@ -125,7 +125,7 @@ const RESERVE: PreparedStatement = {
  */
 export async function reserveCredit(request: ReservationRequest): Promise<Reservation> {
   const requestId = request.requestId ?? newRequestId();
-  const [outcome] = await runPrepared<{ creditHeld: boolean; spare: string | null; keyLive: boolean; keyWithinLimit: boolean }>(RESERVE, [
+  const [outcome] = await runPrepared<{ spare: string | null; keyLive: boolean; keyWithinLimit: boolean }>(RESERVE, [
     request.apiKeyId,
     request.amount.toString(),
     request.userId,
@@ -140,7 +140,8 @@ export async function reserveCredit(request: ReservationRequest): Promise<Reserv
   if (outcome && !outcome.keyWithinLimit) {
     throw new DomainError("key_limit_reached", `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`);
   }
-  if (!outcome?.creditHeld || outcome.spare === null) {
+  // No spare credit reported: the hold was not taken.
+  if (!outcome || outcome.spare === null) {
     await refuseIfTooManyInFlight(request.userId);
     throw new DomainError(
       "insufficient_quota",
