@@ -203,7 +203,7 @@ async function generate(
       const upstream = provider.streamGeneration(model, request, signal);
       return { upstream, first: await upstream.next() };
     },
-    ({ upstream }) => void upstream.return(undefined as never).catch(() => undefined),
+    ({ upstream }) => void stopReading(upstream),
   );
   return startStream({ ...generation, requestId: call.requestId, controller }, work);
 }
@@ -248,6 +248,11 @@ async function complete(generation: Generation, endpoint: string, options: Infer
 interface StreamStart {
   upstream: AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined>;
   first: IteratorResult<GenerationChunk, GenerationStreamEnd>;
+}
+
+/** Leaves the provider's stream, which closes its connection and frees its endpoint slot; never throws. */
+function stopReading(upstream: StreamStart["upstream"]): Promise<unknown> {
+  return upstream.return(undefined as never).catch(() => undefined);
 }
 
 async function startStream(call: Call, started: Promise<StreamStart>): Promise<GenerationResult> {
@@ -438,7 +443,7 @@ async function* streamEvents(
     // Reached without settling only when our consumer stopped iterating at a yield.
     if (!settled) {
       call.controller.abort();
-      await upstream.return(undefined as never).catch(() => undefined);
+      await stopReading(upstream);
       await settleCancelled(await counted(received), true);
     }
   }
