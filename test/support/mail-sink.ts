@@ -36,8 +36,9 @@ export async function startMailSink(dir: string, port: number): Promise<{ close(
           counter += 1;
           // Written aside and renamed into place: a reader polling the directory never sees half a message.
           const name = `${Date.now()}-${process.pid}-${counter}.json`;
-          await writeFile(path.join(dir, `.${name}.partial`), JSON.stringify(mail));
-          await rename(path.join(dir, `.${name}.partial`), path.join(dir, name));
+          const partial = path.join(dir, `.${name}.partial`);
+          await writeFile(partial, JSON.stringify(mail));
+          await rename(partial, path.join(dir, name));
           callback();
         })
         .catch((error: Error) => callback(error));
