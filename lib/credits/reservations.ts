@@ -265,21 +265,28 @@ export interface DeliveryCheckpoint {
 const CHECKPOINT: PreparedStatement = {
   name: "checkpoint_requests",
   // $1 request ids, $2 input tokens, $3 output tokens, $4 costs: one row per request, in one statement
-  // for every stream of the process with something to deliver.
+  // for every stream of the process with something to deliver. It answers with the few it could
+  // not write rather than the many it wrote: a flush carries every open stream, and reading back
+  // a row for each of them cost the gateway more than the update did.
   text: `
-    UPDATE "RequestLog" AS r SET
-      "checkpointInputTokens" = c."inputTokens",
-      "checkpointOutputTokens" = c."outputTokens",
-      "checkpointCost" = LEAST(c."cost", r."reserved"),
-      "checkpointAt" = now()
-    FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
-    WHERE r."id" = c."id" AND r."status" = 'PENDING'
-    RETURNING r."id"`,
+    WITH checkpoint AS (
+      SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
+    ), written AS (
+      UPDATE "RequestLog" AS r SET
+        "checkpointInputTokens" = c."inputTokens",
+        "checkpointOutputTokens" = c."outputTokens",
+        "checkpointCost" = LEAST(c."cost", r."reserved"),
+        "checkpointAt" = now()
+      FROM checkpoint AS c
+      WHERE r."id" = c."id" AND r."status" = 'PENDING'
+      RETURNING r."id"
+    )
+    SELECT c."id" FROM checkpoint AS c WHERE c."id" NOT IN (SELECT "id" FROM written)`,
 };
 
 /**
- * Records what each request has delivered so far on its PENDING log row. Returns the ids written:
- * a request missing from it was settled already (by a sweep, once its process's lease ran out).
+ * Records what each request has delivered so far on its PENDING log row. Returns the ids it could
+ * not write: requests settled already (by a sweep, once their process's lease ran out).
  */
 export async function checkpointRequests(checkpoints: readonly DeliveryCheckpoint[]): Promise<Set<string>> {
   const rows = await runPrepared<{ id: string }>(CHECKPOINT, [

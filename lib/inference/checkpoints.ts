@@ -61,8 +61,8 @@ async function flush(state: Checkpointer): Promise<void> {
     return [...batch.values()].map((entry) => entry.checkpoint);
   };
   try {
-    const written = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
-    void answerWithinTurns(batch, written);
+    const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
+    void answerWithinTurns(batch, settled);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
   } finally {
@@ -75,10 +75,10 @@ async function flush(state: Checkpointer): Promise<void> {
  * A flush answers up to every open stream, which then send their tokens: a turn's budget of them
  * at a time (lib/http/turn-budget.ts), while the next flush goes on.
  */
-async function answerWithinTurns(batch: Map<string, Waiting>, written: Set<string>): Promise<void> {
+async function answerWithinTurns(batch: Map<string, Waiting>, settled: Set<string>): Promise<void> {
   for (const [requestId, entry] of batch) {
     const slot = turnSlot();
     if (slot) await slot;
-    for (const waiter of entry.waiters) waiter.resolve(written.has(requestId) ? "committed" : "settled");
+    for (const waiter of entry.waiters) waiter.resolve(settled.has(requestId) ? "settled" : "committed");
   }
 }

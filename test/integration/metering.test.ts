@@ -61,8 +61,20 @@ describe("requests of a lost gateway instance", () => {
     expect(await getBalance(user.id)).toEqual({ balance: 10n * HOLD - 4_321n, held: HOLD, available: 9n * HOLD - 4_321n });
     expect(await ledgerTotal(user.id)).toBe(10n * HOLD - 4_321n);
 
-    // The stream that is still running somewhere learns it must stop, and its answer is refused.
-    expect(await checkpointDelivery({ requestId: streamed.requestId, inputTokens: 12, outputTokens: 8, cost: 5_000n })).toBe("settled");
+    // The stream that is still running somewhere learns it must stop, and its answer is refused;
+    // a stream checkpointed in the same flush whose request is still pending goes on.
+    expect(
+      await Promise.all([
+        checkpointDelivery({ requestId: streamed.requestId, inputTokens: 12, outputTokens: 8, cost: 5_000n }),
+        checkpointDelivery({ requestId: alive.requestId, inputTokens: 3, outputTokens: 2, cost: 1_000n }),
+      ]),
+    ).toEqual(["settled", "committed"]);
+    expect(await db.requestLog.findUniqueOrThrow({ where: { id: alive.requestId } })).toMatchObject({
+      status: "PENDING",
+      checkpointInputTokens: 3,
+      checkpointOutputTokens: 2,
+      checkpointCost: 1_000n,
+    });
     await expect(settle(user.id, streamed.requestId, { status: "SUCCEEDED", cost: 9_999n })).rejects.toMatchObject({ code: "upstream_unavailable" });
     expect(await db.requestLog.findUniqueOrThrow({ where: { id: streamed.requestId } })).toMatchObject({ cost: 4_321n });
   });
