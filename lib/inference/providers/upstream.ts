@@ -384,69 +384,82 @@ function pathOf(kind: GenerationKind): string {
   return kind === "chat" ? "/chat/completions" : "/completions";
 }
 
-/** The `data:` payloads of a server-sent event stream, one per event, up to [DONE]. */
-async function* sseData(response: UpstreamResponse, body: AsyncIterable<Uint8Array>, deadline: Deadline): AsyncGenerator<string> {
+/**
+ * The `data:` payloads of a server-sent event stream as its bytes come: each read gives the events
+ * it completes; the last (no bytes) also gives an event that ended without its blank line.
+ */
+function sseEvents(): (bytes: Uint8Array | null) => string[] {
   const decoder = new TextDecoder();
   const events: string[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event.data) });
-  let finished = false;
-  try {
-    for await (const value of body) {
-      deadline.extend();
-      // The chunks of a whole decode step (every stream of the batch) arrive together.
-      const slot = turnSlot();
-      if (slot) await slot;
-      parser.feed(decoder.decode(value, { stream: true }));
-      for (const data of events.splice(0)) {
-        if (data === "[DONE]") {
-          finished = true;
-          return;
-        }
-        yield data;
-      }
-    }
-    finished = true;
-    // A server that ends without the last event's blank line still gets that event read.
-    parser.feed(`${decoder.decode()}\n\n`);
-    for (const data of events) {
-      if (data === "[DONE]") return;
-      yield data;
-    }
-  } finally {
-    // A finished stream's connection is kept for the next request; one left early (the caller
-    // stopped, or the stream is garbled) is closed, which is how the server learns to stop.
-    if (finished) response.release();
-    else response.close();
-  }
+  return (bytes) => {
+    parser.feed(bytes ? decoder.decode(bytes, { stream: true }) : `${decoder.decode()}\n\n`);
+    return events.splice(0);
+  };
 }
 
+/** A stream event's chunk (null: none of its choices) and usage, as the core takes them. */
+function streamedChunkOf(data: string, model: RegisteredModel, kind: GenerationKind): { chunk: GenerationChunk | null; usage: TokenUsage | null } {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw garbled(model, "stream chunk");
+  }
+  if (!isObject(chunk)) throw garbled(model, "stream chunk");
+  if (chunk.error) throw new DomainError("upstream_error", `The inference server for ${model.id} failed while generating. You were not charged.`);
+  const choices = Array.isArray(chunk.choices) ? chunk.choices.map((choice, i) => choiceOf(choice, i, model, "stream chunk")) : [];
+  let tokens = 0;
+  for (const choice of choices) if (carriesOutput(choice, kind)) tokens += 1;
+  return { chunk: choices.length ? { choices, tokens } : null, usage: usageOf(chunk.usage) };
+}
+
+/**
+ * The server's stream, read as it comes up to [DONE], in one loop per chunk of bytes: this runs
+ * for every token of every open stream, where each layer of async iteration costs (`npm run bench`,
+ * open streams).
+ */
 async function* streamGeneration(
   model: RegisteredModel,
   request: GenerationRequest,
   signal: AbortSignal,
 ): AsyncGenerator<GenerationChunk, GenerationStreamEnd, undefined> {
   const deadline = new Deadline(signal);
+  let response: UpstreamResponse | null = null;
+  let finished = false;
   try {
-    const response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
+    response = await postJson(model, pathOf(request.kind), generationPayload(request), deadline);
     if (!response.body) throw garbled(model, "stream");
+    const body = response.body[Symbol.asyncIterator]();
+    const eventsOf = sseEvents();
     let usage: TokenUsage | null = null;
-    for await (const data of sseData(response, response.body, deadline)) {
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        throw garbled(model, "stream chunk");
+    while (!finished) {
+      const read = await body.next();
+      if (read.done) finished = true;
+      else {
+        deadline.extend();
+        // The chunks of a whole decode step (every stream of the batch) arrive together.
+        const slot = turnSlot();
+        if (slot) await slot;
       }
-      if (!isObject(chunk)) throw garbled(model, "stream chunk");
-      if (chunk.error) throw new DomainError("upstream_error", `The inference server for ${model.id} failed while generating. You were not charged.`);
-      usage = usageOf(chunk.usage) ?? usage;
-      const choices = Array.isArray(chunk.choices) ? chunk.choices.map((choice, i) => choiceOf(choice, i, model, "stream chunk")) : [];
-      if (choices.length) yield { choices, tokens: choices.filter((choice) => carriesOutput(choice, request.kind)).length };
+      for (const data of eventsOf(read.done ? null : read.value)) {
+        if (data === "[DONE]") {
+          finished = true;
+          break;
+        }
+        const streamed = streamedChunkOf(data, model, request.kind);
+        usage = streamed.usage ?? usage;
+        if (streamed.chunk) yield streamed.chunk;
+      }
     }
     return { usage };
   } catch (error) {
     throw deadline.explain(error, model);
   } finally {
+    // A finished stream's connection is kept for the next request; one left early (the caller
+    // stopped, or the stream is garbled) is closed, which is how the server learns to stop.
+    if (finished) response?.release();
+    else response?.close();
     deadline.clear();
   }
 }
