@@ -144,12 +144,13 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
 }
 
 /**
- * Writes a stream's chunks as `next` yields them (null: the end), with backpressure; the headers
- * go with the first. `cancel` is called if the client leaves first. Chunks that are ready together
- * (a burst of tokens) leave in one packet, not one each: node:http corks the socket at a write
- * until the next tick, and the chunks of one burst follow each other within those microtasks.
+ * Writes a stream's chunks (bytes, or text sent as UTF-8) as `next` yields them (null: the end),
+ * with backpressure; the headers go with the first. `cancel` is called if the client leaves first.
+ * Chunks that are ready together (a burst of tokens) leave in one packet, not one each: node:http
+ * corks the socket at a write until the next tick, and the chunks of one burst follow each other
+ * within those microtasks.
  */
-export async function writeStream(res: ServerResponse, next: () => Promise<Uint8Array | null>, cancel: () => void): Promise<void> {
+export async function writeStream(res: ServerResponse, next: () => Promise<Uint8Array | string | null>, cancel: () => void): Promise<void> {
   res.once("close", cancel);
   try {
     for (;;) {
