@@ -283,12 +283,9 @@ async function startStream(call: Call, started: Promise<StreamStart>): Promise<G
 /** Chunks read from the provider ahead of the checkpoint that releases them, at most. */
 const READ_AHEAD_CHUNKS = 64;
 
-type ProviderStep = { kind: "chunk"; chunk: GenerationChunk } | { kind: "end"; end: GenerationStreamEnd } | { kind: "error"; error: unknown };
+/** How the provider's stream ended. */
+type ProviderEnd = { kind: "end"; end: GenerationStreamEnd } | { kind: "error"; error: unknown };
 type CheckpointStep = { kind: "checkpoint"; result: CheckpointResult } | { kind: "checkpoint_failed"; error: unknown };
-
-function providerStep(step: IteratorResult<GenerationChunk, GenerationStreamEnd>): ProviderStep {
-  return step.done ? { kind: "end", end: step.value } : { kind: "chunk", chunk: step.value };
-}
 
 async function* streamEvents(
   call: Call,
@@ -329,76 +326,98 @@ async function* streamEvents(
 
   try {
     // Reading the provider and checkpointing run side by side: chunks that arrive while a
-    // checkpoint is being written wait for the next one, which covers them all.
-    // Assigned in the closures below too, which TypeScript's narrowing doesn't follow.
-    let terminal = null as Exclude<ProviderStep, { kind: "chunk" }> | null;
-    let reading = null as Promise<ProviderStep> | null;
-    let checkpointing: Promise<CheckpointStep> | null = null;
+    // checkpoint is being written wait for the next one, which covers them all. Each of the two
+    // leaves its outcome in the state below and wakes the loop, which waits on one promise of its
+    // own: racing the same pending read and checkpoint again at every turn would pile reactions
+    // up on them (one per chunk while a checkpoint is slow), for every open stream.
+    // Assigned in the callbacks below too, which TypeScript's narrowing doesn't follow.
+    let terminal = null as ProviderEnd | null;
+    let reading = false;
+    let checkpointing = false;
+    let checkpointed = null as CheckpointStep | null;
     let covering = 0;
     let coveringChunks = 0;
-    const take = (step: ProviderStep) => {
-      if (step.kind !== "chunk") terminal = step;
+    let wake: (() => void) | null = null;
+    const woken = () => new Promise<void>((resolve) => (wake = resolve));
+    const wakeUp = () => {
+      const resume = wake;
+      wake = null;
+      resume?.();
+    };
+    const take = (step: IteratorResult<GenerationChunk, GenerationStreamEnd>) => {
+      if (step.done) terminal = { kind: "end", end: step.value };
       else {
-        unreleased.push(step.chunk);
-        received += step.chunk.tokens;
+        unreleased.push(step.value);
+        received += step.value.tokens;
       }
+    };
+    const read = (step: IteratorResult<GenerationChunk, GenerationStreamEnd>) => {
+      reading = false;
+      take(step);
+      wakeUp();
+    };
+    const readFailed = (error: unknown) => {
+      reading = false;
+      terminal = { kind: "error", error };
+      wakeUp();
     };
     const readAhead = () => {
       if (!reading && !terminal && unreleased.length < READ_AHEAD_CHUNKS) {
-        reading = upstream.next().then(providerStep, (error: unknown): ProviderStep => ({ kind: "error", error }));
+        reading = true;
+        upstream.next().then(read, readFailed);
       }
     };
-    take(providerStep(first));
+    const checkpointDone = (step: CheckpointStep) => {
+      checkpointed = step;
+      wakeUp();
+    };
+    take(first);
     readAhead();
     while (!terminal) {
+      if (checkpointed) {
+        const step: CheckpointStep = checkpointed;
+        checkpointed = null;
+        checkpointing = false;
+        if (step.kind === "checkpoint_failed" || step.result === "settled") {
+          // Settled meanwhile by another instance (this one lost its lease), never held (a database
+          // crash lost its reserve), or the database refuses the checkpoint: nothing more can be
+          // delivered on the record. Settling changes nothing in the first two cases, but closes
+          // the request in this process.
+          call.controller.abort();
+          if (step.kind === "checkpoint_failed") console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
+          await settleCancelled(estimated(released), false);
+          yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
+          return;
+        }
+        yield* release(coveringChunks);
+        released = covering;
+        // Chunks may have come while the consumer took these: look again before waiting.
+        continue;
+      }
       if (!checkpointing && unreleased.length > 0) {
         if (received === covering) {
           // Nothing billable among them (role and finish chunks): no checkpoint needed.
           yield* release(unreleased.length);
-          readAhead();
           continue;
         }
         covering = received;
         coveringChunks = unreleased.length;
-        checkpointing = checkpointDelivery({
+        checkpointing = true;
+        checkpointDelivery({
           requestId: call.requestId,
           inputTokens: promptEstimate,
           outputTokens: covering,
           cost: chatCost(model.prices, estimated(covering)),
         }).then(
-          (result): CheckpointStep => ({ kind: "checkpoint", result }),
-          (error: unknown): CheckpointStep => ({ kind: "checkpoint_failed", error }),
+          (result) => checkpointDone({ kind: "checkpoint", result }),
+          (error: unknown) => checkpointDone({ kind: "checkpoint_failed", error }),
         );
       }
-      if (!checkpointing && !reading) {
-        readAhead();
-        continue;
-      }
-      const step: ProviderStep | CheckpointStep = await Promise.race([reading, checkpointing].filter((p) => p !== null));
-      if (step.kind === "chunk" || step.kind === "end" || step.kind === "error") {
-        reading = null;
-        take(step);
-        readAhead();
-        continue;
-      }
-      checkpointing = null;
-      if (step.kind === "checkpoint_failed" || step.result === "settled") {
-        // Settled meanwhile by another instance (this one lost its lease), never held (a database
-        // crash lost its reserve), or the database refuses the checkpoint: nothing more can be
-        // delivered on the record. Settling changes nothing in the first two cases, but closes
-        // the request in this process.
-        call.controller.abort();
-        if (step.kind === "checkpoint_failed") console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
-        await settleCancelled(estimated(released), false);
-        yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
-        return;
-      }
-      yield* release(coveringChunks);
-      released = covering;
       readAhead();
+      if (checkpointing || reading) await woken();
     }
 
-    const ending: Exclude<ProviderStep, { kind: "chunk" }> = terminal;
+    const ending: ProviderEnd = terminal;
     if (ending.kind === "error") {
       const { error } = ending;
       if (endedByShutdown(call.controller.signal)) {
