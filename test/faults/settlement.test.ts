@@ -262,11 +262,14 @@ describe("settlement under faults", () => {
     const { user, key } = await customer();
     const streams = await Promise.all(Array.from({ length: 2 }, () => openStream(second.url, key.secret, 30)));
     await tokensReceived(streams, 3);
-    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(second.pid)], { encoding: "utf8" })
+    // A child that exited and is not yet reaped (state Z) is listed too; it is not one to kill.
+    const listing = execFileSync("ps", ["-o", "pid=,stat=,args=", "--ppid", String(second.pid)], { encoding: "utf8" });
+    const children = listing
       .split("\n")
-      .map(Number)
-      .filter(Boolean);
-    expect(children).toHaveLength(1);
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([pid, stat]) => pid && !stat?.startsWith("Z"))
+      .map(([pid]) => Number(pid));
+    expect(children, listing).toHaveLength(1);
 
     process.kill(children[0]!, "SIGKILL");
 
