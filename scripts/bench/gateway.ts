@@ -52,13 +52,15 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** A script of this folder in a child process of its own, under tsx, talking over stdin and stdout. */
-function spawnScript(file: string): ChildProcess {
+export function spawnScript(file: string, args: string[] = []): ChildProcess {
   const root = path.resolve(__dirname, "../..");
-  return spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, file)], { stdio: ["pipe", "pipe", "inherit"] });
+  return spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, file), ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
 }
 
 /** Lines from a child's stdout, one at a time, in order. */
-function lineReader(child: ChildProcess): () => Promise<string> {
+export function lineReader(child: ChildProcess): () => Promise<string> {
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return async () => {
     const line = await lines.next();

@@ -1,17 +1,18 @@
 // A thousand streams open at once through the gateway: an upstream (a process of its own, so that
 // its event loop is not the gateway's) emits a token every TOKEN_DELAY_MS for TOKENS tokens, and
 // the load generator opens STREAMS streamed chat requests at the same moment, each on its own
-// connection, straight to the upstream (the baseline) and then through EcoLink, and reads each to
-// its end. It reports errors, 5xx answers and streams that did not end with [DONE], the
-// time-to-first-token the gateway adds, the gateway API process's memory per open stream (its
-// resident set, read by the load generator from /proc before the streams open and every second
-// while they run, at the read with the most streams open) and its event-loop lag
-// over the run (prom-client's, from the app's /metrics with the METRICS_TOKEN that bench.ts gives
-// the stack), the API process's CPU time per relayed token, how long the gateway took to take the
-// thousand requests in (from their holds' times), and checks that every stream was billed.
+// connection, straight to the upstream (the baseline), then through a bare Node relay (the floor:
+// bare-relay.ts), then through EcoLink, and reads each to its end. It reports errors, 5xx answers
+// and streams that did not end with [DONE], the time-to-first-token each relay adds, their memory
+// per open stream (the process's resident set, read by the load generator from /proc before the
+// streams open and every second while they run, at the read with the most streams open) and CPU
+// time per relayed token, the gateway API process's event-loop lag over the run (prom-client's,
+// from the app's /metrics with the METRICS_TOKEN that bench.ts gives the stack), how long the
+// gateway took to take the thousand requests in (from their holds' times), and checks that every
+// stream was billed.
 import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
-import { benchUser, checkBilling, percentile, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
+import { benchUser, checkBilling, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
 import type { ResidentSample, StreamsResult } from "./load-process";
 import { processCpuSeconds } from "./proc-cpu";
 
@@ -44,6 +45,7 @@ async function eventLoopLagP99Ms(appUrl: string, token: string): Promise<number>
 
 const ms = (value: number) => (Number.isNaN(value) ? "-" : value.toFixed(2));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 function summary(label: string, run: StreamsResult): string {
   const fiveHundreds = Object.entries(run.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
@@ -52,36 +54,78 @@ function summary(label: string, run: StreamsResult): string {
       .map(([status, count]) => `${count}×${status}`)
       .join(", ") || "none";
   return (
-    `${label.padEnd(8)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms, ` +
+    `${label.padEnd(10)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms, ` +
     `${run.done} of ${STREAMS} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundreds}), ${run.seconds.toFixed(1)} s` +
     (run.firstError ? `; first failure: ${run.firstError}` : "")
   );
 }
 
+interface StreamsMemory {
+  idle: number;
+  /** The read with the most streams open (the largest resident set among those reads). */
+  busiest: ResidentSample;
+  perStream: number;
+}
+
+/** A watched process's resident set per open stream, or null when no read saw a stream open. */
+function memoryPerStream(run: StreamsResult): StreamsMemory | null {
+  const busiest = run.rssSamples.reduce<ResidentSample | null>(
+    (best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best),
+    null,
+  );
+  if (busiest === null || busiest.open === 0 || run.idleRss === undefined) return null;
+  return { idle: run.idleRss, busiest, perStream: (busiest.rss - run.idleRss) / busiest.open };
+}
+
+const perToken = (cpuSeconds: number) => (cpuSeconds / (STREAMS * TOKENS)) * 1e6;
+
+/** The streams through `target`, with the CPU time `pid` spent on them. */
+async function measuredStreams(
+  generator: ReturnType<typeof startLoadGenerator>,
+  target: { url: string; headers: Record<string, string>; body: string },
+  pid: number | null,
+): Promise<{ run: StreamsResult; cpuSeconds: number | null }> {
+  const before = pid === null ? null : await processCpuSeconds(pid);
+  const run = await generator.streams({ ...target, streams: STREAMS, watchPid: pid ?? undefined });
+  return { run, cpuSeconds: before === null ? null : (await processCpuSeconds(pid!)) - before };
+}
+
+/** The bare relay (bare-relay.ts) in front of the upstream. */
+async function startBareRelay(upstreamBaseUrl: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawnScript("bare-relay.ts", [upstreamBaseUrl]);
+  const { url, pid } = JSON.parse(await lineReader(child)()) as { url: string; pid: number };
+  return { url, pid, stop: () => process.kill(pid) };
+}
+
 export async function runOpenStreamsBench(appUrl: string, metricsToken: string, appPid: number | null): Promise<void> {
   const upstream = await startUpstreamProcess();
   const generator = startLoadGenerator();
+  const relay = await startBareRelay(upstream.baseUrl);
   try {
     const model = await registerUpstreamModel(upstream, "CHAT");
     await upstream.behave(model.upstreamModel, { tokenDelayMs: TOKEN_DELAY_MS });
     const { userId, secret } = await benchUser("bench-streams");
     const body = { messages: [{ role: "user", content: "Tell me a long story." }], max_tokens: TOKENS, stream: true };
     const json = { "content-type": "application/json" };
-    const direct = { url: `${upstream.baseUrl}/chat/completions`, headers: json, body: JSON.stringify({ ...body, model: model.upstreamModel }) };
+    const upstreamBody = JSON.stringify({ ...body, model: model.upstreamModel });
+    const direct = { url: `${upstream.baseUrl}/chat/completions`, headers: json, body: upstreamBody };
+    const bare = { url: `${relay.url}/v1/chat/completions`, headers: json, body: upstreamBody };
     const ecolink = {
       url: `${appUrl}/v1/chat/completions`,
       headers: { ...json, authorization: `Bearer ${secret}` },
       body: JSON.stringify({ ...body, model: model.id }),
     };
     // A few short streams of this model first, so that the first of the thousand pays for nothing new.
-    const warmup = await generator.streams({ ...ecolink, body: JSON.stringify({ ...body, model: model.id, max_tokens: 2 }), streams: 50 });
+    const short = (target: { body: string }) => JSON.stringify({ ...(JSON.parse(target.body) as object), max_tokens: 2 });
+    const warmup = await generator.streams({ ...ecolink, body: short(ecolink), streams: 50 });
+    await generator.streams({ ...bare, body: short(bare), streams: 50 });
 
     const directRun = await generator.streams({ ...direct, streams: STREAMS });
+    const bareRun = await measuredStreams(generator, bare, relay.pid);
     await eventLoopLagP99Ms(appUrl, metricsToken);
-    const cpuBefore = appPid === null ? null : await processCpuSeconds(appPid);
     const runStarted = new Date();
-    const gatewayRun = await generator.streams({ ...ecolink, streams: STREAMS, watchPid: appPid ?? undefined });
-    const cpuSeconds = cpuBefore === null ? null : (await processCpuSeconds(appPid!)) - cpuBefore;
+    const gateway = await measuredStreams(generator, ecolink, appPid);
+    const gatewayRun = gateway.run;
     const lag = await eventLoopLagP99Ms(appUrl, metricsToken);
     // When each stream's hold was taken, from the first: how long the gateway took to take the
     // thousand requests in (their connections wait to be accepted while its event loop is busy).
@@ -96,34 +140,30 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       `\n${STREAMS} streams opened at once, each on its own connection (an upstream of its own emitting a token every ${TOKEN_DELAY_MS} ms, ${TOKENS} tokens; time to first token = to the first content delta)`,
     );
     console.log(summary("direct", directRun));
+    console.log(summary("bare relay", bareRun.run));
     console.log(summary("EcoLink", gatewayRun));
-    const addedP50 = percentile(gatewayRun.ttfts, 50) - percentile(directRun.ttfts, 50);
-    const addedP99 = percentile(gatewayRun.ttfts, 99) - percentile(directRun.ttfts, 99);
-    const fiveHundreds = Object.entries(gatewayRun.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
-    console.log(`EcoLink added TTFT p50 / p99: ${ms(addedP50)} / ${ms(addedP99)} ms`);
-    // Memory at the read with the most streams open (the largest resident set among those reads).
-    const mostOpen = gatewayRun.rssSamples.reduce<ResidentSample | null>(
-      (best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best),
-      null,
-    );
-    const measured = mostOpen !== null && mostOpen.open > 0 && gatewayRun.idleRss !== undefined;
-    const perStream = measured ? (mostOpen.rss - gatewayRun.idleRss!) / mostOpen.open : NaN;
-    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
     console.log(
-      `Gateway API process memory (resident set): ${
-        measured
-          ? `idle ${mib(gatewayRun.idleRss!)}, ${mib(mostOpen.rss)} with ${mostOpen.open} streams open (of ${gatewayRun.rssSamples.length} reads, the one with the most open): ${kib(perStream)} per open stream`
+      "(bare relay: node:http piping the upstream's bytes to the client and nothing else, no key, hold, parsing or checkpoint: the least a gateway on Node pays here)",
+    );
+    const added = (run: StreamsResult, p: number) => percentile(run.ttfts, p) - percentile(directRun.ttfts, p);
+    const addedP50 = added(gatewayRun, 50);
+    const fiveHundreds = Object.entries(gatewayRun.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
+    console.log(
+      `Added TTFT p50 / p99: EcoLink ${ms(addedP50)} / ${ms(added(gatewayRun, 99))} ms; bare relay ${ms(added(bareRun.run, 50))} / ${ms(added(bareRun.run, 99))} ms`,
+    );
+    const memory = memoryPerStream(gatewayRun);
+    const bareMemory = memoryPerStream(bareRun.run);
+    console.log(
+      `Memory per open stream (resident set, at the read with the most streams open): EcoLink's API process ${
+        memory
+          ? `${kib(memory.perStream)} (idle ${mib(memory.idle)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
           : `not measured (${appPid === null ? "no process id for the app" : "no read while streams were open"})`
-      }`,
+      }; bare relay ${bareMemory ? kib(bareMemory.perStream) : "not measured"}`,
     );
     console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
-    console.log(
-      `Gateway API process CPU over the run: ${
-        cpuSeconds === null
-          ? "not measured (no process id for the app)"
-          : `${cpuSeconds.toFixed(1)} s, ${((cpuSeconds / (STREAMS * TOKENS)) * 1e6).toFixed(1)} µs per token relayed`
-      }`,
-    );
+    const cpu = (run: { cpuSeconds: number | null }) =>
+      run.cpuSeconds === null ? "not measured" : `${perToken(run.cpuSeconds).toFixed(1)} µs (${run.cpuSeconds.toFixed(1)} s over the run)`;
+    console.log(`CPU per token relayed: EcoLink's API process ${cpu(gateway)}; bare relay ${cpu(bareRun)}`);
     console.log(
       `Requests taken in (hold placed), from the first: p50 ${ms(percentile(intakeMs, 50))} ms, p99 ${ms(percentile(intakeMs, 99))} ms, last ${ms(intakeMs.at(-1) ?? NaN)} ms` +
         " (Node's libuv accepts one connection per event-loop turn: a busy loop takes a burst in slowly)",
@@ -136,11 +176,12 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     console.log(`- no 5xx: ${verdict(fiveHundreds === 0)} (${fiveHundreds})`);
     console.log(`- added TTFT p50 ≤ ${ADDED_TTFT_P50_TARGET_MS} ms: ${verdict(addedP50 <= ADDED_TTFT_P50_TARGET_MS)} (${ms(addedP50)} ms)`);
     console.log(
-      `- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${measured ? `${verdict(perStream <= BYTES_PER_STREAM_TARGET)} (${kib(perStream)})` : "NOT MEASURED"}`,
+      `- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${memory ? `${verdict(memory.perStream <= BYTES_PER_STREAM_TARGET)} (${kib(memory.perStream)})` : "NOT MEASURED"}`,
     );
     console.log(`- event-loop lag p99 ≤ ${LAG_P99_TARGET_MS} ms: ${verdict(lag <= LAG_P99_TARGET_MS)} (${ms(lag)} ms)`);
     if (!(await checkBilling(userId, warmup.done + gatewayRun.done))) process.exitCode = 1;
   } finally {
+    relay.stop();
     generator.stop();
     upstream.stop();
   }
