@@ -12,7 +12,7 @@
 // stream was billed.
 import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
-import { benchUser, checkBilling, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
+import { benchUser, checkBilling, type LoadGenerator, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
 import type { ResidentSample, StreamsResult } from "./load-process";
 import { processCpuSeconds } from "./proc-cpu";
 
@@ -47,15 +47,19 @@ const ms = (value: number) => (Number.isNaN(value) ? "-" : value.toFixed(2));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
+/** Answers with a 5xx status. */
+function fiveHundredsOf(run: StreamsResult): number {
+  return Object.entries(run.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
+}
+
 function summary(label: string, run: StreamsResult): string {
-  const fiveHundreds = Object.entries(run.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
   const statuses =
     Object.entries(run.statuses)
       .map(([status, count]) => `${count}×${status}`)
       .join(", ") || "none";
   return (
     `${label.padEnd(10)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms, ` +
-    `${run.done} of ${STREAMS} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundreds}), ${run.seconds.toFixed(1)} s` +
+    `${run.done} of ${STREAMS} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundredsOf(run)}), ${run.seconds.toFixed(1)} s` +
     (run.firstError ? `; first failure: ${run.firstError}` : "")
   );
 }
@@ -81,7 +85,7 @@ const perToken = (cpuSeconds: number) => (cpuSeconds / (STREAMS * TOKENS)) * 1e6
 
 /** The streams through `target`, with the CPU time `pid` spent on them. */
 async function measuredStreams(
-  generator: ReturnType<typeof startLoadGenerator>,
+  generator: LoadGenerator,
   target: { url: string; headers: Record<string, string>; body: string },
   pid: number | null,
 ): Promise<{ run: StreamsResult; cpuSeconds: number | null }> {
@@ -147,7 +151,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     );
     const added = (run: StreamsResult, p: number) => percentile(run.ttfts, p) - percentile(directRun.ttfts, p);
     const addedP50 = added(gatewayRun, 50);
-    const fiveHundreds = Object.entries(gatewayRun.statuses).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
+    const fiveHundreds = fiveHundredsOf(gatewayRun);
     console.log(
       `Added TTFT p50 / p99: EcoLink ${ms(addedP50)} / ${ms(added(gatewayRun, 99))} ms; bare relay ${ms(added(bareRun.run, 50))} / ${ms(added(bareRun.run, 99))} ms`,
     );
