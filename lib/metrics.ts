@@ -7,6 +7,7 @@
 // console's Next.js child, which serves the playground, is not in them.
 import "server-only";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { accountWriteSlotUsage } from "@/lib/credits/account-write-slots";
 import { dbPoolUsage } from "@/lib/db";
 
 /** The API routes a request's `route` label may name; anything else (an unknown path) is "other". */
@@ -107,6 +108,17 @@ function createMetrics() {
       const usage = dbPoolUsage();
       this.set({ state: "total" }, usage.total);
       this.set({ state: "idle" }, usage.idle);
+      this.set({ state: "waiting" }, usage.waiting);
+    },
+  });
+  new Gauge({
+    name: "ecolink_account_writes",
+    help: "Reserve and settle statements of this process running (at most a few per account: lib/credits/account-write-slots.ts) and waiting for a slot of their account.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      const usage = accountWriteSlotUsage();
+      this.set({ state: "running" }, usage.running);
       this.set({ state: "waiting" }, usage.waiting);
     },
   });

@@ -314,6 +314,7 @@ describe("GET /metrics", () => {
       "ecolink_upstream_circuit_state",
       "ecolink_upstream_outstanding_requests",
       "ecolink_db_pool_connections",
+      "ecolink_account_writes",
       "nodejs_eventloop_lag_seconds",
     ]) {
       expect(names, name).toContain(name);
@@ -321,6 +322,8 @@ describe("GET /metrics", () => {
     expect(sampleSum(families, "ecolink_requests_in_flight", {})).toBe(0);
     expect(sampleSum(families, "ecolink_credit_held_dollars", {})).toBe(0);
     expect(sampleSum(families, "ecolink_db_pool_connections", { state: "total" })).toBeGreaterThan(0);
+    // Every request above settled: no statement of any account is running or waiting for its slot.
+    expect(sampleSum(families, "ecolink_account_writes", {})).toBe(0);
 
     expect(models.length).toBeGreaterThan(0);
     for (const model of models) {
