@@ -3,8 +3,9 @@
 // EcoLink's /v1 (auth, rate limit, reserve, forward, settle, log) and through Portkey's open-source
 // gateway (./portkey.ts: forward only, no billing), at 1 and 50 concurrent clients, plain and
 // streamed, by one load generator in a process of its own (load-process.ts). "Added" is a
-// gateway's percentile minus the direct one. The targets are printed under the table with whether
-// each is met, computed from the numbers above them.
+// gateway's percentile minus the direct one, and the CPU time each request through EcoLink cost
+// PostgreSQL is beside it. The targets are printed under the table with whether each is met,
+// computed from the numbers above them.
 //
 // Fifty clients are run two ways. Flat out, each sends its next request the moment it has an
 // answer: that measures throughput, and its latency is queueing (Little's law: 50 in flight ÷
@@ -22,6 +23,7 @@ import type { UpstreamBehaviour } from "../../test/support/upstream-server";
 import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1-fixtures";
 import type { LoadJob, LoadResult, StreamsJob, StreamsResult } from "./load-process";
 import { startPortkey } from "./portkey";
+import { parentPid, processTreeCpuSeconds } from "./proc-cpu";
 
 /** Requests per second shared by the paced clients: a fraction of what the gateways sustain flat out. */
 const PACED_RATE = 200;
@@ -163,6 +165,8 @@ interface Row {
   direct: LoadResult;
   ecolink: LoadResult;
   portkey: LoadResult;
+  /** PostgreSQL's CPU time (server and backends) per request through EcoLink, in microseconds. */
+  databaseCpuPerRequest: number;
   /** Why Portkey's requests failed, when some did. */
   portkeyError?: string;
 }
@@ -244,6 +248,9 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
   try {
     const model = await registerUpstreamModel(upstream, "CHAT");
     const { userId, secret } = await benchUser("bench");
+    // The PostgreSQL server: the parent of the backend this process's pool talks to.
+    const [backend] = await db.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS "pid"`;
+    const databasePid = await parentPid(backend!.pid);
     let answered = 0;
 
     const rows: Row[] = [];
@@ -269,12 +276,17 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const portkeyOutputBefore = portkey.outputLength();
       await generator.run({ ...viaPortkey, requests: WARMUP_REQUESTS });
       await generator.run({ ...direct, requests: WARMUP_REQUESTS });
+      const directRun = await generator.run({ ...direct, requests: scenario.requests });
+      const databaseCpuBefore = await processTreeCpuSeconds(databasePid);
+      const ecolinkRun = await generator.run({ ...ecolink, requests: scenario.requests });
+      const databaseCpu = (await processTreeCpuSeconds(databasePid)) - databaseCpuBefore;
       const row: Row = {
         scenario,
         label: scenarioLabel(scenario),
-        direct: await generator.run({ ...direct, requests: scenario.requests }),
-        ecolink: await generator.run({ ...ecolink, requests: scenario.requests }),
+        direct: directRun,
+        ecolink: ecolinkRun,
         portkey: await generator.run({ ...viaPortkey, requests: scenario.requests }),
+        databaseCpuPerRequest: (databaseCpu / scenario.requests) * 1e6,
       };
       if (row.portkey.failures > 0) row.portkeyError = portkey.errorSince(portkeyOutputBefore) ?? "(nothing logged)";
       answered += [...warmups, row.ecolink].reduce((sum, run) => sum + run.latencies.length, 0);
@@ -291,6 +303,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
         "Portkey added p50 / p99",
         "req/s direct / EcoLink / Portkey",
         "errors d / E / P",
+        "EcoLink's PostgreSQL CPU/req (µs)",
         "EcoLink below Portkey",
       ],
       rows.map((row) => {
@@ -306,6 +319,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
           added(row.portkey),
           `${rate(row.direct)} / ${rate(row.ecolink)} / ${rate(row.portkey)}`,
           `${row.direct.failures} / ${row.ecolink.failures} / ${row.portkey.failures}`,
+          row.databaseCpuPerRequest.toFixed(0),
           below === null ? "n/a" : below ? "yes" : "no",
         ];
       }),

@@ -1,8 +1,9 @@
 // CPU time from the kernel's accounting (proc(5)), for the local-model benchmarks to say what
 // limits them, and for the open-streams benchmark to say what a relayed token costs the gateway: a
-// thread's own CPU time, another process's, and the CPU time of child processes that have exited.
+// thread's own CPU time, another process's, and the CPU time of child processes that have exited;
+// and for the gateway benchmark, what a request costs PostgreSQL (its server process and backends).
 import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
@@ -32,4 +33,25 @@ export function processCpuSeconds(pid: number): Promise<number> {
 export async function childrenCpuSeconds(): Promise<number> {
   const fields = await statFields("/proc/self/stat");
   return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The id of a process's parent. */
+export async function parentPid(pid: number): Promise<number> {
+  return Number((await statFields(`/proc/${pid}/stat`))[4 - 3]);
+}
+
+/**
+ * CPU seconds (user + system) of a process and of its children, running or exited and waited for:
+ * a PostgreSQL server's postmaster with its backends.
+ */
+export async function processTreeCpuSeconds(pid: number): Promise<number> {
+  const own = await statFields(`/proc/${pid}/stat`);
+  let ticks = Number(own[14 - 3]) + Number(own[15 - 3]) + Number(own[16 - 3]) + Number(own[17 - 3]);
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = await statFields(`/proc/${entry}/stat`).catch(() => null);
+    // null: the process ended between the listing and the read.
+    if (fields && Number(fields[4 - 3]) === pid) ticks += Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
