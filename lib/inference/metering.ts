@@ -167,7 +167,8 @@ export async function openRequest<Work>(
   // settles any more (settleLostSettlements).
   trackOpenRequest(requestId, controller);
   const payer = principal.apiKeyId ?? principal.userId;
-  const early = holdStarting(payer, request.hold) ? begin(call) : null;
+  const hold = holdStarting(payer, request.hold);
+  const early = hold.early ? begin(call) : null;
   // Until the hold is known the early work's failure has no one to hear it; it is awaited later.
   early?.catch(() => undefined);
   let reservation: Reservation;
@@ -186,7 +187,7 @@ export async function openRequest<Work>(
     );
   } catch (error) {
     untrackOpenRequest(requestId);
-    holdEnded(payer, request.hold, null);
+    holdEnded(payer, request.hold, null, hold);
     if (early) {
       controller.abort();
       early.then(
@@ -196,7 +197,7 @@ export async function openRequest<Work>(
     }
     throw error;
   }
-  holdEnded(payer, request.hold, reservation.spare);
+  holdEnded(payer, request.hold, reservation.spare, hold);
   options.onOpened?.();
   requestOpened(requestId, request.modelId, request.endpoint, request.hold, trace);
   return { call, controller, work: early ?? begin(call) };

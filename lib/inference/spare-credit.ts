@@ -13,32 +13,56 @@ const SPARE_CREDIT_FRESH_MS = 10_000;
 /** Payers remembered at most; the oldest sighting makes room. */
 const MAX_PAYERS = 10_000;
 
-const sightings = new Map<string, { spare: bigint; at: number }>();
+/** The payer's credit left after a hold (null: refused), when it was seen, and its place in the order holds ended. */
+interface Sighting {
+  spare: bigint | null;
+  at: number;
+  ended: number;
+}
+
+const sightings = new Map<string, Sighting>();
 /** The holds of each payer being written in this process, summed. */
 const writing = new Map<string, bigint>();
+/** Holds ended in this process so far: orders them. */
+let holdsEnded = 0;
+
+/** A hold being written: whether its work may start now, and how many holds had ended when it began. */
+export interface HoldStart {
+  early: boolean;
+  after: number;
+}
 
 /**
  * A hold of `amount` for the payer is about to be written: whether the spare credit seen lately,
  * less the payer's other holds being written here, covers it.
  */
-export function holdStarting(payer: string, amount: bigint): boolean {
+export function holdStarting(payer: string, amount: bigint): HoldStart {
   const sighting = sightings.get(payer);
   const others = writing.get(payer) ?? 0n;
   writing.set(payer, others + amount);
-  return sighting !== undefined && performance.now() - sighting.at < SPARE_CREDIT_FRESH_MS && sighting.spare - others >= amount;
+  const early =
+    sighting !== undefined && sighting.spare !== null && performance.now() - sighting.at < SPARE_CREDIT_FRESH_MS && sighting.spare - others >= amount;
+  return { early, after: holdsEnded };
 }
 
 /**
- * The payer's hold of `amount` is written, leaving `spare` credit in its account; or it was refused
- * or could not be written (null), and the payer's next request waits for its hold.
+ * The payer's hold of `amount` (`start`) is written, leaving `spare` credit in its account; or it
+ * was refused or could not be written (null), and the payer's next request waits for its hold.
  */
-export function holdEnded(payer: string, amount: bigint, spare: bigint | null): void {
+export function holdEnded(payer: string, amount: bigint, spare: bigint | null, start: HoldStart): void {
   const others = (writing.get(payer) ?? 0n) - amount;
   if (others > 0n) writing.set(payer, others);
   else writing.delete(payer);
+  const previous = sightings.get(payer);
+  // Another hold of the payer ended while this one was being written: their answers may have come
+  // in another order than their commits, so this one's spare may be the older. The lower of the
+  // two is kept, and a refusal stands until a hold is written on its own.
+  const overlapped = previous !== undefined && previous.ended > start.after;
+  let seen = spare;
+  if (overlapped && seen !== null) seen = previous.spare === null || previous.spare < seen ? previous.spare : seen;
+  holdsEnded += 1;
   // Re-inserted, so that the Map's order stays oldest first.
   sightings.delete(payer);
-  if (spare === null) return;
-  sightings.set(payer, { spare, at: performance.now() });
+  sightings.set(payer, { spare: seen, at: performance.now(), ended: holdsEnded });
   if (sightings.size > MAX_PAYERS) sightings.delete(sightings.keys().next().value!);
 }

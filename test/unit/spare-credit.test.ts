@@ -1,20 +1,19 @@
 // When a request's work may start before its hold is written: only for a payer seen lately with
-// spare credit to cover it beside its other holds being written, never after a refusal, and never
-// on a sighting that has gone stale.
+// spare credit to cover it beside its other holds being written, never after a refusal, never on a
+// sighting that has gone stale, and never on a spare that answers arriving out of order made stale.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { holdEnded, holdStarting } from "@/lib/inference/spare-credit";
 
-/** Whether a hold of `amount` may start its work early; the hold is then refused (the sighting forgotten). */
+/** Whether a hold of `amount` may start its work early; the hold is then refused. */
 function covers(payer: string, amount: bigint): boolean {
-  const covered = holdStarting(payer, amount);
-  holdEnded(payer, amount, null);
-  return covered;
+  const hold = holdStarting(payer, amount);
+  holdEnded(payer, amount, null, hold);
+  return hold.early;
 }
 
-/** A hold that was written, leaving `spare`. */
+/** A hold written on its own, leaving `spare`. */
 function held(payer: string, spare: bigint): void {
-  holdStarting(payer, 1n);
-  holdEnded(payer, 1n, spare);
+  holdEnded(payer, 1n, spare, holdStarting(payer, 1n));
 }
 
 describe("spare credit", () => {
@@ -26,32 +25,46 @@ describe("spare credit", () => {
   });
 
   it("covers a hold no larger than the spare credit left by the payer's last hold", () => {
-    expect(holdStarting("key-a", 1n)).toBe(false);
-    holdEnded("key-a", 1n, 500n);
-    expect(holdStarting("key-a", 500n)).toBe(true);
-    holdEnded("key-a", 500n, 0n);
+    const first = holdStarting("key-a", 1n);
+    expect(first.early).toBe(false);
+    holdEnded("key-a", 1n, 500n, first);
+    const second = holdStarting("key-a", 500n);
+    expect(second.early).toBe(true);
+    holdEnded("key-a", 500n, 0n, second);
     expect(covers("key-a", 1n)).toBe(false);
     held("key-b", 500n);
-    expect(holdStarting("key-b", 501n)).toBe(false);
-    holdEnded("key-b", 501n, null);
+    expect(covers("key-b", 501n)).toBe(false);
   });
 
   it("counts the payer's holds still being written against it: a burst starts early only what the credit covers", () => {
     held("key-c", 1_000n);
     const burst = Array.from({ length: 5 }, () => holdStarting("key-c", 300n));
-    expect(burst).toEqual([true, true, true, false, false]);
-    for (let i = 0; i < 4; i++) holdEnded("key-c", 300n, null);
-    // The last one in flight is taken into account until it ends.
+    expect(burst.map((hold) => hold.early)).toEqual([true, true, true, false, false]);
+    holdEnded("key-c", 300n, 700n, burst[0]!);
+    holdEnded("key-c", 300n, 400n, burst[1]!);
+    holdEnded("key-c", 300n, 100n, burst[2]!);
+    // The two still in flight are taken into account until they end.
     expect(covers("key-c", 1n)).toBe(false);
-    holdEnded("key-c", 300n, 700n);
-    expect(holdStarting("key-c", 700n)).toBe(true);
-    expect(holdStarting("key-c", 1n)).toBe(false);
   });
 
-  it("covers nothing after the payer's hold was refused, until a hold is written again", () => {
+  it("keeps the lower spare when the answers of holds written together come in another order than their commits", () => {
+    held("key-g", 1_000n);
+    const [a, b] = [holdStarting("key-g", 300n), holdStarting("key-g", 300n)];
+    // b committed last (400 left) but its answer is read first; a's (700 left) comes after.
+    holdEnded("key-g", 300n, 400n, b);
+    holdEnded("key-g", 300n, 700n, a);
+    expect(covers("key-g", 401n)).toBe(false);
+    held("key-g", 400n);
+    expect(covers("key-g", 400n)).toBe(true);
+  });
+
+  it("covers nothing after the payer's hold was refused, until a hold is written on its own again", () => {
     held("key-d", 500n);
-    holdStarting("key-d", 10n);
-    holdEnded("key-d", 10n, null);
+    expect(covers("key-d", 1n)).toBe(true);
+    const [late, refused] = [holdStarting("key-d", 10n), holdStarting("key-d", 10n)];
+    holdEnded("key-d", 10n, null, refused);
+    // Written together with the refused one: its spare may predate the refusal.
+    holdEnded("key-d", 10n, 480n, late);
     expect(covers("key-d", 1n)).toBe(false);
     held("key-d", 10n);
     expect(covers("key-d", 10n)).toBe(true);
@@ -72,11 +85,10 @@ describe("spare credit", () => {
     for (let i = 0; i < 9_998; i++) held(`payer-${i}`, 500n);
     held("refreshed", 500n);
     held("newer", 500n);
-    held("newest", 500n);
+    // "oldest" and then "payer-0" made room.
     expect(covers("oldest", 1n)).toBe(false);
-    expect(covers("payer-0", 1n)).toBe(false);
     expect(covers("payer-1", 1n)).toBe(true);
     expect(covers("refreshed", 1n)).toBe(true);
-    expect(covers("newest", 1n)).toBe(true);
+    expect(covers("newer", 1n)).toBe(true);
   });
 });
