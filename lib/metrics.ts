@@ -31,6 +31,19 @@ export function routeLabel(endpoint: string): string {
 /** Request latencies, from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** A gauge read when scraped: one sample per state, labelled with it, from `usage`'s fields. */
+function stateGauge(registry: Registry, name: string, help: string, usage: () => Record<string, number>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      for (const [state, value] of Object.entries(usage())) this.set({ state }, value);
+    },
+  });
+}
+
 function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
@@ -99,29 +112,18 @@ function createMetrics() {
       registers: [registry],
     }),
   };
-  new Gauge({
-    name: "ecolink_db_pool_connections",
-    help: "The process's PostgreSQL pool: connections open (total), idle, and requests waiting for one (waiting).",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    collect() {
-      const usage = dbPoolUsage();
-      this.set({ state: "total" }, usage.total);
-      this.set({ state: "idle" }, usage.idle);
-      this.set({ state: "waiting" }, usage.waiting);
-    },
-  });
-  new Gauge({
-    name: "ecolink_account_writes",
-    help: "Reserve and settle statements of this process running (at most a few per account: lib/credits/account-write-slots.ts) and waiting for a slot of their account.",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    collect() {
-      const usage = accountWriteSlotUsage();
-      this.set({ state: "running" }, usage.running);
-      this.set({ state: "waiting" }, usage.waiting);
-    },
-  });
+  stateGauge(
+    registry,
+    "ecolink_db_pool_connections",
+    "The process's PostgreSQL pool: connections open (total), idle, and requests waiting for one (waiting).",
+    dbPoolUsage,
+  );
+  stateGauge(
+    registry,
+    "ecolink_account_writes",
+    "Reserve and settle statements of this process running (at most a few per account: lib/credits/account-write-slots.ts) and waiting for a slot of their account.",
+    accountWriteSlotUsage,
+  );
   return metrics;
 }
 

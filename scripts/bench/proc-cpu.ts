@@ -13,10 +13,15 @@ async function statFields(path: string): Promise<string[]> {
   return text.slice(text.lastIndexOf(") ") + 2).split(" ");
 }
 
-/** CPU seconds (user + system: utime and stime) of the thread or process whose stat file this is. */
+/** Clock ticks (user + system) of a stat file's thread or process itself (utime, stime). */
+const ownTicks = (fields: string[]) => Number(fields[14 - 3]) + Number(fields[15 - 3]);
+
+/** Clock ticks (user + system) of a stat file's process's children that have exited and been waited for (cutime, cstime). */
+const exitedChildrenTicks = (fields: string[]) => Number(fields[16 - 3]) + Number(fields[17 - 3]);
+
+/** CPU seconds (user + system) of the thread or process whose stat file this is. */
 async function cpuSecondsOf(statPath: string): Promise<number> {
-  const fields = await statFields(statPath);
-  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
+  return ownTicks(await statFields(statPath)) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** CPU seconds (user + system) of one thread of this process; its main thread's id is process.pid. */
@@ -31,8 +36,7 @@ export function processCpuSeconds(pid: number): Promise<number> {
 
 /** CPU seconds (user + system) of this process's children that have exited and been waited for. */
 export async function childrenCpuSeconds(): Promise<number> {
-  const fields = await statFields("/proc/self/stat");
-  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS_PER_SECOND;
+  return exitedChildrenTicks(await statFields("/proc/self/stat")) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The id of a process's parent. */
@@ -46,12 +50,12 @@ export async function parentPid(pid: number): Promise<number> {
  */
 export async function processTreeCpuSeconds(pid: number): Promise<number> {
   const own = await statFields(`/proc/${pid}/stat`);
-  let ticks = Number(own[14 - 3]) + Number(own[15 - 3]) + Number(own[16 - 3]) + Number(own[17 - 3]);
+  let ticks = ownTicks(own) + exitedChildrenTicks(own);
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = await statFields(`/proc/${entry}/stat`).catch(() => null);
     // null: the process ended between the listing and the read.
-    if (fields && Number(fields[4 - 3]) === pid) ticks += Number(fields[14 - 3]) + Number(fields[15 - 3]);
+    if (fields && Number(fields[4 - 3]) === pid) ticks += ownTicks(fields);
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
