@@ -104,13 +104,24 @@ function reportCharColumnsAsCharacter(adapter: PgAdapter): PgAdapter {
   return adapter;
 }
 
+// The adapter's executeScript splits a migration at every ";", which cuts a function's body (a
+// migration's CREATE FUNCTION) apart. The native engine sends a migration whole, and PostgreSQL's
+// simple query protocol runs its statements in order, as one transaction: so does this.
+function runScriptsWhole(adapter: PgAdapter, pool: pg.Pool): PgAdapter {
+  const onError = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter);
+  adapter.executeScript = async (script) => {
+    await pool.query(script).catch(onError);
+  };
+  return adapter;
+}
+
 // Our own factory rather than PrismaPg's: its shadow database is dropped while its pool is still
 // connected, which PostgreSQL refuses; this one closes the pool first and drops with FORCE.
 function adapterFactory(databaseUrl: string) {
   const config = poolConfig(databaseUrl);
   const connectTo = async (database: string, onDispose: () => Promise<void>) => {
     const pool = new pg.Pool({ ...config, database });
-    const adapter = reportCharColumnsAsCharacter(await new PrismaPg(pool).connect());
+    const adapter = runScriptsWhole(reportCharColumnsAsCharacter(await new PrismaPg(pool).connect()), pool);
     adapter.dispose = async () => {
       await pool.end();
       await onDispose();
