@@ -5,7 +5,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import type { LedgerKind } from "@/lib/generated/prisma/enums";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -18,13 +18,6 @@ export interface CreditMovement {
   reference: string;
   description: string;
 }
-
-/**
- * The one INSERT of a ledger entry, without its rows: applyMovement adds one row as VALUES, the
- * settle statement (reservations.ts) its charge as a SELECT from the request it settles — each
- * (userId, kind, amount, balanceAfter, reference, description, createdAt), in this order.
- */
-export const INSERT_LEDGER_ENTRY = Prisma.sql`INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")`;
 
 export interface Balance {
   balance: bigint;
@@ -55,7 +48,7 @@ export async function applyMovement(tx: Tx, movement: CreditMovement): Promise<b
   const row = updated[0];
   if (!row) throw new DomainError("insufficient_quota", "The balance cannot cover this debit.");
   const inserted = await tx.$queryRaw<{ id: bigint }[]>`
-    ${INSERT_LEDGER_ENTRY}
+    INSERT INTO "LedgerEntry" ("userId", "kind", "amount", "balanceAfter", "reference", "description", "createdAt")
     VALUES (${movement.userId}, ${movement.kind}::"LedgerKind", ${movement.amount}, ${row.balance}, ${movement.reference}, ${movement.description}, now())
     ON CONFLICT ("reference") DO NOTHING RETURNING "id"`;
   if (inserted.length === 0) {

@@ -10,7 +10,7 @@ import { db, runPrepared, type PreparedStatement } from "@/lib/db";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import type { RequestSource, RequestStatus } from "@/lib/generated/prisma/enums";
-import { INSERT_LEDGER_ENTRY } from "@/lib/credits/ledger";
+import { type BatchWrite, writeForAccount } from "@/lib/credits/account-write-slots";
 import { formatUsd } from "@/lib/credits/money";
 
 export interface ReservationRequest {
@@ -69,53 +69,52 @@ export interface Settlement {
 }
 
 // Reserve and settle are each ONE statement: atomic without an interactive transaction, and a
-// single round trip on the gateway's hot path. Row locks taken by the statement serialise
-// concurrent requests of one user (and one key); PostgreSQL re-checks each WHERE against the
-// latest row after waiting for a lock, so the conditions below hold at the moment of the write.
+// single round trip on the gateway's hot path. The writes of one account that would wait for each
+// other go together (lib/credits/account-write-slots.ts), each still judged on its own, in order, by
+// the functions "ecolink_reserve_credit" and "ecolink_settle_requests" (prisma/migrations); row
+// locks serialise concurrent requests of one user (and one key), and PostgreSQL re-checks each
+// condition against the latest row after waiting for a lock, so the conditions hold at the moment
+// of the write.
 //
 // They commit without waiting for their WAL to reach the disk: synchronous_commit is off for their
-// own transaction only (set_config's `true`; a session-wide SET would leak to the pool's other
-// users, Stripe credits among them). A database crash can lose the last of them — up to three
-// wal_writer_delay's worth — each whole: a lost reserve was never held (its request is served
-// unbilled), a lost settlement leaves its hold PENDING for settleLostSettlements (metering.ts),
-// which settles it from its last checkpoint. Every other write here and every other movement of
-// money commits durably, and its flush makes every metering commit before it durable too (WAL is
-// replayed in order). The README's "What a database crash can lose" says why that is acceptable.
-const METERING_COMMIT = `metering_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+// own transaction only (a session-wide SET would leak to the pool's other users, Stripe credits
+// among them). A database crash can lose the last of them — up to three wal_writer_delay's worth —
+// each whole: a lost reserve was never held (its request is served unbilled), a lost settlement
+// leaves its hold PENDING for settleLostSettlements (metering.ts), which settles it from its last
+// checkpoint. Every other write here and every other movement of money commits durably, and its
+// flush makes every metering commit before it durable too (WAL is replayed in order). The README's
+// "What a database crash can lose" says why that is acceptable.
 
-/**
- * Holds `amount` against the user's available credit and, for an API key with a spend limit,
- * against what the key may still spend, and logs the request as PENDING — all or nothing. An API
- * key is checked to be neither revoked nor expired in the same step (unauthenticated, 401).
- */
 const RESERVE: PreparedStatement = {
   name: "reserve_credit",
-  // $1 api key id (or null), $2 amount, $3 user id, $4 request id, $5 model id, $6 endpoint, $7 source,
-  // $8 gateway instance id, $9 the most requests the account may have in flight
-  text: `
-    WITH ${METERING_COMMIT}, api_key AS (
-      SELECT "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now()) AS "live",
-             "spendLimit" IS NULL OR "spent" + "held" + $2::bigint <= "spendLimit" AS "withinLimit"
-      FROM "ApiKey" WHERE "id" = $1
-      FOR UPDATE
-    ), credit AS (
-      UPDATE "CreditAccount" SET "held" = "held" + $2::bigint, "updatedAt" = now()
-      WHERE "userId" = $3 AND "balance" - "held" >= $2::bigint
-        AND "ecolink_requests_in_flight"($3) < $9::integer
-        AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live" AND "withinLimit"))
-      RETURNING "balance" - "held" AS "spare"
-    ), key_hold AS (
-      UPDATE "ApiKey" SET "held" = "held" + $2::bigint
-      WHERE "id" = $1 AND EXISTS (SELECT 1 FROM credit)
-    ), logged AS (
-      INSERT INTO "RequestLog" ("id", "userId", "apiKeyId", "modelId", "endpoint", "source", "status", "reserved", "createdAt", "instanceId")
-      SELECT $4, $3, $1, $5, $6, $7::"RequestSource", 'PENDING', $2::bigint, now(), $8
-      WHERE EXISTS (SELECT 1 FROM credit)
-    )
-    SELECT (SELECT "spare"::text FROM credit) AS "spare",
-           ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "live")) AS "keyLive",
-           ($1::text IS NULL OR EXISTS (SELECT 1 FROM api_key WHERE "withinLimit")) AS "keyWithinLimit"
-    FROM metering_commit`,
+  text: `SELECT "requestId", "spare", "keyLive", "keyWithinLimit"
+    FROM "ecolink_reserve_credit"($1::text, $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer)`,
+};
+
+/** What the reserve function answers for one request: spare null when the hold was not taken. */
+interface ReserveAnswer {
+  requestId: string;
+  spare: string | null;
+  keyLive: boolean;
+  keyWithinLimit: boolean;
+}
+
+type HoldRequest = ReservationRequest & { requestId: string };
+
+/** Holds for requests of one account, each judged alone, in order: one answer per request. */
+const reserveForAccount: BatchWrite<HoldRequest, ReserveAnswer | null> = async (userId, requests) => {
+  const answers = await runPrepared<ReserveAnswer>(RESERVE, [
+    userId,
+    requests.map((r) => r.apiKeyId),
+    requests.map((r) => r.amount.toString()),
+    requests.map((r) => r.requestId),
+    requests.map((r) => r.modelId),
+    requests.map((r) => r.endpoint),
+    requests.map((r) => r.source),
+    requests.map((r) => r.instanceId ?? null),
+    env().ACCOUNT_MAX_CONCURRENT_REQUESTS,
+  ]);
+  return inOrderOf(requests, answers);
 };
 
 /**
@@ -125,17 +124,7 @@ const RESERVE: PreparedStatement = {
  */
 export async function reserveCredit(request: ReservationRequest): Promise<Reservation> {
   const requestId = request.requestId ?? newRequestId();
-  const [outcome] = await runPrepared<{ spare: string | null; keyLive: boolean; keyWithinLimit: boolean }>(RESERVE, [
-    request.apiKeyId,
-    request.amount.toString(),
-    request.userId,
-    requestId,
-    request.modelId,
-    request.endpoint,
-    request.source,
-    request.instanceId ?? null,
-    env().ACCOUNT_MAX_CONCURRENT_REQUESTS,
-  ]);
+  const outcome = await writeForAccount(request.userId, reserveForAccount, { ...request, requestId });
   if (outcome && !outcome.keyLive) throw new DomainError("unauthenticated", "This API key has been revoked or has expired.");
   if (outcome && !outcome.keyWithinLimit) {
     throw new DomainError("key_limit_reached", `This API key has reached its spend limit (this request may cost up to ${formatUsd(request.amount)}).`);
@@ -164,63 +153,59 @@ async function refuseIfTooManyInFlight(userId: string): Promise<void> {
 }
 
 const SETTLE: PreparedStatement = {
-  name: "settle_request",
-  // $1 request id, $2 status, $3 charged, $4 input tokens, $5 output tokens, $6 images,
-  // $7 audio seconds, $8 latency ms, $9 ttft ms, $10 http status, $11 error code, $12 ledger reference,
-  // $13 input characters, $14 usage counted here, $15 upstream attempts, $16 upstream endpoint
-  // The ledger entry is the one applyMovement would write, written in this statement to keep settle one.
-  // Null cost and tokens settle from the row's last checkpoint, read under the row lock the UPDATE
-  // takes, so a checkpoint can't land between reading it and settling.
-  text: `
-    WITH ${METERING_COMMIT}, request AS (
-      UPDATE "RequestLog" SET
-        "status" = $2::"RequestStatus",
-        "cost" = LEAST(COALESCE($3::bigint, "checkpointCost", 0), "reserved"),
-        "inputTokens" = COALESCE($4::integer, "checkpointInputTokens", 0),
-        "outputTokens" = COALESCE($5::integer, "checkpointOutputTokens", 0),
-        "images" = $6::integer,
-        "audioSeconds" = $7::double precision,
-        "latencyMs" = $8::integer,
-        "ttftMs" = $9::integer,
-        "httpStatus" = $10::integer,
-        "errorCode" = $11::text,
-        "inputCharacters" = $13::integer,
-        "usageCounted" = $14::boolean,
-        "upstreamAttempts" = $15::integer,
-        "upstreamEndpoint" = $16::text,
-        "settledAt" = now()
-      WHERE "id" = $1 AND "status" = 'PENDING'
-      RETURNING "userId", "apiKeyId", "modelId", "reserved", "cost"
-    ), key_spend AS (
-      UPDATE "ApiKey" AS k SET "held" = k."held" - r."reserved", "spent" = k."spent" + r."cost", "lastUsedAt" = now()
-      FROM request AS r WHERE k."id" = r."apiKeyId"
-      RETURNING k."id"
-    ), account AS (
-      -- Reading key_spend first makes this statement lock the key before the account, the order
-      -- reserveCredit takes them in; the opposite order would deadlock concurrent requests.
-      UPDATE "CreditAccount" AS a SET "held" = a."held" - r."reserved", "balance" = a."balance" - r."cost", "updatedAt" = now()
-      FROM request AS r WHERE a."userId" = r."userId" AND (r."apiKeyId" IS NULL OR EXISTS (SELECT 1 FROM key_spend))
-      RETURNING a."balance"
-    ), charge AS (
-      ${INSERT_LEDGER_ENTRY.text}
-      SELECT r."userId", 'REQUEST_CHARGE', -r."cost", a."balance", $12, r."modelId" || ' request', now()
-      FROM request AS r, account AS a WHERE r."cost" > 0
-    )
-    SELECT r."cost"::text, a."balance"::text AS "balanceAfter",
-           EXISTS (SELECT 1 FROM "BillingProfile" AS bp
-                   WHERE bp."userId" = r."userId" AND bp."autoRechargeEnabled"
-                     AND a."balance" < bp."autoRechargeThreshold") AS "autoRechargeDue"
-    FROM request AS r, account AS a, metering_commit`,
+  name: "settle_requests",
+  text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue" FROM "ecolink_settle_requests"($1::jsonb)`,
 };
+
+/** A request to settle: null cost and tokens settle it from its last checkpoint. */
+interface SettleOrder {
+  requestId: string;
+  outcome: RequestOutcome;
+  usage: { cost: bigint | null; inputTokens: number | null; outputTokens: number | null };
+}
+
+/** Settles requests of one account, each once only: the settlement of each, or null for one settled already. */
+const settleForAccount: BatchWrite<SettleOrder, Settlement | null> = (_userId, orders) => settleOrders(orders);
+
+async function settleOrders(orders: SettleOrder[]): Promise<(Settlement | null)[]> {
+  const outcomes = orders.map(({ requestId, outcome, usage }) => ({
+    requestId,
+    status: outcome.status,
+    cost: usage.cost?.toString() ?? null,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    images: outcome.images ?? 0,
+    audioSeconds: outcome.audioSeconds ?? 0,
+    latencyMs: outcome.latencyMs ?? null,
+    ttftMs: outcome.ttftMs ?? null,
+    httpStatus: outcome.httpStatus ?? null,
+    errorCode: outcome.errorCode ?? null,
+    inputCharacters: outcome.inputCharacters ?? 0,
+    usageCounted: outcome.usageCounted ?? false,
+    upstreamAttempts: outcome.upstreamAttempts ?? 0,
+    upstreamEndpoint: outcome.upstreamEndpoint ?? null,
+  }));
+  const rows = await runPrepared<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [JSON.stringify(outcomes)]);
+  return inOrderOf(orders, rows).map((row) =>
+    row ? { cost: BigInt(row.cost), balanceAfter: BigInt(row.balanceAfter), autoRechargeDue: row.autoRechargeDue } : null,
+  );
+}
+
+/** Each item's row, by request id, in the items' order: null where the statement returned none. */
+function inOrderOf<Row extends { requestId: string }>(items: readonly { requestId: string }[], rows: readonly Row[]): (Row | null)[] {
+  const byId = new Map(rows.map((row) => [row.requestId, row]));
+  return items.map((item) => byId.get(item.requestId) ?? null);
+}
 
 /**
  * Settles a reservation exactly once: completes the request log, releases the hold, debits the
  * real cost (capped at the reservation, so the balance can't go below zero) with its ledger entry,
  * and adds it to the key's spend. A second call for the same request changes nothing (null).
  */
-export async function settleRequest(requestId: string, outcome: RequestOutcome): Promise<Settlement | null> {
+export async function settleRequest(request: { requestId: string; userId: string }, outcome: RequestOutcome): Promise<Settlement | null> {
   const charged = (outcome.status === "FAILED" && !outcome.deliveredBeforeFailing) || outcome.cost < 0n ? 0n : outcome.cost;
-  return runSettle(requestId, outcome, [charged.toString(), outcome.inputTokens ?? 0, outcome.outputTokens ?? 0]);
+  const usage = { cost: charged, inputTokens: outcome.inputTokens ?? 0, outputTokens: outcome.outputTokens ?? 0 };
+  return writeForAccount(request.userId, settleForAccount, { requestId: request.requestId, outcome, usage });
 }
 
 /** What a request whose process was lost is settled with: its last checkpoint (nothing if none). */
@@ -228,30 +213,11 @@ export type CheckpointOutcome = Omit<RequestOutcome, "cost" | "inputTokens" | "o
 
 /**
  * Settles a request for what its last checkpoint recorded as delivered (nothing, if it has none),
- * exactly once, like settleRequest.
+ * exactly once, like settleRequest. The sweeps call it, off the hot path, one request at a time.
  */
 export async function settleFromCheckpoint(requestId: string, outcome: CheckpointOutcome): Promise<Settlement | null> {
-  return runSettle(requestId, { ...outcome, cost: 0n }, [null, null, null]);
-}
-
-async function runSettle(requestId: string, outcome: RequestOutcome, usage: [string | null, number | null, number | null]): Promise<Settlement | null> {
-  const [settled] = await runPrepared<{ cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [
-    requestId,
-    outcome.status,
-    ...usage,
-    outcome.images ?? 0,
-    outcome.audioSeconds ?? 0,
-    outcome.latencyMs ?? null,
-    outcome.ttftMs ?? null,
-    outcome.httpStatus ?? null,
-    outcome.errorCode ?? null,
-    `request:${requestId}`,
-    outcome.inputCharacters ?? 0,
-    outcome.usageCounted ?? false,
-    outcome.upstreamAttempts ?? 0,
-    outcome.upstreamEndpoint ?? null,
-  ]);
-  return settled ? { cost: BigInt(settled.cost), balanceAfter: BigInt(settled.balanceAfter), autoRechargeDue: settled.autoRechargeDue } : null;
+  const [settlement] = await settleOrders([{ requestId, outcome: { ...outcome, cost: 0n }, usage: { cost: null, inputTokens: null, outputTokens: null } }]);
+  return settlement ?? null;
 }
 
 export interface DeliveryCheckpoint {
@@ -267,18 +233,25 @@ const CHECKPOINT: PreparedStatement = {
   // $1 request ids, $2 input tokens, $3 output tokens, $4 costs: one row per request, in one statement
   // for every stream of the process with something to deliver. It answers with the few it could
   // not write rather than the many it wrote: a flush carries every open stream, and reading back
-  // a row for each of them cost the gateway more than the update did.
+  // a row for each of them cost the gateway more than the update did. Its rows are locked in id
+  // order, the order in which a batch of settlements locks them ("ecolink_settle_requests"): in
+  // any other order, a flush and a batch holding one row each of the other's could wait for each
+  // other until PostgreSQL ended one as a deadlock.
   text: `
     WITH checkpoint AS (
       SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
+    ), pending AS (
+      SELECT r."id" FROM "RequestLog" AS r JOIN checkpoint AS c ON c."id" = r."id"
+      WHERE r."status" = 'PENDING'
+      ORDER BY r."id" FOR UPDATE OF r
     ), written AS (
       UPDATE "RequestLog" AS r SET
         "checkpointInputTokens" = c."inputTokens",
         "checkpointOutputTokens" = c."outputTokens",
         "checkpointCost" = LEAST(c."cost", r."reserved"),
         "checkpointAt" = now()
-      FROM checkpoint AS c
-      WHERE r."id" = c."id" AND r."status" = 'PENDING'
+      FROM checkpoint AS c, pending AS p
+      WHERE r."id" = c."id" AND r."id" = p."id"
       RETURNING r."id"
     )
     SELECT c."id" FROM checkpoint AS c WHERE c."id" NOT IN (SELECT "id" FROM written)`,

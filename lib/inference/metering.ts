@@ -9,7 +9,6 @@
 // request whose charge leaves the balance under the owner's auto-recharge threshold triggers a
 // recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
-import { withAccountWriteSlot } from "@/lib/credits/account-write-slots";
 import { newRequestId } from "@/lib/http/request-id";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
@@ -173,18 +172,16 @@ export async function openRequest<Work>(
   early?.catch(() => undefined);
   let reservation: Reservation;
   try {
-    reservation = await withAccountWriteSlot(principal.userId, () =>
-      reserveCredit({
-        userId: principal.userId,
-        apiKeyId: principal.apiKeyId,
-        modelId: request.modelId,
-        endpoint: request.endpoint,
-        source: principal.source,
-        amount: request.hold,
-        requestId,
-        instanceId,
-      }),
-    );
+    reservation = await reserveCredit({
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      modelId: request.modelId,
+      endpoint: request.endpoint,
+      source: principal.source,
+      amount: request.hold,
+      requestId,
+      instanceId,
+    });
   } catch (error) {
     untrackOpenRequest(requestId);
     holdEnded(payer, request.hold, null, hold);
@@ -216,7 +213,7 @@ export async function settle(userId: string, requestId: string, reported: Reques
   try {
     settlement = await untilWritten(`Settlement of request ${requestId}`, () => {
       attempts += 1;
-      return withAccountWriteSlot(userId, () => settleRequest(requestId, outcome));
+      return settleRequest({ requestId, userId }, outcome);
     });
     if (settlement) {
       afterSettlement(userId, requestId, settlement);

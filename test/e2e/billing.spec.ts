@@ -108,7 +108,7 @@ test("usage starts with how to make a first call, then shows totals, charts and 
   const { apiKey } = await createApiKey(user.id, { name: "Laptop", expiresAt: null, spendLimit: null, rateLimitRpm: null });
   const model = "meta-llama/Llama-3.1-8B-Instruct";
   for (const status of ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "FAILED"] as const) {
-    const { requestId } = await reserveCredit({
+    const reservation = await reserveCredit({
       userId: user.id,
       apiKeyId: apiKey.id,
       modelId: model,
@@ -116,7 +116,7 @@ test("usage starts with how to make a first call, then shows totals, charts and 
       source: "API",
       amount: 10_000n,
     });
-    await settleRequest(requestId, {
+    await settleRequest(reservation, {
       status,
       cost: 1_234n,
       inputTokens: 12,

@@ -47,7 +47,7 @@ test.beforeAll(async ({ browser }) => {
     rateLimitRpm: null,
   });
   for (const status of ["SUCCEEDED", "FAILED"] as const) {
-    const { requestId } = await reserveCredit({
+    const reservation = await reserveCredit({
       userId: user.id,
       apiKeyId: apiKey.id,
       modelId: "meta-llama/Llama-3.1-8B-Instruct",
@@ -55,7 +55,7 @@ test.beforeAll(async ({ browser }) => {
       source: "API",
       amount: 10_000_000n,
     });
-    await settleRequest(requestId, {
+    await settleRequest(reservation, {
       status,
       cost: status === "SUCCEEDED" ? 2_700_000n : 0n,
       inputTokens: 1200,

@@ -210,7 +210,7 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
       source: "API",
       amount: 1_000_000n,
     });
-    await settleRequest(metered.requestId, { status: "SUCCEEDED", cost: 400_000n });
+    await settleRequest(metered, { status: "SUCCEEDED", cost: 400_000n });
     const reference = `crash-test-top-up:${payer}:last`;
     await recordCreditMovement({ userId: payer, kind: "TOP_UP", amount: 10_000_000n, reference, description: "Top-up" });
     credits.push({ userId: payer, reference });

@@ -138,7 +138,7 @@ describe("API keys", () => {
       source: "API",
       amount: 2000n,
     });
-    await settleRequest(reservation.requestId, { status: "SUCCEEDED", cost: 1234n });
+    await settleRequest(reservation, { status: "SUCCEEDED", cost: 1234n });
 
     const listed = new Map((await listApiKeys(user.id)).map((key) => [key.id, key]));
     expect(listed.get(apiKey.id)).toMatchObject({ spent: 1234n, spendLimit: usdToNanos("0.5") });

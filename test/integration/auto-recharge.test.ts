@@ -45,9 +45,7 @@ async function twentyConcurrentRequests(userId: string) {
       reserveCredit({ userId, apiKeyId: null, modelId: "test-model", endpoint: "chat.completions", source: "API", amount: usdToNanos("0.40") }),
     ),
   );
-  const settlements = (await Promise.all(reservations.map((r) => settleRequest(r.requestId, { status: "SUCCEEDED", cost: usdToNanos("0.30") })))).map(
-    (s) => s!,
-  );
+  const settlements = (await Promise.all(reservations.map((r) => settleRequest(r, { status: "SUCCEEDED", cost: usdToNanos("0.30") })))).map((s) => s!);
   const due = settlements.filter((s) => s.autoRechargeDue);
   expect(due.map((s) => s.balanceAfter).every((balance) => balance < usdToNanos("9"))).toBe(true);
   expect(due).toHaveLength(17);
@@ -56,7 +54,7 @@ async function twentyConcurrentRequests(userId: string) {
 
 /** One request of `usd` settled, as the gateway settles it; returns the balance it left. */
 async function spend(userId: string, usd: string): Promise<bigint> {
-  const { requestId } = await reserveCredit({
+  const reservation = await reserveCredit({
     userId,
     apiKeyId: null,
     modelId: "test-model",
@@ -64,7 +62,7 @@ async function spend(userId: string, usd: string): Promise<bigint> {
     source: "API",
     amount: usdToNanos(usd),
   });
-  const settlement = (await settleRequest(requestId, { status: "SUCCEEDED", cost: usdToNanos(usd) }))!;
+  const settlement = (await settleRequest(reservation, { status: "SUCCEEDED", cost: usdToNanos(usd) }))!;
   expect(settlement.autoRechargeDue).toBe(true);
   return settlement.balanceAfter;
 }

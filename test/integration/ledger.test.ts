@@ -55,11 +55,11 @@ describe("the credit ledger", () => {
     expect(reserved).toHaveLength(10);
     expect((await getBalance(user.id)).available).toBe(0n);
 
-    await Promise.all(reserved.map((r, i) => settleRequest(r.requestId, { status: i % 2 ? "FAILED" : "SUCCEEDED", cost: 60n })));
+    await Promise.all(reserved.map((r, i) => settleRequest(r, { status: i % 2 ? "FAILED" : "SUCCEEDED", cost: 60n })));
     const after = await getBalance(user.id);
     expect(after).toEqual({ balance: 1000n - 5n * 60n, held: 0n, available: 700n });
     expect(await ledgerTotal(user.id)).toBe(700n);
-    expect(await settleRequest(reserved[0]!.requestId, { status: "SUCCEEDED", cost: 60n })).toBeNull();
+    expect(await settleRequest(reserved[0]!, { status: "SUCCEEDED", cost: 60n })).toBeNull();
   });
 
   it("runs many concurrent requests on one API key to completion without deadlocking", async () => {
@@ -79,7 +79,7 @@ describe("the credit ledger", () => {
             source: "API",
             amount: 100n,
           });
-          await settleRequest(reservation.requestId, { status: "SUCCEEDED", cost: 40n });
+          await settleRequest(reservation, { status: "SUCCEEDED", cost: 40n });
         }
       }),
     );

@@ -34,7 +34,7 @@ async function makeRequests(userId: string, traffic: Traffic[]) {
       source: t.key ? "API" : "PLAYGROUND",
       amount: t.cost + 1_000n,
     });
-    await settleRequest(reservation.requestId, {
+    await settleRequest(reservation, {
       status: t.status,
       cost: t.cost,
       inputTokens: t.inputTokens,
