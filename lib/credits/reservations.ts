@@ -154,7 +154,9 @@ async function refuseIfTooManyInFlight(userId: string): Promise<void> {
 
 const SETTLE: PreparedStatement = {
   name: "settle_requests",
-  text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue" FROM "ecolink_settle_requests"($1::jsonb)`,
+  text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue"
+    FROM "ecolink_settle_requests"($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::integer[], $6::integer[], $7::double precision[],
+      $8::integer[], $9::integer[], $10::integer[], $11::text[], $12::integer[], $13::boolean[], $14::integer[], $15::text[])`,
 };
 
 /** A request to settle: null cost and tokens settle it from its last checkpoint. */
@@ -168,24 +170,24 @@ interface SettleOrder {
 const settleForAccount: BatchWrite<SettleOrder, Settlement | null> = (_userId, orders) => settleOrders(orders);
 
 async function settleOrders(orders: SettleOrder[]): Promise<(Settlement | null)[]> {
-  const outcomes = orders.map(({ requestId, outcome, usage }) => ({
-    requestId,
-    status: outcome.status,
-    cost: usage.cost?.toString() ?? null,
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    images: outcome.images ?? 0,
-    audioSeconds: outcome.audioSeconds ?? 0,
-    latencyMs: outcome.latencyMs ?? null,
-    ttftMs: outcome.ttftMs ?? null,
-    httpStatus: outcome.httpStatus ?? null,
-    errorCode: outcome.errorCode ?? null,
-    inputCharacters: outcome.inputCharacters ?? 0,
-    usageCounted: outcome.usageCounted ?? false,
-    upstreamAttempts: outcome.upstreamAttempts ?? 0,
-    upstreamEndpoint: outcome.upstreamEndpoint ?? null,
-  }));
-  const rows = await runPrepared<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [JSON.stringify(outcomes)]);
+  const column = <T>(value: (order: SettleOrder) => T) => orders.map(value);
+  const rows = await runPrepared<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [
+    column((o) => o.requestId),
+    column((o) => o.outcome.status),
+    column((o) => o.usage.cost?.toString() ?? null),
+    column((o) => o.usage.inputTokens),
+    column((o) => o.usage.outputTokens),
+    column((o) => o.outcome.images ?? 0),
+    column((o) => o.outcome.audioSeconds ?? 0),
+    column((o) => o.outcome.latencyMs ?? null),
+    column((o) => o.outcome.ttftMs ?? null),
+    column((o) => o.outcome.httpStatus ?? null),
+    column((o) => o.outcome.errorCode ?? null),
+    column((o) => o.outcome.inputCharacters ?? 0),
+    column((o) => o.outcome.usageCounted ?? false),
+    column((o) => o.outcome.upstreamAttempts ?? 0),
+    column((o) => o.outcome.upstreamEndpoint ?? null),
+  ]);
   return inOrderOf(orders, rows).map((row) =>
     row ? { cost: BigInt(row.cost), balanceAfter: BigInt(row.balanceAfter), autoRechargeDue: row.autoRechargeDue } : null,
   );

@@ -70,20 +70,35 @@ $$;
 -- Null cost and tokens settle a request from its row's last checkpoint, read under the row lock,
 -- so a checkpoint can't land between reading it and settling. A request already settled (not
 -- PENDING) is left alone and returns no row.
-CREATE FUNCTION "ecolink_settle_requests"(outcomes JSONB)
+CREATE FUNCTION "ecolink_settle_requests"(
+  request_ids TEXT[],
+  statuses TEXT[],
+  costs BIGINT[],
+  input_tokens INTEGER[],
+  output_tokens INTEGER[],
+  image_counts INTEGER[],
+  audio_seconds DOUBLE PRECISION[],
+  latencies INTEGER[],
+  ttfts INTEGER[],
+  http_statuses INTEGER[],
+  error_codes TEXT[],
+  input_characters INTEGER[],
+  usage_counted BOOLEAN[],
+  upstream_attempts INTEGER[],
+  upstream_endpoints TEXT[]
+)
 RETURNS TABLE ("requestId" TEXT, "cost" TEXT, "balanceAfter" TEXT, "autoRechargeDue" BOOLEAN)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
-  o RECORD;
   request_id TEXT;
   key_id TEXT;
   key_ids TEXT[] := '{}';
 BEGIN
   -- Several requests' rows and keys are locked first, in order, one row at a time by primary key
   -- as in ecolink_reserve_credit; one request's statement below locks them in that order itself.
-  IF jsonb_array_length(outcomes) > 1 THEN
-    FOR request_id IN SELECT DISTINCT x ->> 'requestId' FROM jsonb_array_elements(outcomes) AS x ORDER BY 1 LOOP
+  IF cardinality(request_ids) > 1 THEN
+    FOR request_id IN SELECT DISTINCT x FROM unnest(request_ids) AS x ORDER BY 1 LOOP
       SELECT "apiKeyId" INTO key_id FROM "RequestLog" WHERE "id" = request_id FOR UPDATE;
       key_ids := key_ids || key_id;
     END LOOP;
@@ -91,31 +106,26 @@ BEGIN
       PERFORM 1 FROM "ApiKey" WHERE "id" = key_id FOR UPDATE;
     END LOOP;
   END IF;
-  FOR o IN
-    SELECT * FROM jsonb_to_recordset(outcomes) AS x(
-      "requestId" TEXT, "status" TEXT, "cost" BIGINT, "inputTokens" INTEGER, "outputTokens" INTEGER, "images" INTEGER,
-      "audioSeconds" DOUBLE PRECISION, "latencyMs" INTEGER, "ttftMs" INTEGER, "httpStatus" INTEGER, "errorCode" TEXT,
-      "inputCharacters" INTEGER, "usageCounted" BOOLEAN, "upstreamAttempts" INTEGER, "upstreamEndpoint" TEXT)
-  LOOP
+  FOR i IN 1 .. cardinality(request_ids) LOOP
     RETURN QUERY
     WITH metering_commit AS (SELECT set_config('synchronous_commit', 'off', true)), request AS (
       UPDATE "RequestLog" SET
-        "status" = o."status"::"RequestStatus",
-        "cost" = LEAST(COALESCE(o."cost", "checkpointCost", 0), "reserved"),
-        "inputTokens" = COALESCE(o."inputTokens", "checkpointInputTokens", 0),
-        "outputTokens" = COALESCE(o."outputTokens", "checkpointOutputTokens", 0),
-        "images" = o."images",
-        "audioSeconds" = o."audioSeconds",
-        "latencyMs" = o."latencyMs",
-        "ttftMs" = o."ttftMs",
-        "httpStatus" = o."httpStatus",
-        "errorCode" = o."errorCode",
-        "inputCharacters" = o."inputCharacters",
-        "usageCounted" = o."usageCounted",
-        "upstreamAttempts" = o."upstreamAttempts",
-        "upstreamEndpoint" = o."upstreamEndpoint",
+        "status" = statuses[i]::"RequestStatus",
+        "cost" = LEAST(COALESCE(costs[i], "checkpointCost", 0), "reserved"),
+        "inputTokens" = COALESCE(input_tokens[i], "checkpointInputTokens", 0),
+        "outputTokens" = COALESCE(output_tokens[i], "checkpointOutputTokens", 0),
+        "images" = image_counts[i],
+        "audioSeconds" = audio_seconds[i],
+        "latencyMs" = latencies[i],
+        "ttftMs" = ttfts[i],
+        "httpStatus" = http_statuses[i],
+        "errorCode" = error_codes[i],
+        "inputCharacters" = input_characters[i],
+        "usageCounted" = usage_counted[i],
+        "upstreamAttempts" = upstream_attempts[i],
+        "upstreamEndpoint" = upstream_endpoints[i],
         "settledAt" = now()
-      WHERE "id" = o."requestId" AND "status" = 'PENDING'
+      WHERE "id" = request_ids[i] AND "status" = 'PENDING'
       RETURNING "id", "userId", "apiKeyId", "modelId", "reserved", "cost"
     ), key_spend AS (
       UPDATE "ApiKey" AS k SET "held" = k."held" - r."reserved", "spent" = k."spent" + r."cost", "lastUsedAt" = now()
