@@ -8,8 +8,12 @@
 // still judged alone, in order (the batch functions in prisma/migrations). A write that finds a
 // slot free is sent at once, alone: batches only form when writes would have queued anyway.
 
-/** Statements of one account sent to the database at once; the writes that come meanwhile wait here, in order. */
-export const WRITES_PER_ACCOUNT = 4;
+/**
+ * Statements of one account sent to the database at once; the writes that come meanwhile wait here,
+ * in order. Two keep the next batch ready at the database when the previous one commits, without
+ * this process's event loop between them; more only wait on the account's row locks there.
+ */
+export const WRITES_PER_ACCOUNT = 2;
 
 /** The most writes one statement carries. */
 export const WRITES_PER_BATCH = 64;
