@@ -7,9 +7,21 @@
 --
 -- Rows are locked in one order everywhere, so that two metering transactions never wait for each
 -- other in a circle: a settlement's request rows (by id), then API keys (by id), then the account.
--- Both commit without waiting for their WAL to reach the disk, like the single statements before
--- them (the README's "What a database crash can lose"); set_config's `true` keeps that to this
--- transaction.
+-- Both commit without waiting for their WAL to reach the disk (the README's "What a database
+-- crash can lose"); set_config's `true` keeps that to their own transaction.
+
+-- Locks API keys in id order. One row at a time by primary key, because a cached generic plan
+-- for "= ANY (an array)" may scan the whole table.
+CREATE FUNCTION "ecolink_lock_api_keys"(key_ids TEXT[]) RETURNS VOID
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  key_id TEXT;
+BEGIN
+  FOR key_id IN SELECT DISTINCT k FROM unnest(key_ids) AS k WHERE k IS NOT NULL ORDER BY k LOOP
+    PERFORM 1 FROM "ApiKey" WHERE "id" = key_id FOR UPDATE;
+  END LOOP;
+END
+$$;
 
 CREATE FUNCTION "ecolink_reserve_credit"(
   account_user_id TEXT,
@@ -24,16 +36,10 @@ CREATE FUNCTION "ecolink_reserve_credit"(
 ) RETURNS TABLE ("requestId" TEXT, "spare" TEXT, "keyLive" BOOLEAN, "keyWithinLimit" BOOLEAN)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
-DECLARE
-  key_id TEXT;
 BEGIN
   -- Several keys are locked first, in order; one is locked by its request's own statement below.
-  -- One row at a time by primary key, because a cached generic plan for "= ANY (an array)" may
-  -- scan the whole table.
   IF cardinality(request_ids) > 1 THEN
-    FOR key_id IN SELECT DISTINCT k FROM unnest(key_ids) AS k WHERE k IS NOT NULL ORDER BY k LOOP
-      PERFORM 1 FROM "ApiKey" WHERE "id" = key_id FOR UPDATE;
-    END LOOP;
+    PERFORM "ecolink_lock_api_keys"(key_ids);
   END IF;
   FOR i IN 1 .. cardinality(request_ids) LOOP
     RETURN QUERY
@@ -96,15 +102,13 @@ DECLARE
   key_ids TEXT[] := '{}';
 BEGIN
   -- Several requests' rows and keys are locked first, in order, one row at a time by primary key
-  -- as in ecolink_reserve_credit; one request's statement below locks them in that order itself.
+  -- (see ecolink_lock_api_keys); one request's statement below locks them in that order itself.
   IF cardinality(request_ids) > 1 THEN
     FOR request_id IN SELECT DISTINCT x FROM unnest(request_ids) AS x ORDER BY 1 LOOP
       SELECT "apiKeyId" INTO key_id FROM "RequestLog" WHERE "id" = request_id FOR UPDATE;
       key_ids := key_ids || key_id;
     END LOOP;
-    FOR key_id IN SELECT DISTINCT k FROM unnest(key_ids) AS k WHERE k IS NOT NULL ORDER BY k LOOP
-      PERFORM 1 FROM "ApiKey" WHERE "id" = key_id FOR UPDATE;
-    END LOOP;
+    PERFORM "ecolink_lock_api_keys"(key_ids);
   END IF;
   FOR i IN 1 .. cardinality(request_ids) LOOP
     RETURN QUERY
