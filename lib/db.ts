@@ -22,9 +22,15 @@ function pool(): pg.Pool {
     // keep a process from exiting.
     idleTimeoutMillis: 0,
     allowExitOnIdle: true,
+    // Kept for good, a connection must not be dropped unseen by a firewall or NAT that forgets idle
+    // flows: TCP keepalives keep it alive, and find it dead when the other end is gone.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Timestamps are stored without a zone, in UTC (Prisma's convention), so now() must be UTC too
-    // whatever the server's TimeZone setting is.
-    options: "-c TimeZone=UTC",
+    // whatever the server's TimeZone setting is. A statement given up (PREPARED_STATEMENT_TIMEOUT_MS)
+    // has its connection closed; the server checks every second whether the client is still there,
+    // and ends a statement whose client is gone rather than run it to its end (PostgreSQL 14+).
+    options: "-c TimeZone=UTC -c client_connection_check_interval=1000",
   });
   // An idle connection dropped by the server (a restart, a failover) is replaced on next use; an
   // 'error' event without a listener would end the process instead.
@@ -58,10 +64,31 @@ export interface PreparedStatement {
 }
 
 /**
+ * How long a hot-path statement may go unanswered before it is given up: its connection is closed
+ * (which ends it at the server) and its caller gets the error a database outage gives (settlements
+ * and checkpoints retry it: until-written.ts). These statements answer in milliseconds; one that
+ * doesn't answer at all (a connection a network dropped silently) would otherwise hold its
+ * account's write slot (lib/credits/account-write-slots.ts) until the operating system gave up on
+ * the connection.
+ */
+export const PREPARED_STATEMENT_TIMEOUT_MS = 30_000;
+
+/**
  * Runs a prepared statement with positional parameters ($1, $2, …). Values arrive as `pg` returns
  * them: bigint columns as decimal strings, timestamptz as Date.
  */
-export async function runPrepared<Row extends object>(statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]> {
-  const result = await pool().query<Row>({ name: statement.name, text: statement.text, values: values as unknown[] });
+export async function runPrepared<Row extends object>(
+  statement: PreparedStatement,
+  values: readonly unknown[],
+  timeoutMs = PREPARED_STATEMENT_TIMEOUT_MS,
+): Promise<Row[]> {
+  // pg reads query_timeout from each query's config too; its types only name it on the client's.
+  const query: pg.QueryConfig & { query_timeout: number } = {
+    name: statement.name,
+    text: statement.text,
+    values: values as unknown[],
+    query_timeout: timeoutMs,
+  };
+  const result = await pool().query<Row>(query);
   return result.rows;
 }
