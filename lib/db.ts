@@ -71,7 +71,7 @@ export interface PreparedStatement {
  * account's write slot (lib/credits/account-write-slots.ts) until the operating system gave up on
  * the connection.
  */
-export const PREPARED_STATEMENT_TIMEOUT_MS = 30_000;
+const PREPARED_STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * Runs a prepared statement with positional parameters ($1, $2, …). Values arrive as `pg` returns

@@ -48,15 +48,11 @@ function accounts(): Map<string, Slots> {
 /** Writes `item` with `write`, alone if one of the account's slots is free, else with the others of its kind waiting when one frees. */
 export function writeForAccount<Item, Result>(accountId: string, write: BatchWrite<Item, Result>, item: Item): Promise<Result> {
   const all = accounts();
-  let slots = all.get(accountId);
-  if (!slots) {
-    slots = { running: 0, waiting: [] };
-    all.set(accountId, slots);
-  }
-  const slotsOfAccount = slots;
+  const slots = all.get(accountId) ?? { running: 0, waiting: [] };
+  all.set(accountId, slots);
   return new Promise<Result>((resolve, reject) => {
-    slotsOfAccount.waiting.push({ write, item, resolve: resolve as (result: unknown) => void, reject });
-    if (slotsOfAccount.running < WRITES_PER_ACCOUNT) runNextBatch(accountId, slotsOfAccount);
+    slots.waiting.push({ write, item, resolve: resolve as (result: unknown) => void, reject });
+    if (slots.running < WRITES_PER_ACCOUNT) runNextBatch(accountId, slots);
   });
 }
 

@@ -170,23 +170,22 @@ interface SettleOrder {
 const settleForAccount: BatchWrite<SettleOrder, Settlement | null> = (_userId, orders) => settleOrders(orders);
 
 async function settleOrders(orders: SettleOrder[]): Promise<(Settlement | null)[]> {
-  const column = <T>(value: (order: SettleOrder) => T) => orders.map(value);
   const rows = await runPrepared<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [
-    column((o) => o.requestId),
-    column((o) => o.outcome.status),
-    column((o) => o.usage.cost?.toString() ?? null),
-    column((o) => o.usage.inputTokens),
-    column((o) => o.usage.outputTokens),
-    column((o) => o.outcome.images ?? 0),
-    column((o) => o.outcome.audioSeconds ?? 0),
-    column((o) => o.outcome.latencyMs ?? null),
-    column((o) => o.outcome.ttftMs ?? null),
-    column((o) => o.outcome.httpStatus ?? null),
-    column((o) => o.outcome.errorCode ?? null),
-    column((o) => o.outcome.inputCharacters ?? 0),
-    column((o) => o.outcome.usageCounted ?? false),
-    column((o) => o.outcome.upstreamAttempts ?? 0),
-    column((o) => o.outcome.upstreamEndpoint ?? null),
+    orders.map((o) => o.requestId),
+    orders.map((o) => o.outcome.status),
+    orders.map((o) => o.usage.cost?.toString() ?? null),
+    orders.map((o) => o.usage.inputTokens),
+    orders.map((o) => o.usage.outputTokens),
+    orders.map((o) => o.outcome.images ?? 0),
+    orders.map((o) => o.outcome.audioSeconds ?? 0),
+    orders.map((o) => o.outcome.latencyMs ?? null),
+    orders.map((o) => o.outcome.ttftMs ?? null),
+    orders.map((o) => o.outcome.httpStatus ?? null),
+    orders.map((o) => o.outcome.errorCode ?? null),
+    orders.map((o) => o.outcome.inputCharacters ?? 0),
+    orders.map((o) => o.outcome.usageCounted ?? false),
+    orders.map((o) => o.outcome.upstreamAttempts ?? 0),
+    orders.map((o) => o.outcome.upstreamEndpoint ?? null),
   ]);
   return inOrderOf(orders, rows).map((row) =>
     row ? { cost: BigInt(row.cost), balanceAfter: BigInt(row.balanceAfter), autoRechargeDue: row.autoRechargeDue } : null,
@@ -243,17 +242,17 @@ const CHECKPOINT: PreparedStatement = {
     WITH checkpoint AS (
       SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
     ), pending AS (
-      SELECT r."id" FROM "RequestLog" AS r JOIN checkpoint AS c ON c."id" = r."id"
+      SELECT c.* FROM "RequestLog" AS r JOIN checkpoint AS c ON c."id" = r."id"
       WHERE r."status" = 'PENDING'
       ORDER BY r."id" FOR UPDATE OF r
     ), written AS (
       UPDATE "RequestLog" AS r SET
-        "checkpointInputTokens" = c."inputTokens",
-        "checkpointOutputTokens" = c."outputTokens",
-        "checkpointCost" = LEAST(c."cost", r."reserved"),
+        "checkpointInputTokens" = p."inputTokens",
+        "checkpointOutputTokens" = p."outputTokens",
+        "checkpointCost" = LEAST(p."cost", r."reserved"),
         "checkpointAt" = now()
-      FROM checkpoint AS c, pending AS p
-      WHERE r."id" = c."id" AND r."id" = p."id"
+      FROM pending AS p
+      WHERE r."id" = p."id"
       RETURNING r."id"
     )
     SELECT c."id" FROM checkpoint AS c WHERE c."id" NOT IN (SELECT "id" FROM written)`,
