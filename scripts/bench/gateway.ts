@@ -44,10 +44,27 @@ const SCENARIOS: Scenario[] = [false, true].flatMap((stream) => [
 // Enough for each server's code to be compiled and optimised before anything is measured; sent at
 // the scenario's own pace, so that a paced run does not start in the wake of a burst.
 const WARMUP_REQUESTS = 500;
+/**
+ * A scenario's requests are sent ROUNDS times over, each round running direct, EcoLink and Portkey
+ * in turn, and each one's rounds are pooled: a drift of the shared machine during a scenario (a
+ * burst of another process, the CPU's clock) then falls on all three alike instead of on whichever
+ * ran through it, and a p99 rests on three times as many requests.
+ */
+const ROUNDS = 3;
 
 // Targets of issue 14, for the paced rows.
 const PACED_ADDED_P50_TARGET_MS = 1;
 const PACED_ADDED_P99_TARGET_MS = 5;
+
+/** Runs of one target taken together: their latencies pooled, their times and failures summed. */
+function pooled(runs: LoadResult[]): LoadResult {
+  return {
+    latencies: runs.flatMap((run) => run.latencies).sort((a, b) => a - b),
+    seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
+    firstError: runs.find((run) => run.firstError !== undefined)?.firstError,
+  };
+}
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -276,24 +293,29 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const portkeyOutputBefore = portkey.outputLength();
       await generator.run({ ...viaPortkey, requests: WARMUP_REQUESTS });
       await generator.run({ ...direct, requests: WARMUP_REQUESTS });
-      const directRun = await generator.run({ ...direct, requests: scenario.requests });
-      const databaseCpuBefore = await processTreeCpuSeconds(databasePid);
-      const ecolinkRun = await generator.run({ ...ecolink, requests: scenario.requests });
-      const databaseCpu = (await processTreeCpuSeconds(databasePid)) - databaseCpuBefore;
+      const runs = { direct: [] as LoadResult[], ecolink: [] as LoadResult[], portkey: [] as LoadResult[] };
+      let databaseCpu = 0;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        runs.direct.push(await generator.run({ ...direct, requests: scenario.requests }));
+        const databaseCpuBefore = await processTreeCpuSeconds(databasePid);
+        runs.ecolink.push(await generator.run({ ...ecolink, requests: scenario.requests }));
+        databaseCpu += (await processTreeCpuSeconds(databasePid)) - databaseCpuBefore;
+        runs.portkey.push(await generator.run({ ...viaPortkey, requests: scenario.requests }));
+      }
       const row: Row = {
         scenario,
         label: scenarioLabel(scenario),
-        direct: directRun,
-        ecolink: ecolinkRun,
-        portkey: await generator.run({ ...viaPortkey, requests: scenario.requests }),
-        databaseCpuPerRequest: (databaseCpu / scenario.requests) * 1e6,
+        direct: pooled(runs.direct),
+        ecolink: pooled(runs.ecolink),
+        portkey: pooled(runs.portkey),
+        databaseCpuPerRequest: (databaseCpu / (ROUNDS * scenario.requests)) * 1e6,
       };
       if (row.portkey.failures > 0) row.portkeyError = portkey.errorSince(portkeyOutputBefore) ?? "(nothing logged)";
       answered += [...warmups, row.ecolink].reduce((sum, run) => sum + run.latencies.length, 0);
       rows.push(row);
     }
     printTable(
-      `Gateway added latency, side by side (milliseconds; chat completions of 6 tokens from one loopback upstream; Portkey ${portkey.version})`,
+      `Gateway added latency, side by side (milliseconds; chat completions of 6 tokens from one loopback upstream; Portkey ${portkey.version}; ${ROUNDS} rounds of direct, EcoLink and Portkey in turn, pooled)`,
       [
         "scenario",
         "direct p50 / p99",
