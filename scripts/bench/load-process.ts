@@ -35,7 +35,15 @@ export interface StreamsJob {
   headers: Record<string, string>;
   /** A streamed chat request. */
   body: string;
+  /** Streams held open to their end. */
   streams: number;
+  /** They are opened one after another, evenly over this many milliseconds; all at once when absent. */
+  openOverMs?: number;
+  /**
+   * Streams opened one every `everyMs` once all the others are flowing (each has had its first
+   * token, or ended): their times to first token are what a new stream waits while those are open.
+   */
+  probes?: { count: number; everyMs: number };
   /** A server process whose resident set to read before the streams open and every second while they run. */
   watchPid?: number;
 }
@@ -48,13 +56,15 @@ export interface ResidentSample {
 }
 
 export interface StreamsResult {
-  /** Milliseconds from sending each request to its first content token, sorted (streams that had one). */
+  /** Milliseconds from sending each request to its first content token, sorted (streams that had one; probes apart). */
   ttfts: number[];
+  /** The same, of the probes. */
+  probeTtfts: number[];
   /** Answers other than 200, counted by status. */
   statuses: Record<string, number>;
   /** Streams that failed: a connection error, a status other than 200, or no [DONE] at the end. */
   failures: number;
-  /** Streams that ended with data: [DONE]. */
+  /** Streams that ended with data: [DONE], probes included. */
   done: number;
   seconds: number;
   /** The watched process's resident set before the streams opened, and while they ran. */
@@ -163,12 +173,13 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
 }
 
 /**
- * Opens `streams` streamed requests at once, each on its own connection, and reads them all to
- * their end, reading the watched process's resident set every second meanwhile.
+ * Opens `streams` streamed requests, each on its own connection, at once or over `openOverMs`, then
+ * the probes, and reads them all to their end, reading the watched process's resident set every
+ * second meanwhile.
  */
-async function runStreams({ url, headers, body, streams, watchPid }: StreamsJob): Promise<StreamsResult> {
+async function runStreams({ url, headers, body, streams, openOverMs, probes, watchPid }: StreamsJob): Promise<StreamsResult> {
   const target = new URL(url);
-  const result: StreamsResult = { ttfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, rssSamples: [] };
+  const result: StreamsResult = { ttfts: [], probeTtfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, rssSamples: [] };
   if (watchPid) result.idleRss = await residentBytes(watchPid);
   let open = 0;
   let running = true;
@@ -178,27 +189,61 @@ async function runStreams({ url, headers, body, streams, watchPid }: StreamsJob)
       if (running) result.rssSamples.push({ open, rss: await residentBytes(watchPid) });
     }
   })();
+  let notFlowing = streams;
+  let allFlowing: () => void = () => undefined;
+  const flowing = new Promise<void>((resolve) => (allFlowing = resolve));
+  const stream = async (ttfts: number[], onFlowing: () => void = () => undefined) => {
+    const t0 = performance.now();
+    open += 1;
+    try {
+      await post(target, {
+        agent: streamAgent,
+        headers,
+        body,
+        onFirstToken: () => {
+          ttfts.push(performance.now() - t0);
+          onFlowing();
+        },
+      });
+      result.done += 1;
+    } catch (error) {
+      result.failures += 1;
+      result.firstError ??= describeError(error);
+      const status = (error as { status?: number }).status;
+      if (status) result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+    }
+    open -= 1;
+  };
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: streams }, async () => {
-      const t0 = performance.now();
-      open += 1;
-      try {
-        await post(target, { agent: streamAgent, headers, body, onFirstToken: () => result.ttfts.push(performance.now() - t0) });
-        result.done += 1;
-      } catch (error) {
-        result.failures += 1;
-        result.firstError ??= describeError(error);
-        const status = (error as { status?: number }).status;
-        if (status) result.statuses[status] = (result.statuses[status] ?? 0) + 1;
-      }
-      open -= 1;
-    }),
-  );
+  const held = Array.from({ length: streams }, async (_, i) => {
+    if (openOverMs) await sleepUntil(started + (i / streams) * openOverMs);
+    let counted = false;
+    const nowFlowing = () => {
+      if (counted) return;
+      counted = true;
+      notFlowing -= 1;
+      if (notFlowing === 0) allFlowing();
+    };
+    await stream(result.ttfts, nowFlowing);
+    nowFlowing();
+  });
+  const probing = (async () => {
+    if (!probes) return;
+    await flowing;
+    const from = performance.now();
+    const opened: Promise<void>[] = [];
+    for (let i = 0; i < probes.count; i += 1) {
+      await sleepUntil(from + i * probes.everyMs);
+      opened.push(stream(result.probeTtfts));
+    }
+    await Promise.all(opened);
+  })();
+  await Promise.all([...held, probing]);
   result.seconds = (performance.now() - started) / 1000;
   running = false;
   await sampling;
   result.ttfts.sort((a, b) => a - b);
+  result.probeTtfts.sort((a, b) => a - b);
   return result;
 }
 

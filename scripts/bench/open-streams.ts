@@ -1,24 +1,33 @@
 // A thousand streams open at once through the gateway: an upstream (a process of its own, so that
 // its event loop is not the gateway's) emits a token every TOKEN_DELAY_MS for TOKENS tokens, and
-// the load generator opens STREAMS streamed chat requests at the same moment, each on its own
-// connection, straight to the upstream (the baseline), then through a bare Node relay (the floor:
-// bare-relay.ts), then through EcoLink, and reads each to its end. It reports errors, 5xx answers
-// and streams that did not end with [DONE], the time-to-first-token each relay adds, their memory
-// per open stream (the process's resident set, read by the load generator from /proc before the
-// streams open and every second while they run, at the read with the most streams open) and CPU
-// time per relayed token, the gateway API process's event-loop lag over the run (prom-client's,
-// from the app's /metrics with the METRICS_TOKEN that bench.ts gives the stack), how long the
-// gateway took to take the thousand requests in (from their holds' times), and checks that every
-// stream was billed.
+// the load generator opens STREAMS streamed chat requests, each on its own connection, straight to
+// the upstream (the baseline), then through a bare Node relay (the floor: bare-relay.ts), then
+// through EcoLink, and reads each to its end. Twice:
+// - a burst: all in the same instant, which measures how fast each relay takes a thundering herd in
+//   (for EcoLink, from its holds' times);
+// - steady: opened evenly over OPEN_OVER_MS, then PROBES more, one at a time, while the thousand
+//   flow. The probes' time to first token is what a new stream waits with a thousand open: the
+//   added time-to-first-token of issue 14's target. No relay can add 2 ms to each of a thousand
+//   requests arriving in the same instant (each takes more than 2 µs to take in), so the burst
+//   has no target.
+// Each run reports errors, 5xx answers and streams that did not end with [DONE], the
+// time-to-first-token each relay adds, their memory per open stream (the process's resident set,
+// read by the load generator from /proc before the streams open and every second while they run,
+// at the read with the most streams open) and CPU time per relayed token; the steady run, the
+// gateway API process's event-loop lag (prom-client's, from the app's /metrics with the
+// METRICS_TOKEN that bench.ts gives the stack). Every stream must have been billed.
 import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
 import { benchUser, checkBilling, type LoadGenerator, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
-import type { ResidentSample, StreamsResult } from "./load-process";
+import type { ResidentSample, StreamsJob, StreamsResult } from "./load-process";
 import { processCpuSeconds } from "./proc-cpu";
 
 const STREAMS = 1_000;
 const TOKENS = 600;
 const TOKEN_DELAY_MS = 50;
+/** The steady run opens the thousand evenly over this long, then the probes, one every PROBES.everyMs. */
+const OPEN_OVER_MS = 10_000;
+const PROBES = { count: 100, everyMs: 50 };
 /**
  * prom-client's event-loop lag comes from monitorEventLoopDelay sampling every
  * eventLoopMonitoringPrecision ms (lib/metrics.ts), whose histogram holds the whole interval
@@ -57,9 +66,11 @@ function summary(label: string, run: StreamsResult): string {
     Object.entries(run.statuses)
       .map(([status, count]) => `${count}×${status}`)
       .join(", ") || "none";
+  const total = STREAMS + (run.probeTtfts.length > 0 ? PROBES.count : 0);
+  const probes = run.probeTtfts.length > 0 ? `; probes ${ms(percentile(run.probeTtfts, 50))} / ${ms(percentile(run.probeTtfts, 99))} ms` : "";
   return (
-    `${label.padEnd(10)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms, ` +
-    `${run.done} of ${STREAMS} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundredsOf(run)}), ${run.seconds.toFixed(1)} s` +
+    `${label.padEnd(10)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms${probes}, ` +
+    `${run.done} of ${total} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundredsOf(run)}), ${run.seconds.toFixed(1)} s` +
     (run.firstError ? `; first failure: ${run.firstError}` : "")
   );
 }
@@ -81,16 +92,15 @@ function memoryPerStream(run: StreamsResult): StreamsMemory | null {
   return { idle: run.idleRss, busiest, perStream: (busiest.rss - run.idleRss) / busiest.open };
 }
 
-const perToken = (cpuSeconds: number) => (cpuSeconds / (STREAMS * TOKENS)) * 1e6;
-
 /** The streams through `target`, with the CPU time `pid` spent on them. */
 async function measuredStreams(
   generator: LoadGenerator,
   target: { url: string; headers: Record<string, string>; body: string },
   pid: number | null,
+  how: Pick<StreamsJob, "openOverMs" | "probes">,
 ): Promise<{ run: StreamsResult; cpuSeconds: number | null }> {
   const before = pid === null ? null : await processCpuSeconds(pid);
-  const run = await generator.streams({ ...target, streams: STREAMS, watchPid: pid ?? undefined });
+  const run = await generator.streams({ ...target, ...how, streams: STREAMS, watchPid: pid ?? undefined });
   return { run, cpuSeconds: before === null ? null : (await processCpuSeconds(pid!)) - before };
 }
 
@@ -124,66 +134,90 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const warmup = await generator.streams({ ...ecolink, body: short(ecolink), streams: 50 });
     await generator.streams({ ...bare, body: short(bare), streams: 50 });
 
-    const directRun = await generator.streams({ ...direct, streams: STREAMS });
-    const bareRun = await measuredStreams(generator, bare, relay.pid);
-    await eventLoopLagP99Ms(appUrl, metricsToken);
-    const runStarted = new Date();
-    const gateway = await measuredStreams(generator, ecolink, appPid);
-    const gatewayRun = gateway.run;
-    const lag = await eventLoopLagP99Ms(appUrl, metricsToken);
-    // When each stream's hold was taken, from the first: how long the gateway took to take the
-    // thousand requests in (their connections wait to be accepted while its event loop is busy).
-    const holds = await db.requestLog.findMany({
-      where: { userId, createdAt: { gte: runStarted } },
-      select: { createdAt: true },
-      orderBy: { createdAt: "asc" },
-    });
-    const intakeMs = holds.map((row) => row.createdAt.getTime() - holds[0]!.createdAt.getTime());
-
-    console.log(
-      `\n${STREAMS} streams opened at once, each on its own connection (an upstream of its own emitting a token every ${TOKEN_DELAY_MS} ms, ${TOKENS} tokens; time to first token = to the first content delta)`,
-    );
-    console.log(summary("direct", directRun));
-    console.log(summary("bare relay", bareRun.run));
-    console.log(summary("EcoLink", gatewayRun));
-    console.log(
-      "(bare relay: node:http piping the upstream's bytes to the client and nothing else, no key, hold, parsing or checkpoint: the least a gateway on Node pays here)",
-    );
-    const added = (run: StreamsResult, p: number) => percentile(run.ttfts, p) - percentile(directRun.ttfts, p);
-    const addedP50 = added(gatewayRun, 50);
-    const fiveHundreds = fiveHundredsOf(gatewayRun);
-    console.log(
-      `Added TTFT p50 / p99: EcoLink ${ms(addedP50)} / ${ms(added(gatewayRun, 99))} ms; bare relay ${ms(added(bareRun.run, 50))} / ${ms(added(bareRun.run, 99))} ms`,
-    );
-    const memory = memoryPerStream(gatewayRun);
-    const bareMemory = memoryPerStream(bareRun.run);
-    console.log(
+    const cpu = (run: { run: StreamsResult; cpuSeconds: number | null }) =>
+      run.cpuSeconds === null
+        ? "not measured"
+        : `${((run.cpuSeconds / (run.run.done * TOKENS)) * 1e6).toFixed(1)} µs (${run.cpuSeconds.toFixed(1)} s over the run)`;
+    const memoryLine = (gatewayRun: StreamsResult, memory: StreamsMemory | null, bareMemory: StreamsMemory | null) =>
       `Memory per open stream (resident set, at the read with the most streams open): EcoLink's API process ${
         memory
           ? `${kib(memory.perStream)} (idle ${mib(memory.idle)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
           : `not measured (${appPid === null ? "no process id for the app" : "no read while streams were open"})`
-      }; bare relay ${bareMemory ? kib(bareMemory.perStream) : "not measured"}`,
-    );
-    console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
-    const cpu = (run: { cpuSeconds: number | null }) =>
-      run.cpuSeconds === null ? "not measured" : `${perToken(run.cpuSeconds).toFixed(1)} µs (${run.cpuSeconds.toFixed(1)} s over the run)`;
-    console.log(`CPU per token relayed: EcoLink's API process ${cpu(gateway)}; bare relay ${cpu(bareRun)}`);
+      }; bare relay ${bareMemory ? kib(bareMemory.perStream) : "not measured"}`;
     console.log(
-      `Requests taken in (hold placed), from the first: p50 ${ms(percentile(intakeMs, 50))} ms, p99 ${ms(percentile(intakeMs, 99))} ms, last ${ms(intakeMs.at(-1) ?? NaN)} ms` +
-        " (Node's libuv accepts one connection per event-loop turn: a busy loop takes a burst in slowly)",
+      `\n${STREAMS} streams, each on its own connection (an upstream of its own emitting a token every ${TOKEN_DELAY_MS} ms, ${TOKENS} tokens; time to first token = to the first content delta)`,
+    );
+    console.log(
+      "(bare relay: node:http piping the upstream's bytes to the client and nothing else, no key, hold, parsing or checkpoint: the least a gateway on Node pays here)",
     );
 
-    console.log("Targets:");
+    // The burst.
+    const allAtOnce = {};
+    const directBurst = await generator.streams({ ...direct, streams: STREAMS });
+    const bareBurst = await measuredStreams(generator, bare, relay.pid, allAtOnce);
+    const burstStarted = new Date();
+    const gatewayBurst = await measuredStreams(generator, ecolink, appPid, allAtOnce);
+    // When each stream's hold was taken, from the first: how long the gateway took to take the
+    // thousand requests in (their connections wait to be accepted while its event loop is busy).
+    const holds = await db.requestLog.findMany({
+      where: { userId, createdAt: { gte: burstStarted } },
+      select: { createdAt: true },
+      orderBy: { createdAt: "asc" },
+    });
+    const intakeMs = holds.map((row) => row.createdAt.getTime() - holds[0]!.createdAt.getTime());
+    const addedOver = (directRun: StreamsResult, which: "ttfts" | "probeTtfts") => (run: StreamsResult, p: number) =>
+      percentile(run[which], p) - percentile(directRun[which], p);
+    const addedInBurst = addedOver(directBurst, "ttfts");
+    console.log(`\nA burst: all ${STREAMS} opened in the same instant`);
+    console.log(summary("direct", directBurst));
+    console.log(summary("bare relay", bareBurst.run));
+    console.log(summary("EcoLink", gatewayBurst.run));
     console.log(
-      `- no errors: ${verdict(gatewayRun.failures === 0 && gatewayRun.done === STREAMS)} (${gatewayRun.failures} failed, ${gatewayRun.done} of ${STREAMS} ended with [DONE])`,
+      `Added TTFT p50 / p99: EcoLink ${ms(addedInBurst(gatewayBurst.run, 50))} / ${ms(addedInBurst(gatewayBurst.run, 99))} ms; bare relay ${ms(addedInBurst(bareBurst.run, 50))} / ${ms(addedInBurst(bareBurst.run, 99))} ms`,
     );
+    console.log(
+      `Requests taken in (hold placed), from the first: p50 ${ms(percentile(intakeMs, 50))} ms, p99 ${ms(percentile(intakeMs, 99))} ms, last ${ms(intakeMs.at(-1) ?? NaN)} ms`,
+    );
+    console.log(memoryLine(gatewayBurst.run, memoryPerStream(gatewayBurst.run), memoryPerStream(bareBurst.run)));
+    console.log(`CPU per token relayed: EcoLink's API process ${cpu(gatewayBurst)}; bare relay ${cpu(bareBurst)}`);
+
+    // Steady.
+    const steady = { openOverMs: OPEN_OVER_MS, probes: PROBES };
+    const directSteady = await generator.streams({ ...direct, ...steady, streams: STREAMS });
+    const bareSteady = await measuredStreams(generator, bare, relay.pid, steady);
+    await eventLoopLagP99Ms(appUrl, metricsToken);
+    const gatewaySteady = await measuredStreams(generator, ecolink, appPid, steady);
+    const lag = await eventLoopLagP99Ms(appUrl, metricsToken);
+    const addedToProbes = addedOver(directSteady, "probeTtfts");
+    const addedP50 = addedToProbes(gatewaySteady.run, 50);
+    const gatewayRun = gatewaySteady.run;
+    const memory = memoryPerStream(gatewayRun);
+    console.log(
+      `\nSteady: the ${STREAMS} opened evenly over ${OPEN_OVER_MS / 1000} s, then ${PROBES.count} probes, one every ${PROBES.everyMs} ms, once all ${STREAMS} were flowing`,
+    );
+    console.log(summary("direct", directSteady));
+    console.log(summary("bare relay", bareSteady.run));
+    console.log(summary("EcoLink", gatewayRun));
+    console.log(
+      `Added TTFT of a stream opened while ${STREAMS} flow (the probes), p50 / p99: EcoLink ${ms(addedP50)} / ${ms(addedToProbes(gatewayRun, 99))} ms; bare relay ${ms(addedToProbes(bareSteady.run, 50))} / ${ms(addedToProbes(bareSteady.run, 99))} ms`,
+    );
+    console.log(memoryLine(gatewayRun, memory, memoryPerStream(bareSteady.run)));
+    console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
+    console.log(`CPU per token relayed: EcoLink's API process ${cpu(gatewaySteady)}; bare relay ${cpu(bareSteady)}`);
+
+    const failed = gatewayBurst.run.failures + gatewayRun.failures;
+    const ended = gatewayBurst.run.done + gatewayRun.done;
+    const fiveHundreds = fiveHundredsOf(gatewayBurst.run) + fiveHundredsOf(gatewayRun);
+    const expected = 2 * STREAMS + PROBES.count;
+    console.log("Targets (errors over both runs; the rest from the steady run):");
+    console.log(`- no errors: ${verdict(failed === 0 && ended === expected)} (${failed} failed, ${ended} of ${expected} ended with [DONE])`);
     console.log(`- no 5xx: ${verdict(fiveHundreds === 0)} (${fiveHundreds})`);
     console.log(`- added TTFT p50 ≤ ${ADDED_TTFT_P50_TARGET_MS} ms: ${verdict(addedP50 <= ADDED_TTFT_P50_TARGET_MS)} (${ms(addedP50)} ms)`);
     console.log(
       `- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)}: ${memory ? `${verdict(memory.perStream <= BYTES_PER_STREAM_TARGET)} (${kib(memory.perStream)})` : "NOT MEASURED"}`,
     );
     console.log(`- event-loop lag p99 ≤ ${LAG_P99_TARGET_MS} ms: ${verdict(lag <= LAG_P99_TARGET_MS)} (${ms(lag)} ms)`);
-    if (!(await checkBilling(userId, warmup.done + gatewayRun.done))) process.exitCode = 1;
+    if (!(await checkBilling(userId, warmup.done + ended))) process.exitCode = 1;
   } finally {
     relay.stop();
     generator.stop();
