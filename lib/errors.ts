@@ -14,6 +14,7 @@ export type DomainErrorCode =
   | "upstream_error"
   | "upstream_unavailable"
   | "upstream_timeout"
+  | "service_unavailable"
   | "not_configured"
   | "conflict";
 

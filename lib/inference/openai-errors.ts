@@ -1,8 +1,11 @@
 // The one mapping from anything a /v1 handler throws to OpenAI's error shape and status code, so
 // that OpenAI SDKs raise the error class their users expect (AuthenticationError for 401,
 // RateLimitError for 429, …). Unknown errors become a generic 500: the real error is logged here
-// and never sent to the client.
+// and never sent to the client. A database that can't be reached is not the request's fault nor a
+// bug: it answers 503 with Retry-After, which clients retry. Providers turn their own connection
+// errors into domain errors, so a socket error that gets here is a database call's.
 import { ZodError } from "zod";
+import { isDatabaseUnreachable } from "@/lib/database-errors";
 import { DomainError, isDomainError, type DomainErrorCode } from "@/lib/errors";
 
 export interface OpenAIErrorBody {
@@ -40,6 +43,7 @@ const MAPPINGS: Record<DomainErrorCode, Mapping> = {
   upstream_unavailable: { status: 503, type: "server_error", code: "upstream_unavailable" },
   not_configured: { status: 503, type: "server_error", code: "not_configured" },
   upstream_timeout: { status: 504, type: "server_error", code: "upstream_timeout" },
+  service_unavailable: { status: 503, type: "server_error", code: "service_unavailable" },
 };
 
 /**
@@ -83,8 +87,27 @@ export function zodErrorToDomainError(error: ZodError): DomainError {
   return new DomainError("invalid_request", message.replace(/\.\.$/, "."), { param: param || null });
 }
 
+/** Seconds a client is asked to wait before retrying a request refused while the database is unreachable. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+function databaseUnavailable(error: unknown): DomainError {
+  console.error("The database is unreachable; an API request was answered 503:", error instanceof Error ? error.message : error);
+  return new DomainError(
+    "service_unavailable",
+    "EcoLink can't reach its database right now, so this request was not answered and nothing was charged. Please retry in a few seconds.",
+    { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+  );
+}
+
+/** What the client is told: a failed validation as a 400, an unreachable database as a 503, else the error itself. */
+function asDomainError(error: unknown): unknown {
+  if (error instanceof ZodError) return zodErrorToDomainError(error);
+  if (isDatabaseUnreachable(error)) return databaseUnavailable(error);
+  return error;
+}
+
 export function toOpenAIError(error: unknown): OpenAIError {
-  const domainError = error instanceof ZodError ? zodErrorToDomainError(error) : error;
+  const domainError = asDomainError(error);
   if (!isDomainError(domainError)) {
     console.error("Unexpected error while serving an API request:", error);
     return {

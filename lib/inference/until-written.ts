@@ -2,28 +2,10 @@
 // unreachable (restarting, failing over, a network blip) they are retried with backoff until they
 // land, and the answer they cover waits. Only errors that can pass are retried: a statement the
 // database refuses for what it is (a constraint, a bug) would be refused forever.
-
-/** SQLSTATE classes that describe the connection or the server's state, not the statement. */
-const TRANSIENT_SQLSTATE_CLASSES = new Set([
-  "08", // connection exception
-  "40", // serialization failure, deadlock
-  "53", // insufficient resources (too many connections, disk full)
-  "57", // operator intervention (admin shutdown, crash recovery, cannot connect now)
-]);
+import { isTransientDatabaseError } from "@/lib/database-errors";
 
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 2_000;
-
-/** An error from the connection (refused, reset, ended) or a SQLSTATE that can clear by itself. */
-export function isTransientDatabaseError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  // pg's DatabaseError carries the SQLSTATE (5 characters) and a severity; anything else that
-  // failed a query failed on the way to the server (ECONNREFUSED, "Connection terminated", a
-  // pool timeout).
-  const isServerError = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && "severity" in error;
-  return isServerError ? TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) : true;
-}
 
 /**
  * Runs `write` until it succeeds, waiting between attempts (growing to a couple of seconds, with

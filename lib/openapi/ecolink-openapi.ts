@@ -96,7 +96,9 @@ const STATUS_MEANING: Record<number, string> = {
   429: "Too many requests for this API key or account in the current minute; wait Retry-After seconds.",
   500: "An unexpected error on our side. Nothing is charged.",
   502: "The inference server answered with an error. Nothing is charged.",
-  503: "The model's inference server cannot be reached, is not configured, or is busy (Retry-After may say when to try again). Nothing is charged.",
+  503:
+    "The model's inference server cannot be reached, is not configured, or is busy, or EcoLink's database cannot be reached " +
+    "(Retry-After may say when to try again). Nothing is charged.",
   504: "The inference server took too long. Nothing is charged.",
 };
 
@@ -111,7 +113,7 @@ function errorResponses(): Record<string, JsonSchema> {
     responses[`Error${status}`] = {
       description: `${statusMeaning(status)} (${kinds})`.trim(),
       headers:
-        status === 429
+        status === 429 || status === 503
           ? { ...HEADER_REFS, "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } } }
           : HEADER_REFS,
       content: { "application/json": { schema: { $ref: ERROR_SCHEMA_REF } } },

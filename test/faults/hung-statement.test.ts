@@ -6,7 +6,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { recordCreditMovement } from "@/lib/credits/ledger";
 import { runPrepared } from "@/lib/db";
-import { isTransientDatabaseError } from "@/lib/inference/until-written";
+import { isDatabaseUnreachable, isTransientDatabaseError } from "@/lib/database-errors";
 import { createUser } from "../support/factories";
 import { eventually } from "../support/v1-fixtures";
 
@@ -33,6 +33,8 @@ describe("a hot-path statement that never answers", () => {
       const waitedMs = performance.now() - startedAt;
       expect(error).toBeInstanceOf(Error);
       expect(isTransientDatabaseError(error)).toBe(true);
+      // A /v1 request it belonged to is answered 503, to be retried.
+      expect(isDatabaseUnreachable(error)).toBe(true);
       expect(waitedMs).toBeGreaterThanOrEqual(290);
       expect(waitedMs).toBeLessThan(5_000);
 

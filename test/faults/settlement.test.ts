@@ -143,7 +143,23 @@ async function plainRequest(origin: string, secret: string, maxTokens: number) {
     body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: PROMPT }], max_tokens: maxTokens }),
   });
   const body = (await response.json()) as { usage?: { completion_tokens: number; prompt_tokens: number } };
-  return { status: response.status, requestId: response.headers.get("x-request-id")!, body, receivedAt: Date.now() };
+  return {
+    status: response.status,
+    requestId: response.headers.get("x-request-id")!,
+    retryAfter: response.headers.get("retry-after"),
+    body,
+    receivedAt: Date.now(),
+  };
+}
+
+/** A streamed request refused before its stream began: its status, Retry-After and JSON error body. */
+async function streamRefusal(origin: string, secret: string) {
+  const response = await fetch(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: PROMPT }], max_tokens: 3, stream: true }),
+  });
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as unknown };
 }
 
 async function tokensReceived(streams: WatchedStream[], atLeast: number): Promise<void> {
@@ -255,6 +271,42 @@ describe("settlement under faults", () => {
       expect(stream.tokens.filter((at) => at > downAt + 500 && at < upAt)).toEqual([]);
       await expectBilledExactly(stream.requestId, stream.tokens.length);
     }
+    await expectBooksBalanced(user.id);
+  }, 120_000);
+
+  it("answers requests that arrive while PostgreSQL is down with 503 and Retry-After, charges nothing, and serves them once it is back", async () => {
+    const { user, key } = await customer();
+    // One key seen moments ago (the server may take it from its cache), one it has never seen.
+    expect((await plainRequest(second.url, key.secret, 3)).status).toBe(200);
+    const unseen = await newApiKey(user.id);
+
+    await postgres.stop();
+    try {
+      const refused = [
+        await plainRequest(second.url, key.secret, 3),
+        await plainRequest(second.url, unseen.secret, 3),
+        await streamRefusal(second.url, key.secret),
+      ];
+      for (const answer of refused) {
+        expect(answer.status).toBe(503);
+        expect(answer.retryAfter).toBe("2");
+        expect(answer.body).toMatchObject({ error: { type: "server_error", code: "service_unavailable" } });
+        expect(JSON.stringify(answer.body)).toContain("nothing was charged");
+      }
+    } finally {
+      postgres = await startPostgres();
+    }
+
+    for (const secret of [key.secret, unseen.secret]) {
+      const answer = await eventually(async () => {
+        const served = await plainRequest(second.url, secret, 3);
+        expect(served.status).toBe(200);
+        return served;
+      }, 30_000);
+      await expectBilledExactly(answer.requestId, 3);
+    }
+    // Only the three answered requests were charged.
+    expect(await db.requestLog.count({ where: { userId: user.id, cost: { gt: 0n } } })).toBe(3);
     await expectBooksBalanced(user.id);
   }, 120_000);
 

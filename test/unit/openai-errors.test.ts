@@ -21,6 +21,7 @@ describe("OpenAI-shaped errors", () => {
     ["upstream_unavailable", 503, "server_error", "upstream_unavailable"],
     ["not_configured", 503, "server_error", "not_configured"],
     ["upstream_timeout", 504, "server_error", "upstream_timeout"],
+    ["service_unavailable", 503, "server_error", "service_unavailable"],
   ];
 
   it.each(cases)("maps %s to HTTP %i with type %s and code %s, keeping the message", (code, status, type, openAICode) => {

@@ -11,6 +11,7 @@ import "server-only";
 import { createParser } from "eventsource-parser";
 import { followAbort } from "@/lib/abort";
 import { env } from "@/lib/env";
+import { errorCodeIn } from "@/lib/error-codes";
 import { DomainError } from "@/lib/errors";
 import { PROMPT_TEMPLATE_TOKEN_BOUND } from "@/lib/inference/pricing";
 import type { RegisteredModel, ResolvedUpstream, UpstreamEndpoint } from "@/lib/inference/registry";
@@ -135,7 +136,7 @@ class Deadline {
       );
     }
     if (error instanceof DomainError) return error;
-    const code = connectErrorCode(error);
+    const code = errorCodeIn(error, CONNECT_ERROR_CODES);
     if (code)
       return new DomainError(
         "upstream_unavailable",
@@ -143,23 +144,6 @@ class Deadline {
       );
     return new DomainError("upstream_error", `The connection to the inference server for ${model.id} failed. You were not charged.`);
   }
-}
-
-function connectErrorCode(error: unknown, codes: ReadonlySet<string> = CONNECT_ERROR_CODES): string | null {
-  // The code may sit deeper than the error itself: fetch (image links) wraps socket errors as
-  // TypeError("fetch failed", { cause }), and with several addresses per host the socket error is
-  // an AggregateError whose members carry the codes.
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length) {
-    const item = queue.shift();
-    if (!item || typeof item !== "object" || seen.has(item)) continue;
-    seen.add(item);
-    const code = (item as { code?: unknown }).code;
-    if (typeof code === "string" && codes.has(code)) return code;
-    queue.push((item as { cause?: unknown }).cause, ...(((item as { errors?: unknown }).errors as unknown[] | undefined) ?? []));
-  }
-  return null;
 }
 
 async function failureFrom(response: UpstreamResponse, model: RegisteredModel): Promise<DomainError> {
@@ -249,7 +233,7 @@ async function post(
         lease.release();
         throw failure;
       }
-      const retryable = deadline.expired || connectErrorCode(error, FAILOVER_ERROR_CODES) !== null;
+      const retryable = deadline.expired || errorCodeIn(error, FAILOVER_ERROR_CODES) !== null;
       lease.report(deadline.expired ? "timeout" : "connect_error", retriedAfter(attempt, retryable));
       // A failed attempt's slot is free at once, not when the request ends on another endpoint.
       lease.release();
