@@ -64,6 +64,8 @@ export interface StreamsResult {
   statuses: Record<string, number>;
   /** Streams that failed: a connection error, a status other than 200, or no [DONE] at the end. */
   failures: number;
+  /** Streams opened, probes included. */
+  opened: number;
   /** Streams that ended with data: [DONE], probes included. */
   done: number;
   seconds: number;
@@ -179,7 +181,7 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
  */
 async function runStreams({ url, headers, body, streams, openOverMs, probes, watchPid }: StreamsJob): Promise<StreamsResult> {
   const target = new URL(url);
-  const result: StreamsResult = { ttfts: [], probeTtfts: [], statuses: {}, failures: 0, done: 0, seconds: 0, rssSamples: [] };
+  const result: StreamsResult = { ttfts: [], probeTtfts: [], statuses: {}, failures: 0, opened: 0, done: 0, seconds: 0, rssSamples: [] };
   if (watchPid) result.idleRss = await residentBytes(watchPid);
   let open = 0;
   let running = true;
@@ -195,6 +197,7 @@ async function runStreams({ url, headers, body, streams, openOverMs, probes, wat
   const stream = async (ttfts: number[], onFlowing: () => void = () => undefined) => {
     const t0 = performance.now();
     open += 1;
+    result.opened += 1;
     try {
       await post(target, {
         agent: streamAgent,

@@ -66,11 +66,10 @@ function summary(label: string, run: StreamsResult): string {
     Object.entries(run.statuses)
       .map(([status, count]) => `${count}×${status}`)
       .join(", ") || "none";
-  const total = STREAMS + (run.probeTtfts.length > 0 ? PROBES.count : 0);
   const probes = run.probeTtfts.length > 0 ? `; probes ${ms(percentile(run.probeTtfts, 50))} / ${ms(percentile(run.probeTtfts, 99))} ms` : "";
   return (
     `${label.padEnd(10)}  TTFT p50 / p99 ${ms(percentile(run.ttfts, 50))} / ${ms(percentile(run.ttfts, 99))} ms${probes}, ` +
-    `${run.done} of ${total} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundredsOf(run)}), ${run.seconds.toFixed(1)} s` +
+    `${run.done} of ${run.opened} ended with [DONE], ${run.failures} failed (answers other than 200: ${statuses}; 5xx: ${fiveHundredsOf(run)}), ${run.seconds.toFixed(1)} s` +
     (run.firstError ? `; first failure: ${run.firstError}` : "")
   );
 }
