@@ -89,9 +89,21 @@ export function zodErrorToDomainError(error: ZodError): DomainError {
 
 /** Seconds a client is asked to wait before retrying a request refused while the database is unreachable. */
 const DATABASE_RETRY_AFTER_SECONDS = 2;
+/** While the database stays unreachable, one line says so this often, with how many requests were refused since. */
+const OUTAGE_LOG_EVERY_MS = 10_000;
+const outageLog = { lastAt: Number.NEGATIVE_INFINITY, refusedSince: 0 };
 
 function databaseUnavailable(error: unknown): DomainError {
-  console.error("The database is unreachable; an API request was answered 503:", error instanceof Error ? error.message : error);
+  outageLog.refusedSince += 1;
+  const now = performance.now();
+  if (now - outageLog.lastAt >= OUTAGE_LOG_EVERY_MS) {
+    const count = outageLog.refusedSince;
+    console.error(
+      `The database is unreachable (${error instanceof Error ? error.message : String(error)}); ${count} API request${count === 1 ? " was" : "s were"} answered 503 since the last such line.`,
+    );
+    outageLog.lastAt = now;
+    outageLog.refusedSince = 0;
+  }
   return new DomainError(
     "service_unavailable",
     "EcoLink can't reach its database right now, so this request was not answered and nothing was charged. Please retry in a few seconds.",
@@ -100,7 +112,7 @@ function databaseUnavailable(error: unknown): DomainError {
 }
 
 /** What the client is told: a failed validation as a 400, an unreachable database as a 503, else the error itself. */
-function asDomainError(error: unknown): unknown {
+export function asDomainError(error: unknown): unknown {
   if (error instanceof ZodError) return zodErrorToDomainError(error);
   if (isDatabaseUnreachable(error)) return databaseUnavailable(error);
   return error;

@@ -1,9 +1,11 @@
 // The shared frame of every /v1 route handler: authenticate the API key, apply its rate limit,
 // give the request an id, and turn whatever goes wrong into OpenAI's error shape. A request
 // refused before the core held credit for it (bad input, unknown model, rate limit, no credit, a
-// revoked key) is still written to its key's request log, at no cost, with its error code. Every response
-// carries x-request-id and the x-ratelimit-* headers; a 429 also carries Retry-After. The body
-// readers enforce size limits and content types, so bad input is a clean 4xx, never a 500.
+// revoked key) is still written to its key's request log, at no cost, with its error code; one
+// whose key we don't know (none, a wrong one, a database we can't reach) is only counted in
+// /metrics. Every response carries x-request-id and the x-ratelimit-* headers; a 429 also carries
+// Retry-After. The body readers enforce size limits and content types, so bad input is a clean
+// 4xx, never a 500.
 //
 // A handler answers with a Response, or on the hot paths with its JSON body or event stream
 // alone: server.ts writes those to the socket itself (the route's `answer`, which it calls with its
@@ -20,7 +22,8 @@ import { readBodyBytes } from "@/lib/http/read-body";
 import type { GenerationStream } from "@/lib/inference/generation";
 import { elapsedMs, type InferenceOptions, type InferencePrincipal } from "@/lib/inference/metering";
 import { logRefusedRequest } from "@/lib/inference/refused-requests";
-import { openAIErrorResponse } from "@/lib/inference/openai-errors";
+import { requestRefused } from "@/lib/inference/request-telemetry";
+import { asDomainError, openAIErrorResponse } from "@/lib/inference/openai-errors";
 import { eventStreamResponse } from "@/lib/inference/sse";
 import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders } from "@/lib/rate-limit";
 
@@ -111,21 +114,28 @@ export function v1Route<Params = Record<string, never>>(
             (authError: unknown) => authError,
           )
         : null;
-      const refusal = keyError ?? error;
+      // As the client is told it (an unreachable database is a 503 service_unavailable), for the log too.
+      const refusal = asDomainError(keyError ?? error);
       // A request that never reached its hold has no log row yet; its key's owner sees it anyway.
       const response = openAIErrorResponse(refusal, headers);
       const owner = refusal instanceof RefusedKeyError ? refusal.key : keyError === null ? apiKey : null;
-      if (!opened && owner) {
-        logRefusedRequest({
-          requestId,
-          userId: owner.userId,
-          apiKeyId: owner.apiKeyId,
-          modelId: modelNamedBy.get(request) ?? null,
-          endpoint: new URL(request.url).pathname,
-          httpStatus: response.status,
-          errorCode: isDomainError(refusal) ? refusal.code : "internal_error",
-          latencyMs: elapsedMs(startedAt),
-        });
+      if (!opened) {
+        const endpoint = new URL(request.url).pathname;
+        const errorCode = isDomainError(refusal) ? refusal.code : "internal_error";
+        const latencyMs = elapsedMs(startedAt);
+        if (owner) {
+          const modelId = modelNamedBy.get(request) ?? null;
+          logRefusedRequest({
+            requestId,
+            userId: owner.userId,
+            apiKeyId: owner.apiKeyId,
+            modelId,
+            endpoint,
+            httpStatus: response.status,
+            errorCode,
+            latencyMs,
+          });
+        } else requestRefused(requestId, endpoint, response.status, errorCode, latencyMs);
       }
       return response;
     }

@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
 import { perMillion } from "@/lib/credits/money";
@@ -30,6 +31,7 @@ const TOKEN_DELAY_MS = 80;
 const INPUT_PRICE = 1_000_000_000n;
 const OUTPUT_PRICE = 10_000_000_000n;
 const PROMPT = "Tell me a long story about a lighthouse";
+const METRICS_TOKEN = "test-metrics-token-faults";
 
 let tmp: string;
 let postgres: RunningPostgres;
@@ -50,6 +52,7 @@ async function startServer(): Promise<AppProcess> {
     {
       INSTANCE_LEASE_MS: String(LEASE_MS),
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      METRICS_TOKEN,
     },
   );
   servers.push(server);
@@ -305,6 +308,13 @@ describe("settlement under faults", () => {
       }, 30_000);
       await expectBilledExactly(answer.requestId, 3);
     }
+    // The operator sees the refusals in /metrics (no key could be read for them: model "").
+    const metrics = parsePrometheusTextFormat(await (await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
+    const unavailable = metrics
+      .find((family) => family.name === "ecolink_requests_total")
+      ?.metrics.filter((sample) => sample.labels?.model === "" && sample.labels?.status === "503")
+      .reduce((sum, sample) => sum + Number(sample.value), 0);
+    expect(unavailable).toBe(3);
     // Only the three answered requests were charged.
     expect(await db.requestLog.count({ where: { userId: user.id, cost: { gt: 0n } } })).toBe(3);
     await expectBooksBalanced(user.id);

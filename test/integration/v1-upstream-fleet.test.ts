@@ -350,6 +350,15 @@ describe("GET /metrics", () => {
     }
   });
 
+  it("counts the requests refused before any key was known, by status", async () => {
+    const refused = async () => sampleSum(parsePrometheusTextFormat(await (await scrape()).text()), "ecolink_requests_total", { model: "", status: "401" });
+    const before = await refused();
+    const noKey = await fetch(`${app.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const wrongKey = await chat("sk-not-one-of-ours", models[0]!);
+    expect([noKey.status, wrongKey.status]).toEqual([401, 401]);
+    expect(await refused()).toBe(before + 2);
+  });
+
   it("writes one JSON line per request, without keys or prompts", async () => {
     const rows = await db.requestLog.findMany({
       where: { modelId: { in: models } },

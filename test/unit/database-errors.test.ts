@@ -36,6 +36,9 @@ describe("database errors", () => {
     expect(mapped.body.error).toMatchObject({ type: "server_error", code: "service_unavailable" });
     expect(mapped.body.error.message).toContain("nothing was charged");
     expect(JSON.stringify(mapped.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    // An outage refuses every request: it is logged once, not once per request.
+    toOpenAIError(error);
+    toOpenAIError(error);
     expect(log).toHaveBeenCalledOnce();
   });
 
