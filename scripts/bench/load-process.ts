@@ -191,9 +191,6 @@ async function runStreams({ url, headers, body, streams, openOverMs, probes, wat
       if (running) result.rssSamples.push({ open, rss: await residentBytes(watchPid) });
     }
   })();
-  let notFlowing = streams;
-  let allFlowing: () => void = () => undefined;
-  const flowing = new Promise<void>((resolve) => (allFlowing = resolve));
   const stream = async (ttfts: number[], onFlowing: () => void = () => undefined) => {
     const t0 = performance.now();
     open += 1;
@@ -218,21 +215,20 @@ async function runStreams({ url, headers, body, streams, openOverMs, probes, wat
     open -= 1;
   };
   const started = performance.now();
-  const held = Array.from({ length: streams }, async (_, i) => {
-    if (openOverMs) await sleepUntil(started + (i / streams) * openOverMs);
-    let counted = false;
-    const nowFlowing = () => {
-      if (counted) return;
-      counted = true;
-      notFlowing -= 1;
-      if (notFlowing === 0) allFlowing();
-    };
-    await stream(result.ttfts, nowFlowing);
-    nowFlowing();
+  // Each held stream is flowing from its first token, or from its end if it never had one.
+  const held = Array.from({ length: streams }, (_, i) => {
+    let nowFlowing: () => void = () => undefined;
+    const flowing = new Promise<void>((resolve) => (nowFlowing = resolve));
+    const ended = (async () => {
+      if (openOverMs) await sleepUntil(started + (i / streams) * openOverMs);
+      await stream(result.ttfts, nowFlowing);
+      nowFlowing();
+    })();
+    return { flowing, ended };
   });
   const probing = (async () => {
     if (!probes) return;
-    await flowing;
+    await Promise.all(held.map((stream) => stream.flowing));
     const from = performance.now();
     const opened: Promise<void>[] = [];
     for (let i = 0; i < probes.count; i += 1) {
@@ -241,7 +237,7 @@ async function runStreams({ url, headers, body, streams, openOverMs, probes, wat
     }
     await Promise.all(opened);
   })();
-  await Promise.all([...held, probing]);
+  await Promise.all([...held.map((stream) => stream.ended), probing]);
   result.seconds = (performance.now() - started) / 1000;
   running = false;
   await sampling;
