@@ -71,7 +71,8 @@ export interface Settlement {
 // Reserve and settle are each ONE statement: atomic without an interactive transaction, and a
 // single round trip on the gateway's hot path. The writes of one account that would wait for each
 // other go together (lib/credits/account-write-slots.ts), each still judged on its own, in order, by
-// the functions "ecolink_reserve_credit" and "ecolink_settle_requests" (prisma/migrations); row
+// the functions "ecolink_reserve_credit" and "ecolink_settle_requests", which run the one-request
+// functions "ecolink_reserve_one" and "ecolink_settle_one" for each (prisma/migrations); row
 // locks serialise concurrent requests of one user (and one key), and PostgreSQL re-checks each
 // condition against the latest row after waiting for a lock, so the conditions hold at the moment
 // of the write.
@@ -85,10 +86,40 @@ export interface Settlement {
 // flush makes every metering commit before it durable too (WAL is replayed in order). The README's
 // "What a database crash can lose" says why that is acceptable.
 
-const RESERVE: PreparedStatement = {
-  name: "reserve_credit",
-  text: `SELECT "requestId", "spare", "keyLive", "keyWithinLimit"
-    FROM "ecolink_reserve_credit"($1::text, $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer)`,
+/** A metering write's two forms: for one request, and for several of one account in one statement. */
+interface MeteringStatement {
+  one: PreparedStatement;
+  batch: PreparedStatement;
+}
+
+/**
+ * Runs `statement` for `items`: one alone goes as the statement for one request with its fields as
+ * they are, which costs PostgreSQL less than the batch function's loop around that same statement
+ * (it is the common case, and on every request's path); several go as the batch, one array per field.
+ */
+function runMeteringWrite<Row extends object, Item>(
+  statement: MeteringStatement,
+  items: readonly Item[],
+  fields: (item: Item) => unknown[],
+  around: { before?: unknown[]; after?: unknown[] } = {},
+): Promise<Row[]> {
+  const rows = items.map(fields);
+  const [first = []] = rows;
+  const values = rows.length === 1 ? first : first.map((_, field) => rows.map((row) => row[field]));
+  return runPrepared<Row>(rows.length === 1 ? statement.one : statement.batch, [...(around.before ?? []), ...values, ...(around.after ?? [])]);
+}
+
+const RESERVE: MeteringStatement = {
+  one: {
+    name: "reserve_credit_one",
+    text: `SELECT "requestId", "spare", "keyLive", "keyWithinLimit"
+      FROM "ecolink_reserve_one"($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text, $9::integer)`,
+  },
+  batch: {
+    name: "reserve_credit",
+    text: `SELECT "requestId", "spare", "keyLive", "keyWithinLimit"
+      FROM "ecolink_reserve_credit"($1::text, $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer)`,
+  },
 };
 
 /** What the reserve function answers for one request: spare null when the hold was not taken. */
@@ -103,17 +134,12 @@ type HoldRequest = ReservationRequest & { requestId: string };
 
 /** Holds for requests of one account, each judged alone, in order: one answer per request. */
 const reserveForAccount: BatchWrite<HoldRequest, ReserveAnswer | null> = async (userId, requests) => {
-  const answers = await runPrepared<ReserveAnswer>(RESERVE, [
-    userId,
-    requests.map((r) => r.apiKeyId),
-    requests.map((r) => r.amount.toString()),
-    requests.map((r) => r.requestId),
-    requests.map((r) => r.modelId),
-    requests.map((r) => r.endpoint),
-    requests.map((r) => r.source),
-    requests.map((r) => r.instanceId ?? null),
-    env().ACCOUNT_MAX_CONCURRENT_REQUESTS,
-  ]);
+  const answers = await runMeteringWrite<ReserveAnswer, HoldRequest>(
+    RESERVE,
+    requests,
+    (r) => [r.apiKeyId, r.amount.toString(), r.requestId, r.modelId, r.endpoint, r.source, r.instanceId ?? null],
+    { before: [userId], after: [env().ACCOUNT_MAX_CONCURRENT_REQUESTS] },
+  );
   return inOrderOf(requests, answers);
 };
 
@@ -152,11 +178,19 @@ async function refuseIfTooManyInFlight(userId: string): Promise<void> {
   );
 }
 
-const SETTLE: PreparedStatement = {
-  name: "settle_requests",
-  text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue"
-    FROM "ecolink_settle_requests"($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::integer[], $6::integer[], $7::double precision[],
-      $8::integer[], $9::integer[], $10::integer[], $11::text[], $12::integer[], $13::boolean[], $14::integer[], $15::text[])`,
+const SETTLE: MeteringStatement = {
+  one: {
+    name: "settle_request_one",
+    text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue"
+      FROM "ecolink_settle_one"($1::text, $2::text, $3::bigint, $4::integer, $5::integer, $6::integer, $7::double precision,
+        $8::integer, $9::integer, $10::integer, $11::text, $12::integer, $13::boolean, $14::integer, $15::text)`,
+  },
+  batch: {
+    name: "settle_requests",
+    text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue"
+      FROM "ecolink_settle_requests"($1::text[], $2::text[], $3::bigint[], $4::integer[], $5::integer[], $6::integer[], $7::double precision[],
+        $8::integer[], $9::integer[], $10::integer[], $11::text[], $12::integer[], $13::boolean[], $14::integer[], $15::text[])`,
+  },
 };
 
 /** A request to settle: null cost and tokens settle it from its last checkpoint. */
@@ -170,22 +204,22 @@ interface SettleOrder {
 const settleForAccount: BatchWrite<SettleOrder, Settlement | null> = (_userId, orders) => settleOrders(orders);
 
 async function settleOrders(orders: SettleOrder[]): Promise<(Settlement | null)[]> {
-  const rows = await runPrepared<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }>(SETTLE, [
-    orders.map((o) => o.requestId),
-    orders.map((o) => o.outcome.status),
-    orders.map((o) => o.usage.cost?.toString() ?? null),
-    orders.map((o) => o.usage.inputTokens),
-    orders.map((o) => o.usage.outputTokens),
-    orders.map((o) => o.outcome.images ?? 0),
-    orders.map((o) => o.outcome.audioSeconds ?? 0),
-    orders.map((o) => o.outcome.latencyMs ?? null),
-    orders.map((o) => o.outcome.ttftMs ?? null),
-    orders.map((o) => o.outcome.httpStatus ?? null),
-    orders.map((o) => o.outcome.errorCode ?? null),
-    orders.map((o) => o.outcome.inputCharacters ?? 0),
-    orders.map((o) => o.outcome.usageCounted ?? false),
-    orders.map((o) => o.outcome.upstreamAttempts ?? 0),
-    orders.map((o) => o.outcome.upstreamEndpoint ?? null),
+  const rows = await runMeteringWrite<{ requestId: string; cost: string; balanceAfter: string; autoRechargeDue: boolean }, SettleOrder>(SETTLE, orders, (o) => [
+    o.requestId,
+    o.outcome.status,
+    o.usage.cost?.toString() ?? null,
+    o.usage.inputTokens,
+    o.usage.outputTokens,
+    o.outcome.images ?? 0,
+    o.outcome.audioSeconds ?? 0,
+    o.outcome.latencyMs ?? null,
+    o.outcome.ttftMs ?? null,
+    o.outcome.httpStatus ?? null,
+    o.outcome.errorCode ?? null,
+    o.outcome.inputCharacters ?? 0,
+    o.outcome.usageCounted ?? false,
+    o.outcome.upstreamAttempts ?? 0,
+    o.outcome.upstreamEndpoint ?? null,
   ]);
   return inOrderOf(orders, rows).map((row) =>
     row ? { cost: BigInt(row.cost), balanceAfter: BigInt(row.balanceAfter), autoRechargeDue: row.autoRechargeDue } : null,
