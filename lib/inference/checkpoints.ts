@@ -5,6 +5,12 @@
 // per flush, started as soon as a stream waits and no flush is running, so a flush carries every
 // stream that got a token meanwhile rather than one write per stream per token. While the
 // database is unreachable the flush retries and the streams wait.
+//
+// A stream's first checkpoint holds back its first token, the wait a person sees, so first
+// checkpoints have a flush of their own: with hundreds of streams open, a flush of all their
+// progress takes milliseconds, and a new stream that waited for the one running, then went in the
+// next, waited for two. The two flushes never hold a row the other wants: a stream has one
+// checkpoint in flight at a time, and each flush locks its rows in id order.
 import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
 import { turnSlot } from "@/lib/http/turn-budget";
 import { untilWritten } from "@/lib/inference/until-written";
@@ -22,20 +28,23 @@ interface Checkpointer {
   flushing: boolean;
 }
 
-const key = Symbol.for("ecolink.checkpointer");
-const globalForCheckpoints = globalThis as unknown as { [key]?: Checkpointer };
+/** Which flush a checkpoint goes in: a stream's first (before its first token is sent), or a later one. */
+export type CheckpointLane = "first" | "later";
 
-function checkpointer(): Checkpointer {
-  globalForCheckpoints[key] ??= { waiting: new Map(), flushing: false };
-  return globalForCheckpoints[key];
+const key = Symbol.for("ecolink.checkpointers");
+const globalForCheckpoints = globalThis as unknown as { [key]?: Record<CheckpointLane, Checkpointer> };
+
+function checkpointer(lane: CheckpointLane): Checkpointer {
+  globalForCheckpoints[key] ??= { first: { waiting: new Map(), flushing: false }, later: { waiting: new Map(), flushing: false } };
+  return globalForCheckpoints[key][lane];
 }
 
 /**
  * Resolves once a checkpoint of at least this usage is committed on the request's row. Usage only
  * grows, so a newer call for the same request supersedes an older one not yet written.
  */
-export function checkpointDelivery(checkpoint: DeliveryCheckpoint): Promise<CheckpointResult> {
-  const state = checkpointer();
+export function checkpointDelivery(checkpoint: DeliveryCheckpoint, lane: CheckpointLane = "later"): Promise<CheckpointResult> {
+  const state = checkpointer(lane);
   return new Promise((resolve, reject) => {
     const entry = state.waiting.get(checkpoint.requestId) ?? { checkpoint, waiters: [] };
     entry.checkpoint = checkpoint;

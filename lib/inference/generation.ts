@@ -400,15 +400,19 @@ async function* streamEvents(
           yield* release(unreleased.length);
           continue;
         }
+        const lane = covering === 0 ? "first" : "later";
         covering = received;
         coveringChunks = unreleased.length;
         checkpointing = true;
-        checkpointDelivery({
-          requestId: call.requestId,
-          inputTokens: promptEstimate,
-          outputTokens: covering,
-          cost: chatCost(model.prices, estimated(covering)),
-        }).then(
+        checkpointDelivery(
+          {
+            requestId: call.requestId,
+            inputTokens: promptEstimate,
+            outputTokens: covering,
+            cost: chatCost(model.prices, estimated(covering)),
+          },
+          lane,
+        ).then(
           (result) => checkpointDone({ kind: "checkpoint", result }),
           (error: unknown) => checkpointDone({ kind: "checkpoint_failed", error }),
         );

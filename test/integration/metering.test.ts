@@ -9,7 +9,7 @@ import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { checkpointDelivery } from "@/lib/inference/checkpoints";
 import { INSTANCE_LOST, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
-import { fundedUser } from "../support/v1-fixtures";
+import { eventually, fundedUser } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
 const LEASE_MS = 10_000;
@@ -121,5 +121,48 @@ describe("stream checkpoints", () => {
     expect(new Set(turns).size).toBeGreaterThan(1);
     const rows = await db.requestLog.findMany({ where: { id: { in: held.map((r) => r.requestId) } }, select: { checkpointOutputTokens: true } });
     expect(rows.map((row) => row.checkpointOutputTokens).sort((a, b) => a! - b!)).toEqual(held.map((_, i) => i + 1));
+  });
+
+  it("write a stream's first checkpoint while a flush of other streams' progress waits", async () => {
+    const user = await fundedUser(10n * HOLD, "metering");
+    const instance = `gw_test_${randomUUID()}`;
+    await renewInstanceLease(instance);
+    const running = await reserveUnder(instance, user.id);
+    const starting = await reserveUnder(instance, user.id);
+    // Another transaction holds the running stream's row: a flush that writes it waits.
+    let locked!: () => void;
+    let unlock!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${running.requestId} FOR UPDATE`;
+        locked();
+        await new Promise<void>((resolve) => (unlock = resolve));
+      },
+      { timeout: 30_000 },
+    );
+    await lockTaken;
+    let progressWritten = false;
+    const progress = checkpointDelivery({ requestId: running.requestId, inputTokens: 3, outputTokens: 40, cost: 10n }).then((result) => {
+      progressWritten = true;
+      return result;
+    });
+    await eventually(async () => {
+      const [row] = await db.$queryRaw<{ waiting: bigint }[]>`
+        SELECT count(*) AS "waiting" FROM pg_stat_activity
+        WHERE "datname" = current_database() AND "wait_event_type" = 'Lock' AND "query" LIKE '%checkpointCost%'`;
+      expect(row?.waiting).toBe(1n);
+    });
+
+    expect(await checkpointDelivery({ requestId: starting.requestId, inputTokens: 3, outputTokens: 1, cost: 10n }, "first")).toBe("committed");
+    expect(progressWritten).toBe(false);
+    unlock();
+    await holder;
+    expect(await progress).toBe("committed");
+    const rows = await db.requestLog.findMany({
+      where: { id: { in: [running.requestId, starting.requestId] } },
+      select: { id: true, checkpointOutputTokens: true },
+    });
+    expect(Object.fromEntries(rows.map((row) => [row.id, row.checkpointOutputTokens]))).toEqual({ [running.requestId]: 40, [starting.requestId]: 1 });
   });
 });
