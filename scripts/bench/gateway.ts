@@ -23,7 +23,7 @@ import type { UpstreamBehaviour } from "../../test/support/upstream-server";
 import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1-fixtures";
 import type { LoadJob, LoadResult, StreamsJob, StreamsResult } from "./load-process";
 import { startPortkey } from "./portkey";
-import { parentPid, processTreeCpuSeconds } from "./proc-cpu";
+import { parentPid, processTreeCpuSeconds } from "./proc-stats";
 
 /** Requests per second shared by the paced clients: a fraction of what the gateways sustain flat out. */
 const PACED_RATE = 200;

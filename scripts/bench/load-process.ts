@@ -5,9 +5,9 @@
 // one job per line (JSON) on stdin and answers each with one result line on stdout. Two kinds of
 // job: requests sent by a number of clients (LoadJob), and a number of event streams opened at
 // once and held to their end (StreamsJob).
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { createInterface } from "node:readline";
+import { residentBytes } from "./proc-stats";
 
 export interface LoadJob {
   kind?: "requests";
@@ -44,7 +44,7 @@ export interface StreamsJob {
    * token, or ended): their times to first token are what a new stream waits while those are open.
    */
   probes?: { count: number; everyMs: number };
-  /** A server process whose resident set to read before the streams open and every second while they run. */
+  /** A server process whose resident set to read every second while the streams run. */
   watchPid?: number;
 }
 
@@ -69,8 +69,7 @@ export interface StreamsResult {
   /** Streams that ended with data: [DONE], probes included. */
   done: number;
   seconds: number;
-  /** The watched process's resident set before the streams opened, and while they ran. */
-  idleRss?: number;
+  /** The watched process's resident set while the streams ran. */
   rssSamples: ResidentSample[];
   firstError?: string;
 }
@@ -129,13 +128,6 @@ function post(target: URL, options: { agent: http.Agent; headers: Record<string,
   });
 }
 
-/** A process's resident set in bytes (VmRSS of /proc/<pid>/status). */
-async function residentBytes(pid: number): Promise<number> {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, "utf8"));
-  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
-  return Number(match[1]) * 1024;
-}
-
 const RSS_SAMPLE_MS = 1_000;
 
 function sleepUntil(time: number): Promise<void> {
@@ -182,7 +174,6 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
 async function runStreams({ url, headers, body, streams, openOverMs, probes, watchPid }: StreamsJob): Promise<StreamsResult> {
   const target = new URL(url);
   const result: StreamsResult = { ttfts: [], probeTtfts: [], statuses: {}, failures: 0, opened: 0, done: 0, seconds: 0, rssSamples: [] };
-  if (watchPid) result.idleRss = await residentBytes(watchPid);
   let open = 0;
   let running = true;
   const sampling = (async () => {

@@ -11,16 +11,17 @@
 //   requests arriving in the same instant (each takes more than 2 µs to take in), so the burst
 //   has no target.
 // Each run reports errors, 5xx answers and streams that did not end with [DONE], the
-// time-to-first-token each relay adds, their memory per open stream (the process's resident set,
-// read by the load generator from /proc before the streams open and every second while they run,
-// at the read with the most streams open) and CPU time per relayed token; the steady run, the
+// time-to-first-token each relay adds, their memory per open stream (the growth of the process's
+// resident set over its resident set at rest, read once before the first run: the load generator
+// reads it from /proc every second while the streams run, and the read with the most streams open
+// counts) and CPU time per relayed token; the steady run, the
 // gateway API process's event-loop lag (prom-client's, from the app's /metrics with the
 // METRICS_TOKEN that bench.ts gives the stack). Every stream must have been billed.
 import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
 import { benchUser, checkBilling, type LoadGenerator, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
 import type { ResidentSample, StreamsJob, StreamsResult } from "./load-process";
-import { processCpuSeconds } from "./proc-cpu";
+import { processCpuSeconds, residentBytes } from "./proc-stats";
 
 const STREAMS = 1_000;
 const TOKENS = 600;
@@ -75,20 +76,25 @@ function summary(label: string, run: StreamsResult): string {
 }
 
 interface StreamsMemory {
-  idle: number;
+  resting: number;
   /** The read with the most streams open (the largest resident set among those reads). */
   busiest: ResidentSample;
   perStream: number;
 }
 
-/** A watched process's resident set per open stream, or null when no read saw a stream open. */
-function memoryPerStream(run: StreamsResult): StreamsMemory | null {
+/**
+ * A watched process's resident set per open stream, over its resident set at rest (`resting`), or
+ * null when no read saw a stream open. The rest is read once, before the first run, rather than
+ * before each: a run starts while the garbage of the one before may still be resident or already
+ * returned, and that alone made the same code read 17 or 206 KiB per stream.
+ */
+function memoryPerStream(run: StreamsResult, resting: number | null): StreamsMemory | null {
   const busiest = run.rssSamples.reduce<ResidentSample | null>(
     (best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best),
     null,
   );
-  if (busiest === null || busiest.open === 0 || run.idleRss === undefined) return null;
-  return { idle: run.idleRss, busiest, perStream: (busiest.rss - run.idleRss) / busiest.open };
+  if (busiest === null || busiest.open === 0 || resting === null) return null;
+  return { resting, busiest, perStream: (busiest.rss - resting) / busiest.open };
 }
 
 /** The streams through `target`, with the CPU time `pid` spent on them. */
@@ -137,12 +143,17 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       run.cpuSeconds === null
         ? "not measured"
         : `${((run.cpuSeconds / (run.run.done * TOKENS)) * 1e6).toFixed(1)} µs (${run.cpuSeconds.toFixed(1)} s over the run)`;
-    const memoryLine = (gatewayRun: StreamsResult, memory: StreamsMemory | null, bareMemory: StreamsMemory | null) =>
-      `Memory per open stream (resident set, at the read with the most streams open): EcoLink's API process ${
+    // Both processes at rest, before the first run (after the warm-up).
+    const resting = { ecolink: appPid === null ? null : await residentBytes(appPid), bare: await residentBytes(relay.pid) };
+    const memoryLine = (gatewayRun: StreamsResult, bareRun: StreamsResult) => {
+      const memory = memoryPerStream(gatewayRun, resting.ecolink);
+      const bareMemory = memoryPerStream(bareRun, resting.bare);
+      return `Memory per open stream (resident set over the process's at rest, at the read with the most streams open): EcoLink's API process ${
         memory
-          ? `${kib(memory.perStream)} (idle ${mib(memory.idle)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
+          ? `${kib(memory.perStream)} (at rest ${mib(memory.resting)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
           : `not measured (${appPid === null ? "no process id for the app" : "no read while streams were open"})`
       }; bare relay ${bareMemory ? kib(bareMemory.perStream) : "not measured"}`;
+    };
     console.log(
       `\n${STREAMS} streams, each on its own connection (an upstream of its own emitting a token every ${TOKEN_DELAY_MS} ms, ${TOKENS} tokens; time to first token = to the first content delta)`,
     );
@@ -177,7 +188,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     console.log(
       `Requests taken in (hold placed), from the first: p50 ${ms(percentile(intakeMs, 50))} ms, p99 ${ms(percentile(intakeMs, 99))} ms, last ${ms(intakeMs.at(-1) ?? NaN)} ms`,
     );
-    console.log(memoryLine(gatewayBurst.run, memoryPerStream(gatewayBurst.run), memoryPerStream(bareBurst.run)));
+    console.log(memoryLine(gatewayBurst.run, bareBurst.run));
     console.log(`CPU per token relayed: EcoLink's API process ${cpu(gatewayBurst)}; bare relay ${cpu(bareBurst)}`);
 
     // Steady.
@@ -190,7 +201,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const addedToProbes = addedOver(directSteady, "probeTtfts");
     const addedP50 = addedToProbes(gatewaySteady.run, 50);
     const gatewayRun = gatewaySteady.run;
-    const memory = memoryPerStream(gatewayRun);
+    const memory = memoryPerStream(gatewayRun, resting.ecolink);
     console.log(
       `\nSteady: the ${STREAMS} opened evenly over ${OPEN_OVER_MS / 1000} s, then ${PROBES.count} probes, one every ${PROBES.everyMs} ms, once all ${STREAMS} were flowing`,
     );
@@ -200,7 +211,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     console.log(
       `Added TTFT of a stream opened while ${STREAMS} flow (the probes), p50 / p99: EcoLink ${ms(addedP50)} / ${ms(addedToProbes(gatewayRun, 99))} ms; bare relay ${ms(addedToProbes(bareSteady.run, 50))} / ${ms(addedToProbes(bareSteady.run, 99))} ms`,
     );
-    console.log(memoryLine(gatewayRun, memory, memoryPerStream(bareSteady.run)));
+    console.log(memoryLine(gatewayRun, bareSteady.run));
     console.log(`Event-loop lag p99 of the gateway API process over the run (from /metrics): ${ms(lag)} ms`);
     console.log(`CPU per token relayed: EcoLink's API process ${cpu(gatewaySteady)}; bare relay ${cpu(bareSteady)}`);
 

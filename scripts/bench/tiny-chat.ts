@@ -6,7 +6,7 @@
 import os from "node:os";
 import { generateTinyChat, loadTinyChat, TINY_CHAT_CONTEXT_LENGTH } from "../../lib/inference/providers/local/tiny-chat/generate";
 import { verdict } from "./gateway";
-import { threadCpuSeconds } from "./proc-cpu";
+import { threadCpuSeconds } from "./proc-stats";
 
 const PROMPT = [{ role: "user" as const, content: "Tell me a short story about a lighthouse keeper and a storm." }];
 const MAX_TOKENS = Math.floor(TINY_CHAT_CONTEXT_LENGTH / 2);

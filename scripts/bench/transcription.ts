@@ -13,7 +13,7 @@ import { recognizeSpeech } from "../../lib/inference/providers/local/speech/pock
 import { transcribeAudio } from "../../lib/inference/providers/local/speech/transcribe";
 import { joinWithPauses, KNOWN_SENTENCE, makeSpeechWav } from "../../test/support/speech-fixtures";
 import { verdict } from "./gateway";
-import { childrenCpuSeconds } from "./proc-cpu";
+import { childrenCpuSeconds } from "./proc-stats";
 
 const SENTENCES = [
   KNOWN_SENTENCE,

@@ -1,7 +1,8 @@
-// CPU time from the kernel's accounting (proc(5)), for the local-model benchmarks to say what
-// limits them, and for the open-streams benchmark to say what a relayed token costs the gateway: a
-// thread's own CPU time, another process's, and the CPU time of child processes that have exited;
-// and for the gateway benchmark, what a request costs PostgreSQL (its server process and backends).
+// CPU time and memory from the kernel's accounting (proc(5)), for the local-model benchmarks to say
+// what limits them, and for the open-streams benchmark to say what a relayed token and an open
+// stream cost the gateway: a thread's own CPU time, another process's, the CPU time of child
+// processes that have exited, a process's resident set; and for the gateway benchmark, what a
+// request costs PostgreSQL (its server process and backends).
 import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 
@@ -58,4 +59,11 @@ export async function processTreeCpuSeconds(pid: number): Promise<number> {
     if (fields && Number(fields[4 - 3]) === pid) ticks += ownTicks(fields);
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** A process's resident set in bytes (VmRSS of /proc/<pid>/status). */
+export async function residentBytes(pid: number): Promise<number> {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(match[1]) * 1024;
 }
