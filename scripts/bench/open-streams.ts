@@ -12,9 +12,9 @@
 //   has no target.
 // Each run reports errors, 5xx answers and streams that did not end with [DONE], the
 // time-to-first-token each relay adds, their memory per open stream (the growth of the process's
-// resident set over its resident set at rest, read once before the first run: the load generator
-// reads it from /proc every second while the streams run, and the read with the most streams open
-// counts) and CPU time per relayed token; the steady run, the
+// resident set since it started, before it served anything: the load generator reads it from /proc
+// every second while the streams run, and the read with the most streams open counts) and CPU time
+// per relayed token; the steady run, the
 // gateway API process's event-loop lag (prom-client's, from the app's /metrics with the
 // METRICS_TOKEN that bench.ts gives the stack). Every stream must have been billed.
 import { db } from "../../lib/db";
@@ -76,25 +76,26 @@ function summary(label: string, run: StreamsResult): string {
 }
 
 interface StreamsMemory {
-  resting: number;
+  started: number;
   /** The read with the most streams open (the largest resident set among those reads). */
   busiest: ResidentSample;
   perStream: number;
 }
 
 /**
- * A watched process's resident set per open stream, over its resident set at rest (`resting`), or
- * null when no read saw a stream open. The rest is read once, before the first run, rather than
- * before each: a run starts while the garbage of the one before may still be resident or already
- * returned, and that alone made the same code read 17 or 206 KiB per stream.
+ * A watched process's resident set per open stream, over its resident set when it had just started
+ * (`started`), or null when no read saw a stream open. An upper bound: it also counts what serving
+ * at all added (compiled code, caches) and garbage not yet collected. Counted from a process at
+ * rest after earlier runs instead, the garbage those left resident, or already returned, swung the
+ * same code's reading from 17 to 218 KiB per stream.
  */
-function memoryPerStream(run: StreamsResult, resting: number | null): StreamsMemory | null {
+function memoryPerStream(run: StreamsResult, started: number | null): StreamsMemory | null {
   const busiest = run.rssSamples.reduce<ResidentSample | null>(
     (best, r) => (!best || r.open > best.open || (r.open === best.open && r.rss > best.rss) ? r : best),
     null,
   );
-  if (busiest === null || busiest.open === 0 || resting === null) return null;
-  return { resting, busiest, perStream: (busiest.rss - resting) / busiest.open };
+  if (busiest === null || busiest.open === 0 || started === null) return null;
+  return { started, busiest, perStream: (busiest.rss - started) / busiest.open };
 }
 
 /** The streams through `target`, with the CPU time `pid` spent on them. */
@@ -116,10 +117,13 @@ async function startBareRelay(upstreamBaseUrl: string): Promise<{ url: string; p
   return { url, pid, stop: () => process.kill(pid) };
 }
 
-export async function runOpenStreamsBench(appUrl: string, metricsToken: string, appPid: number | null): Promise<void> {
+/** `app`: the API process, and its resident set before it served anything (null: not known, memory not measured). */
+export async function runOpenStreamsBench(appUrl: string, metricsToken: string, app: { pid: number; startedRss: number } | null): Promise<void> {
+  const appPid = app?.pid ?? null;
   const upstream = await startUpstreamProcess();
   const generator = startLoadGenerator();
   const relay = await startBareRelay(upstream.baseUrl);
+  const started = { ecolink: app?.startedRss ?? null, bare: await residentBytes(relay.pid) };
   try {
     const model = await registerUpstreamModel(upstream, "CHAT");
     await upstream.behave(model.upstreamModel, { tokenDelayMs: TOKEN_DELAY_MS });
@@ -143,14 +147,12 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       run.cpuSeconds === null
         ? "not measured"
         : `${((run.cpuSeconds / (run.run.done * TOKENS)) * 1e6).toFixed(1)} µs (${run.cpuSeconds.toFixed(1)} s over the run)`;
-    // Both processes at rest, before the first run (after the warm-up).
-    const resting = { ecolink: appPid === null ? null : await residentBytes(appPid), bare: await residentBytes(relay.pid) };
     const memoryLine = (gatewayRun: StreamsResult, bareRun: StreamsResult) => {
-      const memory = memoryPerStream(gatewayRun, resting.ecolink);
-      const bareMemory = memoryPerStream(bareRun, resting.bare);
-      return `Memory per open stream (resident set over the process's at rest, at the read with the most streams open): EcoLink's API process ${
+      const memory = memoryPerStream(gatewayRun, started.ecolink);
+      const bareMemory = memoryPerStream(bareRun, started.bare);
+      return `Memory per open stream (resident set over the process's when it had started, at the read with the most streams open): EcoLink's API process ${
         memory
-          ? `${kib(memory.perStream)} (at rest ${mib(memory.resting)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
+          ? `${kib(memory.perStream)} (started ${mib(memory.started)}, ${mib(memory.busiest.rss)} with ${memory.busiest.open} streams open, of ${gatewayRun.rssSamples.length} reads)`
           : `not measured (${appPid === null ? "no process id for the app" : "no read while streams were open"})`
       }; bare relay ${bareMemory ? kib(bareMemory.perStream) : "not measured"}`;
     };
@@ -201,7 +203,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
     const addedToProbes = addedOver(directSteady, "probeTtfts");
     const addedP50 = addedToProbes(gatewaySteady.run, 50);
     const gatewayRun = gatewaySteady.run;
-    const memory = memoryPerStream(gatewayRun, resting.ecolink);
+    const memory = memoryPerStream(gatewayRun, started.ecolink);
     console.log(
       `\nSteady: the ${STREAMS} opened evenly over ${OPEN_OVER_MS / 1000} s, then ${PROBES.count} probes, one every ${PROBES.everyMs} ms, once all ${STREAMS} were flowing`,
     );
