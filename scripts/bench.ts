@@ -38,9 +38,6 @@ async function main() {
   const { startStack } = await import("../test/support/stack");
   // PostgreSQL flushes every commit, as in production: the WAL flush is part of what a request costs.
   const stack = await startStack({ app: true, fsync: true });
-  // The API process before it has served anything: the open-streams benchmark counts its memory per stream from here.
-  const { residentBytes } = await import("./bench/proc-stats");
-  const appStartedRss = stack.appPid === null ? null : await residentBytes(stack.appPid);
   console.log("PostgreSQL runs with fsync=on and the default synchronous_commit.");
   // The benchmarks set up users and models through lib/, against the stack's database.
   Object.assign(process.env, stack.env);
@@ -48,11 +45,7 @@ async function main() {
     const { runGatewayBench } = await import("./bench/gateway");
     await runGatewayBench(stack.env.APP_URL);
     const { runOpenStreamsBench } = await import("./bench/open-streams");
-    await runOpenStreamsBench(
-      stack.env.APP_URL,
-      metricsToken,
-      stack.appPid === null || appStartedRss === null ? null : { pid: stack.appPid, startedRss: appStartedRss },
-    );
+    await runOpenStreamsBench(stack.env.APP_URL, metricsToken, stack.appPid);
     const { runFleetBench } = await import("./bench/fleet");
     await runFleetBench(stack.env.APP_URL);
     const { runTinyChatBench } = await import("./bench/tiny-chat");

@@ -7,6 +7,7 @@
 // once and held to their end (StreamsJob).
 import http from "node:http";
 import { createInterface } from "node:readline";
+import { collectGarbage } from "./full-gc";
 import { residentBytes } from "./proc-stats";
 
 export interface LoadJob {
@@ -44,7 +45,10 @@ export interface StreamsJob {
    * token, or ended): their times to first token are what a new stream waits while those are open.
    */
   probes?: { count: number; everyMs: number };
-  /** A server process whose resident set to read every second while the streams run. */
+  /**
+   * A server process whose resident set to read every second while the streams run, and once more
+   * right after a full garbage collection asked of it once every stream (probes included) flows.
+   */
   watchPid?: number;
 }
 
@@ -71,6 +75,10 @@ export interface StreamsResult {
   seconds: number;
   /** The watched process's resident set while the streams ran. */
   rssSamples: ResidentSample[];
+  /** Its resident set right after a full collection, once every stream flowed (none: a stream never did, or it wasn't watched). */
+  collected?: ResidentSample;
+  /** Why the collection could not be asked for. */
+  collectError?: string;
   firstError?: string;
 }
 
@@ -169,7 +177,7 @@ async function runRequests({ url, headers, body, concurrency, requests, rate }: 
 /**
  * Opens `streams` streamed requests, each on its own connection, at once or over `openOverMs`, then
  * the probes, and reads them all to their end, reading the watched process's resident set every
- * second meanwhile.
+ * second meanwhile, and after a full collection once all of them flow.
  */
 async function runStreams({ url, headers, body, streams, openOverMs, probes, watchPid }: StreamsJob): Promise<StreamsResult> {
   const target = new URL(url);
@@ -206,29 +214,39 @@ async function runStreams({ url, headers, body, streams, openOverMs, probes, wat
     open -= 1;
   };
   const started = performance.now();
-  // Each held stream is flowing from its first token, or from its end if it never had one.
-  const held = Array.from({ length: streams }, (_, i) => {
+  // A stream opened at `opensAt` (now if absent) is flowing from its first token, or from its end if it never had one.
+  const flowingStream = (ttfts: number[], opensAt?: number) => {
     let nowFlowing: () => void = () => undefined;
     const flowing = new Promise<void>((resolve) => (nowFlowing = resolve));
     const ended = (async () => {
-      if (openOverMs) await sleepUntil(started + (i / streams) * openOverMs);
-      await stream(result.ttfts, nowFlowing);
+      if (opensAt !== undefined) await sleepUntil(opensAt);
+      await stream(ttfts, nowFlowing);
       nowFlowing();
     })();
     return { flowing, ended };
-  });
+  };
+  const held = Array.from({ length: streams }, (_, i) => flowingStream(result.ttfts, openOverMs ? started + (i / streams) * openOverMs : undefined));
+  const heldFlowing = Promise.all(held.map((stream) => stream.flowing));
   const probing = (async () => {
-    if (!probes) return;
-    await Promise.all(held.map((stream) => stream.flowing));
+    if (!probes) return [];
+    await heldFlowing;
     const from = performance.now();
-    const opened: Promise<void>[] = [];
-    for (let i = 0; i < probes.count; i += 1) {
-      await sleepUntil(from + i * probes.everyMs);
-      opened.push(stream(result.probeTtfts));
-    }
-    await Promise.all(opened);
+    return Array.from({ length: probes.count }, (_, i) => flowingStream(result.probeTtfts, from + i * probes.everyMs));
   })();
-  await Promise.all([...held.map((stream) => stream.ended), probing]);
+  const collecting = (async () => {
+    if (!watchPid) return;
+    await heldFlowing;
+    await Promise.all((await probing).map((probe) => probe.flowing));
+    // Only while all of them are still open: a read after some ended would count their memory for the rest.
+    if (open !== result.opened) return;
+    try {
+      await collectGarbage(watchPid);
+      result.collected = { open, rss: await residentBytes(watchPid) };
+    } catch (error) {
+      result.collectError = describeError(error);
+    }
+  })();
+  await Promise.all([...held.map((stream) => stream.ended), probing.then((opened) => Promise.all(opened.map((probe) => probe.ended))), collecting]);
   result.seconds = (performance.now() - started) / 1000;
   running = false;
   await sampling;
