@@ -60,8 +60,11 @@ export async function collectGarbage(pid: number): Promise<void> {
     throw new Error(`The inspector on ${INSPECTOR} is process ${seen.result.value}'s, not ${pid}'s`);
   }
   await call("HeapProfiler.collectGarbage");
-  // Answered by the inspector closing, not by a message.
+  // Answered by the inspector closing, not by a message; a Node without this internal leaves it open,
+  // which must end the read with an error rather than hang the benchmark.
   socket.send(JSON.stringify({ id: lastId + 1, method: "Runtime.evaluate", params: { expression: "process._debugEnd()" } }));
-  await new Promise((resolve) => socket.once("close", resolve));
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`process ${pid} did not close its inspector`)), OPEN_WITHIN_MS).unref());
+  await Promise.race([closed, late]);
   await inspectorClosed();
 }
