@@ -2,7 +2,9 @@
 // its event loop is not the gateway's) emits a token every TOKEN_DELAY_MS for TOKENS tokens, and
 // the load generator opens STREAMS streamed chat requests, each on its own connection, straight to
 // the upstream (the baseline), then through a bare Node relay (the floor: bare-relay.ts), then
-// through EcoLink, and reads each to its end. Twice:
+// through EcoLink, and reads each to its end. First, streams one at a time (ALONE), with nothing
+// else open: what each relay adds to a stream's first token with no load at all, the fixed cost
+// under what the thousand add. Then the thousand, twice:
 // - a burst: all in the same instant, which measures how fast each relay takes a thundering herd in
 //   (for EcoLink, from its holds' times);
 // - steady: opened evenly over OPEN_OVER_MS, then PROBES more, one at a time, while the thousand
@@ -36,6 +38,10 @@ const TOKEN_DELAY_MS = 50;
 /** The steady run opens the thousand evenly over this long, then the probes, one every PROBES.everyMs. */
 const OPEN_OVER_MS = 10_000;
 const PROBES = { count: 100, everyMs: 50 };
+/** Tokens of a short stream: the warm-up's, and each of the streams one at a time. */
+const SHORT_TOKENS = 2;
+/** Short streams opened this far apart, so that each ends before the next opens. */
+const ALONE = { streams: 50, everyMs: 150 };
 /**
  * prom-client's event-loop lag comes from monitorEventLoopDelay sampling every
  * eventLoopMonitoringPrecision ms (lib/metrics.ts), whose histogram holds the whole interval
@@ -139,7 +145,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       body: JSON.stringify({ ...body, model: model.id }),
     };
     // A few short streams of this model first, so that the first of the thousand pays for nothing new.
-    const short = (target: { body: string }) => JSON.stringify({ ...(JSON.parse(target.body) as object), max_tokens: 2 });
+    const short = (target: { body: string }) => JSON.stringify({ ...(JSON.parse(target.body) as object), max_tokens: SHORT_TOKENS });
     const warmup = await generator.streams({ ...ecolink, body: short(ecolink), streams: 50 });
     await generator.streams({ ...bare, body: short(bare), streams: 50 });
 
@@ -169,6 +175,28 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       "(bare relay: node:http piping the upstream's bytes to the client and nothing else, no key, hold, parsing or checkpoint: the least a gateway on Node pays here)",
     );
 
+    const addedOver = (directRun: StreamsResult, which: "ttfts" | "probeTtfts") => (run: StreamsResult, p: number) =>
+      percentile(run[which], p) - percentile(directRun[which], p);
+
+    // One at a time.
+    const alone = (target: typeof direct) => ({
+      ...target,
+      body: short(target),
+      streams: ALONE.streams,
+      openOverMs: ALONE.streams * ALONE.everyMs,
+    });
+    const directAlone = await generator.streams(alone(direct));
+    const bareAlone = await generator.streams(alone(bare));
+    const gatewayAlone = await generator.streams(alone(ecolink));
+    const addedAlone = addedOver(directAlone, "ttfts");
+    console.log(`\nOne at a time: ${ALONE.streams} streams of ${SHORT_TOKENS} tokens, opened ${ALONE.everyMs} ms apart (nothing else open)`);
+    console.log(summary("direct", directAlone));
+    console.log(summary("bare relay", bareAlone));
+    console.log(summary("EcoLink", gatewayAlone));
+    console.log(
+      `Added TTFT p50 / p99 with no load: EcoLink ${ms(addedAlone(gatewayAlone, 50))} / ${ms(addedAlone(gatewayAlone, 99))} ms; bare relay ${ms(addedAlone(bareAlone, 50))} / ${ms(addedAlone(bareAlone, 99))} ms`,
+    );
+
     // The burst.
     const allAtOnce = {};
     const directBurst = await generator.streams({ ...direct, streams: STREAMS });
@@ -183,8 +211,6 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       orderBy: { createdAt: "asc" },
     });
     const intakeMs = holds.map((row) => row.createdAt.getTime() - holds[0]!.createdAt.getTime());
-    const addedOver = (directRun: StreamsResult, which: "ttfts" | "probeTtfts") => (run: StreamsResult, p: number) =>
-      percentile(run[which], p) - percentile(directRun[which], p);
     const addedInBurst = addedOver(directBurst, "ttfts");
     console.log(`\nA burst: all ${STREAMS} opened in the same instant`);
     console.log(summary("direct", directBurst));
@@ -236,7 +262,7 @@ export async function runOpenStreamsBench(appUrl: string, metricsToken: string, 
       `- memory per open stream ≤ ${kib(BYTES_PER_STREAM_TARGET)} (kept, after a full collection): ${kept === null ? "NOT MEASURED" : `${verdict(kept <= BYTES_PER_STREAM_TARGET)} (${kib(kept)})`}`,
     );
     console.log(`- event-loop lag p99 ≤ ${LAG_P99_TARGET_MS} ms: ${verdict(lag <= LAG_P99_TARGET_MS)} (${ms(lag)} ms)`);
-    if (!(await checkBilling(userId, warmup.done + ended))) process.exitCode = 1;
+    if (!(await checkBilling(userId, warmup.done + gatewayAlone.done + ended))) process.exitCode = 1;
   } finally {
     relay.stop();
     generator.stop();
