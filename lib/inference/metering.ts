@@ -148,7 +148,8 @@ export interface OpenedRequest<Work> {
  * bytes then take one round trip's time instead of two. Nothing of the work reaches the caller
  * before the hold has committed, since this returns only then; a hold refused meanwhile aborts the
  * work (`discard` gets what it made, if it got that far) and throws the refusal. Any other payer
- * waits for its hold before its work begins.
+ * waits for its hold before its work begins, and the hold waits for the payer's early holds being
+ * written, so that it can't commit first and take the credit they started on.
  */
 export async function openRequest<Work>(
   request: MeteredRequest,
@@ -172,6 +173,7 @@ export async function openRequest<Work>(
   early?.catch(() => undefined);
   let reservation: Reservation;
   try {
+    if (hold.behind) await hold.behind;
     reservation = await reserveCredit({
       userId: principal.userId,
       apiKeyId: principal.apiKeyId,

@@ -1,14 +1,16 @@
 // The gateway's metering against the real database: delivery checkpoints land on the request row,
 // and the requests of a gateway process whose lease has run out are settled from their last
 // checkpoint — once, whoever sweeps — while those of live processes are left alone. (The same,
-// with real processes killed, is test/faults/settlement.test.ts.)
+// with real processes killed, is test/faults/settlement.test.ts.) A request whose work may not
+// start before its hold can't take the credit of one whose work did.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { getBalance, ledgerTotal } from "@/lib/credits/ledger";
+import { getBalance, ledgerTotal, type Tx } from "@/lib/credits/ledger";
+import { accountWriteSlotUsage } from "@/lib/credits/account-write-slots";
 import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { checkpointDelivery } from "@/lib/inference/checkpoints";
-import { INSTANCE_LOST, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
+import { INSTANCE_LOST, openRequest, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
 import { eventually, fundedUser } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
@@ -23,6 +25,26 @@ async function age(requestId: string, instanceId: string, ageMs: number): Promis
   const then = new Date(Date.now() - ageMs);
   await db.requestLog.update({ where: { id: requestId }, data: { createdAt: then } });
   await db.gatewayInstance.updateMany({ where: { id: instanceId }, data: { heartbeatAt: then } });
+}
+
+/** Takes row locks with `lock` in another transaction, and holds them until the returned function is called (which resolves once they are released). */
+async function lockedElsewhere(lock: (tx: Tx) => Promise<unknown>): Promise<() => Promise<void>> {
+  let locked!: () => void;
+  let unlock!: () => void;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  const holder = db.$transaction(
+    async (tx) => {
+      await lock(tx);
+      locked();
+      await new Promise<void>((resolve) => (unlock = resolve));
+    },
+    { timeout: 30_000 },
+  );
+  await lockTaken;
+  return () => {
+    unlock();
+    return holder;
+  };
 }
 
 describe("requests of a lost gateway instance", () => {
@@ -130,18 +152,7 @@ describe("stream checkpoints", () => {
     const running = await reserveUnder(instance, user.id);
     const starting = await reserveUnder(instance, user.id);
     // Another transaction holds the running stream's row: a flush that writes it waits.
-    let locked!: () => void;
-    let unlock!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const holder = db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${running.requestId} FOR UPDATE`;
-        locked();
-        await new Promise<void>((resolve) => (unlock = resolve));
-      },
-      { timeout: 30_000 },
-    );
-    await lockTaken;
+    const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${running.requestId} FOR UPDATE`);
     let progressWritten = false;
     const progress = checkpointDelivery({ requestId: running.requestId, inputTokens: 3, outputTokens: 40, cost: 10n }).then((result) => {
       progressWritten = true;
@@ -156,13 +167,53 @@ describe("stream checkpoints", () => {
 
     expect(await checkpointDelivery({ requestId: starting.requestId, inputTokens: 3, outputTokens: 1, cost: 10n }, "first")).toBe("committed");
     expect(progressWritten).toBe(false);
-    unlock();
-    await holder;
+    await unlock();
     expect(await progress).toBe("committed");
     const rows = await db.requestLog.findMany({
       where: { id: { in: [running.requestId, starting.requestId] } },
       select: { id: true, checkpointOutputTokens: true },
     });
     expect(Object.fromEntries(rows.map((row) => [row.id, row.checkpointOutputTokens]))).toEqual({ [running.requestId]: 40, [starting.requestId]: 1 });
+  });
+});
+
+describe("a request whose work waits for its hold", () => {
+  it("is written after the payer's requests whose work started early, so it can't take the credit they started on", async () => {
+    const user = await fundedUser(2n * HOLD, "metering");
+    const request = {
+      principal: { userId: user.id, apiKeyId: null, source: "PLAYGROUND" as const },
+      modelId: "test-model",
+      endpoint: "test",
+      hold: HOLD,
+      options: {},
+    };
+    const began: string[] = [];
+    const open = (name: string) =>
+      openRequest(request, async () => {
+        began.push(name);
+      });
+    // A first hold, written on its own, shows this process that the payer can pay one more.
+    const first = await open("first");
+    // Another transaction holds the account's row: holds wait at the database.
+    const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "CreditAccount" WHERE "userId" = ${user.id} FOR UPDATE`);
+
+    const early = open("early");
+    const late = open("late");
+    await eventually(async () => {
+      const [row] = await db.$queryRaw<{ waiting: bigint }[]>`
+        SELECT count(*) AS "waiting" FROM pg_stat_activity
+        WHERE "datname" = current_database() AND "wait_event_type" = 'Lock' AND "query" LIKE '%ecolink_reserve%'`;
+      expect(row?.waiting).toBe(1n);
+    });
+    // The early request's work began; the late one's hold is not even sent, so it can't commit first.
+    expect(began).toEqual(["first", "early"]);
+    expect(accountWriteSlotUsage()).toEqual({ running: 1, waiting: 0 });
+    await unlock();
+
+    const opened = await early;
+    await expect(late).rejects.toMatchObject({ code: "insufficient_quota" });
+    expect(began).toEqual(["first", "early"]);
+    for (const { call } of [first, opened]) await settle(user.id, call.requestId, { status: "SUCCEEDED", cost: HOLD });
+    expect(await getBalance(user.id)).toMatchObject({ balance: 0n, held: 0n });
   });
 });

@@ -1,6 +1,7 @@
 // When a request's work may start before its hold is written: only for a payer seen lately with
 // spare credit to cover it beside its other holds being written, never after a refusal, never on a
 // sighting that has gone stale, and never on a spare that answers arriving out of order made stale.
+// A hold that may not start early is written after the payer's early holds.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { holdEnded, holdStarting } from "@/lib/inference/spare-credit";
 
@@ -68,6 +69,27 @@ describe("spare credit", () => {
     expect(covers("key-d", 1n)).toBe(false);
     held("key-d", 10n);
     expect(covers("key-d", 10n)).toBe(true);
+  });
+
+  it("writes a hold that may not start early once the payer's early holds begun before it are answered", async () => {
+    held("key-h", 600n);
+    const early = [holdStarting("key-h", 300n), holdStarting("key-h", 300n)];
+    expect(early.map((hold) => hold.early)).toEqual([true, true]);
+    expect(early.map((hold) => hold.behind)).toEqual([null, null]);
+    const late = holdStarting("key-h", 300n);
+    expect(late.early).toBe(false);
+    let written = false;
+    void late.behind!.then(() => (written = true));
+    holdEnded("key-h", 300n, 300n, early[1]!);
+    await Promise.resolve();
+    expect(written).toBe(false);
+    holdEnded("key-h", 300n, 0n, early[0]!);
+    await Promise.resolve();
+    expect(written).toBe(true);
+    holdEnded("key-h", 300n, null, late);
+    // Nothing early being written: nothing to wait for.
+    expect(holdStarting("key-h", 300n).behind).toBeNull();
+    expect(holdStarting("key-i", 1n).behind).toBeNull();
   });
 
   it("covers nothing once the sighting is ten seconds old", () => {
