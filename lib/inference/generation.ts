@@ -1,7 +1,7 @@
 // Text generation, the gateway's core: POST /v1/chat/completions, POST /v1/completions and the
 // console's playground all come here, so a playground message is billed, logged and limited like a
 // curl call. Validate, check the model can do what is asked, price the worst case, reserve, call
-// the provider (while the hold is written, for a payer seen with credit moments ago: metering.ts's
+// the provider (while the hold is written, for an account seen with credit moments ago: metering.ts's
 // openRequest), settle, and answer in OpenAI's shapes with our ids and model names.
 //
 // Upstreams receive the client's request unchanged (tools, response_format, images, n, logprobs,

@@ -1,6 +1,6 @@
 // The gateway's side of the money: what every endpoint records when a request ends. Credit is
-// held with reserveCredit before a request can answer (its provider call may start meanwhile, for a
-// payer seen with credit moments ago: openRequest) and settled here exactly once, before the
+// held with reserveCredit before a request can answer (its provider call may start meanwhile, for an
+// account seen with credit moments ago: openRequest) and settled here exactly once, before the
 // answer is sent: a settlement that can't be written (the database is unreachable) is retried
 // until it lands, and the answer waits for it, so nothing is delivered unrecorded. Streams record
 // what they deliver as they go (lib/inference/checkpoints.ts); a request whose process died is
@@ -28,7 +28,7 @@ import { DomainError, isDomainError } from "@/lib/errors";
 import { endedByShutdown, ensureInstanceLease, isDraining, isOpenRequest, trackOpenRequest, untrackOpenRequest } from "@/lib/inference/gateway-instance";
 import { toOpenAIError } from "@/lib/inference/openai-errors";
 import { requestOpened, requestSettled, withUpstreamTrace } from "@/lib/inference/request-telemetry";
-import { holdEnded, holdStarting } from "@/lib/inference/spare-credit";
+import { holdEnded, holdStarting, type AccountAnswer } from "@/lib/inference/spare-credit";
 import { startUpstreamTrace } from "@/lib/inference/upstream-trace";
 import { untilWritten } from "@/lib/inference/until-written";
 
@@ -37,6 +37,8 @@ export interface InferencePrincipal {
   userId: string;
   apiKeyId: string | null;
   source: "API" | "PLAYGROUND";
+  /** The API key has a spend limit of its own (never in the playground). */
+  keySpendLimited: boolean;
 }
 
 export interface InferenceOptions {
@@ -142,13 +144,13 @@ export interface OpenedRequest<Work> {
  * Starts a metered request: holds the most it can cost (throws insufficient_quota /
  * key_limit_reached, 402) and begins its work, `begin`, whose result is the caller's to settle.
  *
- * The work begins while the hold is being written when this process saw the payer (the API key, or
- * the account in the playground), moments ago, with spare credit to cover it beside its other holds
- * being written here (spare-credit.ts): the reserve statement and the provider's first
+ * The work begins while the hold is being written when this process saw the account, moments ago,
+ * with spare credit to cover it beside its other holds being written here, and the API key has no
+ * spend limit of its own (spare-credit.ts): the reserve statement and the provider's first
  * bytes then take one round trip's time instead of two. Nothing of the work reaches the caller
  * before the hold has committed, since this returns only then; a hold refused meanwhile aborts the
- * work (`discard` gets what it made, if it got that far) and throws the refusal. Any other payer
- * waits for its hold before its work begins, and the hold waits for the payer's early holds being
+ * work (`discard` gets what it made, if it got that far) and throws the refusal. Any other request
+ * waits for its hold before its work begins, and the hold waits for the account's early holds being
  * written, so that it can't commit first and take the credit they started on.
  */
 export async function openRequest<Work>(
@@ -166,8 +168,7 @@ export async function openRequest<Work>(
   // Open before its row exists: a PENDING row of this process that isn't open is one that nobody
   // settles any more (settleLostSettlements).
   trackOpenRequest(requestId, controller);
-  const payer = principal.apiKeyId ?? principal.userId;
-  const hold = holdStarting(payer, request.hold);
+  const hold = holdStarting(principal.userId, request.hold, principal.keySpendLimited);
   const early = hold.early ? begin(call) : null;
   // Until the hold is known the early work's failure has no one to hear it; it is awaited later.
   early?.catch(() => undefined);
@@ -186,7 +187,7 @@ export async function openRequest<Work>(
     });
   } catch (error) {
     untrackOpenRequest(requestId);
-    holdEnded(payer, request.hold, null, hold);
+    holdEnded(principal.userId, request.hold, accountAnswerOf(error), hold);
     if (early) {
       controller.abort();
       early.then(
@@ -196,10 +197,15 @@ export async function openRequest<Work>(
     }
     throw error;
   }
-  holdEnded(payer, request.hold, reservation.spare, hold);
+  holdEnded(principal.userId, request.hold, reservation.spare, hold);
   options.onOpened?.();
   requestOpened(requestId, request.modelId, request.endpoint, request.hold, trace);
   return { call, controller, work: early ?? begin(call) };
+}
+
+/** What a reserve that failed told of its account's credit: nothing when it refused the API key itself. */
+function accountAnswerOf(error: unknown): AccountAnswer {
+  return isDomainError(error) && (error.code === "unauthenticated" || error.code === "key_limit_reached") ? "key refused" : null;
 }
 
 /**

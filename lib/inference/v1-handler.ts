@@ -102,7 +102,7 @@ export function v1Route<Params = Record<string, never>>(
       const accountLimit = await consumeRateLimit(`account:${apiKey.userId}`, env().ACCOUNT_RATE_LIMIT_RPM);
       if (!accountLimit.allowed || accountLimit.remaining < limit.remaining) Object.assign(headers, rateLimitHeaders(accountLimit));
       if (!accountLimit.allowed) throw rateLimitExceeded(accountLimit, "account");
-      const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API" };
+      const principal: InferencePrincipal = { userId: apiKey.userId, apiKeyId: apiKey.apiKeyId, source: "API", keySpendLimited: apiKey.spendLimit !== null };
       const callOptions: InferenceOptions = { signal: request.signal, requestId, onOpened: () => (opened = true) };
       return framed(await handler({ request, requestId, principal, apiKey, options: callOptions }, await context.params), headers);
     } catch (error) {

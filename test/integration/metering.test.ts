@@ -11,7 +11,7 @@ import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { checkpointDelivery } from "@/lib/inference/checkpoints";
 import { INSTANCE_LOST, openRequest, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
-import { eventually, fundedUser } from "../support/v1-fixtures";
+import { eventually, fundedUser, newApiKey } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
 const LEASE_MS = 10_000;
@@ -178,27 +178,25 @@ describe("stream checkpoints", () => {
 });
 
 describe("a request whose work waits for its hold", () => {
-  it("is written after the payer's requests whose work started early, so it can't take the credit they started on", async () => {
+  it("is written after its account's requests whose work started early, so it can't take the credit they started on", async () => {
     const user = await fundedUser(2n * HOLD, "metering");
-    const request = {
-      principal: { userId: user.id, apiKeyId: null, source: "PLAYGROUND" as const },
-      modelId: "test-model",
-      endpoint: "test",
-      hold: HOLD,
-      options: {},
-    };
+    const [keyA, keyB] = [await newApiKey(user.id), await newApiKey(user.id)];
     const began: string[] = [];
-    const open = (name: string) =>
-      openRequest(request, async () => {
-        began.push(name);
-      });
-    // A first hold, written on its own, shows this process that the payer can pay one more.
-    const first = await open("first");
+    const open = (name: string, apiKeyId: string) =>
+      openRequest(
+        { principal: { userId: user.id, apiKeyId, source: "API", keySpendLimited: false }, modelId: "test-model", endpoint: "test", hold: HOLD, options: {} },
+        async () => {
+          began.push(name);
+        },
+      );
+    // A first hold, written on its own, shows this process that the account can pay one more,
+    // whichever of its keys asks.
+    const first = await open("first", keyA.id);
     // Another transaction holds the account's row: holds wait at the database.
     const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "CreditAccount" WHERE "userId" = ${user.id} FOR UPDATE`);
 
-    const early = open("early");
-    const late = open("late");
+    const early = open("early", keyB.id);
+    const late = open("late", keyA.id);
     await eventually(async () => {
       const [row] = await db.$queryRaw<{ waiting: bigint }[]>`
         SELECT count(*) AS "waiting" FROM pg_stat_activity

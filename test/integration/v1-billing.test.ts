@@ -124,7 +124,7 @@ describe("concurrent requests", () => {
     );
   });
 
-  it("refuses a request its key's spend limit cannot cover, even with balance to spare", async () => {
+  it("refuses a request its key's spend limit cannot cover, even with balance to spare, and never calls the upstream for it", async () => {
     const model = await outputPricedModel();
     const user = await fundedUser("5.00");
     const key = await newApiKey(user.id, { spendLimit: 2n * HOLD + HOLD / 2n });
@@ -133,6 +133,8 @@ describe("concurrent requests", () => {
     for (let i = 0; i < 3; i++) statuses.push((await chatRequest(appUrl(), key.secret, model)).status);
 
     expect(statuses).toEqual([200, 200, 402]);
+    // The account's spare credit covered the third: the key's own limit is what refused it.
+    expect(upstream.requestsFor(model.upstreamModel)).toHaveLength(2);
     expect(await expectSettledBooks(user.id)).toBe(5_000_000_000n - 2n * HOLD);
   });
 });

@@ -48,7 +48,7 @@ describe("the model registry", () => {
     const user = await fundedUser("1.00");
 
     const result = await createChatCompletion(
-      { userId: user.id, apiKeyId: null, source: "PLAYGROUND" },
+      { userId: user.id, apiKeyId: null, source: "PLAYGROUND", keySpendLimited: false },
       { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 4, stream: true, stream_options: { include_usage: true } },
     );
 
@@ -70,7 +70,7 @@ describe("the model registry", () => {
     upstream.behave(LLAMA, { tokenDelayMs: 50 });
 
     const result = await createChatCompletion(
-      { userId: user.id, apiKeyId: null, source: "PLAYGROUND" },
+      { userId: user.id, apiKeyId: null, source: "PLAYGROUND", keySpendLimited: false },
       { model: LLAMA, messages: [{ role: "user", content: "Hi" }], max_tokens: 100, stream: true },
     );
     if (!result.stream) throw new Error("expected a stream");

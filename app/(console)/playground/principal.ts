@@ -13,5 +13,5 @@ export async function playgroundPrincipal(userId: string): Promise<InferencePrin
     const retryAfterSeconds = Math.max(1, limit.resetSeconds);
     throw new DomainError("rate_limited", `The playground allows ${limit.limit} requests a minute.`, { retryAfterSeconds });
   }
-  return { userId, apiKeyId: null, source: "PLAYGROUND" };
+  return { userId, apiKeyId: null, source: "PLAYGROUND", keySpendLimited: false };
 }
