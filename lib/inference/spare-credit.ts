@@ -31,22 +31,29 @@ const writing = new Map<string, bigint>();
 /** Holds ended in this process so far: orders them. */
 let holdsEnded = 0;
 
-/** A hold that started its work early, until it is answered; `waiters` run then. */
-interface EarlyHold {
-  waiters?: (() => void)[];
-}
+/** Holds started in this process so far: numbers them. */
+let holdsStarted = 0;
+/** Each account's holds that started early and are being written, by number: the Set's order is theirs. */
+const earlyHolds = new Map<string, Set<number>>();
 
-/** Each account's holds that started early and are being written. */
-const earlyHolds = new Map<string, Set<EarlyHold>>();
+/** A hold that waits for the account's early holds begun before it. */
+interface Waiter {
+  number: number;
+  resolve: () => void;
+}
+/** Waiters gone from the front of an account's queue before it is compacted. */
+const WAITERS_KEPT_GONE = 1_024;
+/** Each account's waiting holds, in the order they began (from `next` on). */
+const waiters = new Map<string, { queue: Waiter[]; next: number }>();
 
 /** A hold being written: whether its work may start now, and how many holds had ended when it began. */
 export interface HoldStart {
   early: boolean;
   after: number;
-  /** Not early: resolves once the account's early holds being written when it began are answered (null: none). */
+  /** Not early: resolves once the account's early holds begun before it are answered (null: none). */
   behind: Promise<void> | null;
-  /** Early: its place among the account's early holds. */
-  own?: EarlyHold;
+  /** Its place among the holds started here. */
+  number: number;
 }
 
 /**
@@ -64,26 +71,38 @@ export function holdStarting(account: string, amount: bigint, keyLimited: boolea
     sighting.spare !== null &&
     performance.now() - sighting.at < SPARE_CREDIT_FRESH_MS &&
     sighting.spare - others >= amount;
+  holdsStarted += 1;
+  const number = holdsStarted;
   const started = earlyHolds.get(account);
-  if (!early) return { early, after: holdsEnded, behind: started ? answered(started) : null };
-  const own: EarlyHold = {};
-  if (started) started.add(own);
-  else earlyHolds.set(account, new Set([own]));
-  return { early, after: holdsEnded, behind: null, own };
+  if (early) {
+    if (started) started.add(number);
+    else earlyHolds.set(account, new Set([number]));
+    return { early, after: holdsEnded, behind: null, number };
+  }
+  if (!started) return { early, after: holdsEnded, behind: null, number };
+  const line = waiters.get(account) ?? { queue: [], next: 0 };
+  waiters.set(account, line);
+  const behind = new Promise<void>((resolve) => line.queue.push({ number, resolve }));
+  return { early, after: holdsEnded, behind, number };
 }
 
-/** Resolves once every hold in `holds` now is answered. */
-function answered(holds: Set<EarlyHold>): Promise<void> {
-  let left = holds.size;
-  return new Promise((resolve) => {
-    for (const hold of holds) {
-      hold.waiters ??= [];
-      hold.waiters.push(() => {
-        left -= 1;
-        if (left === 0) resolve();
-      });
-    }
-  });
+/** An early hold of the account was answered: the holds that waited for it and no earlier one go on. */
+function earlyHoldAnswered(account: string, number: number): void {
+  const started = earlyHolds.get(account);
+  if (!started?.delete(number)) return;
+  const first = started.values().next();
+  if (first.done) earlyHolds.delete(account);
+  const line = waiters.get(account);
+  if (!line) return;
+  while (line.next < line.queue.length && (first.done || line.queue[line.next]!.number < first.value)) {
+    line.queue[line.next]!.resolve();
+    line.next += 1;
+  }
+  if (line.next === line.queue.length) waiters.delete(account);
+  else if (line.next >= WAITERS_KEPT_GONE) {
+    line.queue.splice(0, line.next);
+    line.next = 0;
+  }
 }
 
 /**
@@ -98,12 +117,7 @@ export function holdEnded(account: string, amount: bigint, answer: AccountAnswer
   const others = (writing.get(account) ?? 0n) - amount;
   if (others > 0n) writing.set(account, others);
   else writing.delete(account);
-  if (start.own) {
-    const started = earlyHolds.get(account);
-    started?.delete(start.own);
-    if (started?.size === 0) earlyHolds.delete(account);
-    for (const wake of start.own.waiters ?? []) wake();
-  }
+  if (start.early) earlyHoldAnswered(account, start.number);
   if (answer === "key refused") return;
   const previous = sightings.get(account);
   // Another hold of the account ended while this one was being written: their answers may have

@@ -93,6 +93,24 @@ describe("spare credit", () => {
     expect(holdStarting("account-i", 1n, false).behind).toBeNull();
   });
 
+  it("lets a waiting hold go once the early holds begun before it are answered, not those begun after", async () => {
+    held("account-k", 600n);
+    const [first, second] = [holdStarting("account-k", 300n, false), holdStarting("account-k", 300n, false)];
+    const late = holdStarting("account-k", 300n, false);
+    expect([first.early, second.early, late.early]).toEqual([true, true, false]);
+    let written = false;
+    void late.behind!.then(() => (written = true));
+    // A top-up landed meanwhile: the first hold's answer shows room for another early start.
+    holdEnded("account-k", 300n, 10_000n, first);
+    const after = holdStarting("account-k", 300n, false);
+    expect(after.early).toBe(true);
+    holdEnded("account-k", 300n, 9_700n, second);
+    await Promise.resolve();
+    expect(written).toBe(true);
+    holdEnded("account-k", 300n, 9_400n, after);
+    holdEnded("account-k", 300n, 9_100n, late);
+  });
+
   it("covers nothing for an API key with a spend limit of its own, and a refusal of a key says nothing of its account", () => {
     held("account-j", 1_000n);
     const limited = holdStarting("account-j", 1n, true);
