@@ -7,14 +7,14 @@
 import "./scripts/lib/allow-server-only";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import next from "next";
+import { projectRoot } from "./scripts/lib/project-root";
 
 async function main() {
   const send = process.send?.bind(process);
   if (!send) throw new Error("next-server.ts is started by server.ts, with an IPC channel");
   // Next.js builds absolute URLs and X-Forwarded-Port from the public port, not this one.
-  const app = next({ dev: false, dir: path.resolve(__dirname), hostname: "localhost", port: Number(process.env.PORT ?? 3000) });
+  const app = next({ dev: false, dir: projectRoot, hostname: "localhost", port: Number(process.env.PORT ?? 3000) });
   await app.prepare();
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => void handle(req, res));

@@ -132,9 +132,13 @@ const RESTART_BACKOFF_MS = { first: 500, max: 30_000 };
 /** A child that has run this long is healthy again: the next restart starts from the first backoff. */
 const HEALTHY_AFTER_MS = 60_000;
 
-/** Starts next-server.ts (with this process's loader flags, so under tsx too) and waits for its port. */
+/**
+ * Starts next-server.ts and waits for its port. This runs from the production server's bundle
+ * (scripts/lib/server-bundle.ts), and next-server.ts's bundle is beside it; the child gets this
+ * process's node flags (source maps).
+ */
 async function forkNextServer(publicPort: number): Promise<{ child: ChildProcess; port: number; exited: Promise<[number | null, NodeJS.Signals | null]> }> {
-  const child: ChildProcess = fork(path.join(__dirname, "next-server.ts"), [], { env: { ...process.env, PORT: String(publicPort) }, stdio: "inherit" });
+  const child: ChildProcess = fork(path.join(__dirname, "next-server.js"), [], { env: { ...process.env, PORT: String(publicPort) }, stdio: "inherit" });
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const failed = exited.then(([code, signal]): never => {
     throw new Error(`Next.js's server exited during start (${signal ?? `code ${code}`})`);

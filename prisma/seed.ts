@@ -2,13 +2,18 @@
 // Idempotent: run on every start; prices and providers follow the checked-in file. Rows that are
 // not in the file (a model added by hand, or by a test) are left alone, and so is `enabled`, the
 // operator's switch for taking a model out of service.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { z } from "zod";
 import { Prisma, PrismaClient } from "../lib/generated/prisma/client";
 import { usdToNanos } from "../lib/credits/money";
 import { capabilitiesSchema } from "../lib/inference/capabilities";
 import { localConfigSchema, parseImageSize, upstreamConfigSchema } from "../lib/inference/model-config";
-import modelsFile from "./models.json";
+import { projectRoot } from "../scripts/lib/project-root";
+
+// Read when the seed runs, not built into the production server's bundle: a start loads the file as it is.
+const MODELS_FILE = path.join(projectRoot, "prisma/models.json");
 
 const dollars = z.string().regex(/^\d+(\.\d{1,9})?$/, 'a decimal dollar amount such as "0.18"');
 
@@ -53,7 +58,7 @@ const modelEntrySchema = z
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 
 export function readModelsFile(): ModelEntry[] {
-  const parsed = z.array(modelEntrySchema).safeParse(modelsFile);
+  const parsed = z.array(modelEntrySchema).safeParse(JSON.parse(readFileSync(MODELS_FILE, "utf8")));
   if (!parsed.success) throw new Error(`prisma/models.json is invalid: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

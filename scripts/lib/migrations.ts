@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from "@prisma/driver-adapter-utils";
+import { projectRoot as root } from "./project-root";
 
-const root = path.resolve(__dirname, "../..");
 const schemaPath = path.join(root, "prisma/schema.prisma");
 const migrationsDir = path.join(root, "prisma/migrations");
 const lockfileName = "migration_lock.toml";

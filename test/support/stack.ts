@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, startThrowawayPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
+import { buildServerBundle } from "../../scripts/lib/server-bundle";
 import { seedDatabase } from "../../prisma/seed";
 import { startMailSink } from "./mail-sink";
 import { startStripeFake } from "./stripe-fake";
@@ -44,7 +45,7 @@ export interface AppInstance {
 
 /** An app server process, for tests that signal it themselves (test/faults). */
 export interface AppProcess extends AppInstance {
-  /** The server's own process (node running scripts/start.ts, no wrapper in between). */
+  /** The server's own process (node running the server's bundle, no wrapper in between). */
   pid: number;
   /** Resolves once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -89,16 +90,25 @@ export async function startAppOn(stack: { databaseUrl: string; smtpPort?: number
   return startAppServer(appEnvironment({ ...stack, port }, extraEnv), port);
 }
 
+// The production server's bundle, built once per process from the sources as they are, so that a
+// test run always serves the code it tests (it takes a fraction of a second).
+let productionServer: Promise<string> | undefined;
+
+function productionServerEntry(): Promise<string> {
+  productionServer ??= buildServerBundle();
+  return productionServer;
+}
+
 /**
  * Starts the app server with `env` listening on `port` and waits until it answers. Production is
- * `npm start`'s script itself (migrations already applied are a no-op), run by node with tsx's
- * loader so that the process signalled is the server, not a wrapper; dev is `next dev`.
+ * what `npm start` runs (migrations already applied are a no-op), the server's bundle run by node
+ * itself, so that the process signalled is the server, not a wrapper; dev is `next dev`.
  */
 export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppProcess> {
   const command =
     process.env.TEST_APP_MODE === "dev"
       ? [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"]
-      : ["--import", "tsx", path.join(root, "scripts/start.ts")];
+      : ["--enable-source-maps", await productionServerEntry()];
   const child: ChildProcess = spawn(process.execPath, command, {
     cwd: root,
     env,
