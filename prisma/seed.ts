@@ -58,7 +58,13 @@ const modelEntrySchema = z
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 
 export function readModelsFile(): ModelEntry[] {
-  const parsed = z.array(modelEntrySchema).safeParse(JSON.parse(readFileSync(MODELS_FILE, "utf8")));
+  let entries: unknown;
+  try {
+    entries = JSON.parse(readFileSync(MODELS_FILE, "utf8"));
+  } catch (error) {
+    throw new Error(`prisma/models.json can't be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = z.array(modelEntrySchema).safeParse(entries);
   if (!parsed.success) throw new Error(`prisma/models.json is invalid: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

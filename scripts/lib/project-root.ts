@@ -15,7 +15,8 @@ function isProjectRoot(dir: string): boolean {
   }
 }
 
-function findProjectRoot(from: string): string {
+/** The nearest directory from `from` up whose package.json is this package's. */
+export function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (isProjectRoot(dir)) return dir;
     if (path.dirname(dir) === dir) throw new Error(`No ${PACKAGE_NAME} package.json above ${from}`);

@@ -11,9 +11,9 @@ import path from "node:path";
 import { build } from "esbuild";
 import { projectRoot } from "./project-root";
 
-/** Where the bundle of the build in `distDir` (Next.js's distDir) is. */
+/** Where the bundle of the build in `distDir` (Next.js's distDir, from the project's root) is. */
 export function serverBundleDir(distDir = process.env.NEXT_DIST_DIR || ".next"): string {
-  return path.join(projectRoot, distDir, "ecolink");
+  return path.resolve(projectRoot, distDir, "ecolink");
 }
 
 /** The production server's entry point in the bundle of `distDir`. */
