@@ -7,8 +7,8 @@ import { existsSync, realpathSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isRoot, SHARED_STATE_DIR, startEmbeddedPostgres, type RunningPostgres } from "./embedded-postgres";
+import { projectRoot as root } from "./project-root";
 
-const root = path.resolve(__dirname, "../..");
 export const DEV_DATABASE_NAME = "ecolink";
 export const DEV_POSTGRES_PORT = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329);
 

@@ -3,9 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { projectRoot } from "./project-root";
 
-const root = path.resolve(__dirname, "../..");
-const file = path.join(root, ".data/secrets.json");
+const file = path.join(projectRoot, ".data/secrets.json");
 
 export function localSecrets(): { AUTH_SECRET: string } {
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as { AUTH_SECRET: string };

@@ -10,12 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, startThrowawayPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
+import { projectRoot as root } from "../../scripts/lib/project-root";
 import { buildServerBundle } from "../../scripts/lib/server-bundle";
 import { seedDatabase } from "../../prisma/seed";
 import { startMailSink } from "./mail-sink";
 import { startStripeFake } from "./stripe-fake";
-
-const root = path.resolve(__dirname, "../..");
 
 export interface StackEnv {
   DATABASE_URL: string;
