@@ -77,16 +77,14 @@ export interface Settlement {
 // condition against the latest row after waiting for a lock, so the conditions hold at the moment
 // of the write.
 //
-// They and the stream checkpoints below commit without waiting for their WAL to reach the disk:
-// synchronous_commit is off for their own transaction only (a session-wide SET would leak to the
-// pool's other users, Stripe credits among them). A database crash can lose the last of them — up
-// to three wal_writer_delay's worth — each whole: a lost reserve was never held (its request is
-// served unbilled; a stream ends at its next checkpoint, which finds no row), a lost checkpoint is
-// overtaken by the stream's next one, a lost settlement leaves its hold PENDING for
-// settleLostSettlements (metering.ts), which settles it from its last checkpoint. Every other write
-// here and every other movement of money commits durably, and its flush makes every metering commit
-// before it durable too (WAL is replayed in order). The README's "What a database crash can lose"
-// says why that is acceptable.
+// They commit without waiting for their WAL to reach the disk: synchronous_commit is off for their
+// own transaction only (a session-wide SET would leak to the pool's other users, Stripe credits
+// among them). A database crash can lose the last of them — up to three wal_writer_delay's worth —
+// each whole: a lost reserve was never held (its request is served unbilled), a lost settlement
+// leaves its hold PENDING for settleLostSettlements (metering.ts), which settles it from its last
+// checkpoint. Every other write here and every other movement of money commits durably, and its
+// flush makes every metering commit before it durable too (WAL is replayed in order). The README's
+// "What a database crash can lose" says why that is acceptable.
 
 /** A metering write's two forms: for one request, and for several of one account in one statement. */
 interface MeteringStatement {
@@ -273,7 +271,7 @@ const CHECKPOINT: PreparedStatement = {
   // a row for each of them cost the gateway more than the update did. Its rows are locked in id
   // order, the order in which a batch of settlements locks them ("ecolink_settle_requests"): in
   // any other order, a flush and a batch holding one row each of the other's could wait for each
-  // other until PostgreSQL ended one as a deadlock. It commits like the metering statements (above).
+  // other until PostgreSQL ended one as a deadlock.
   text: `
     WITH checkpoint AS (
       SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
@@ -288,9 +286,7 @@ const CHECKPOINT: PreparedStatement = {
         "checkpointCost" = LEAST(p."cost", r."reserved"),
         "checkpointAt" = now()
       FROM pending AS p
-      -- The commit setting goes in an uncorrelated condition of the update, which runs once
-      -- whatever the plan (an update in WITH always runs, whether the final SELECT reads it or not).
-      WHERE r."id" = p."id" AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
+      WHERE r."id" = p."id"
       RETURNING r."id"
     )
     SELECT c."id" FROM checkpoint AS c WHERE c."id" NOT IN (SELECT "id" FROM written)`,

@@ -1,12 +1,10 @@
 // Delivery checkpoints of streams: a stream's tokens are sent to its client only once a checkpoint
 // covering them is committed on its request row, so that if the process dies before the request
 // settles, it is billed from that checkpoint (lib/inference/gateway-instance.ts) — never less
-// than was delivered. They commit without waiting for the disk, as the reserve and the settlement
-// do (lib/credits/reservations.ts): a crash of the database itself can lose the last of them.
-// Checkpoints of every stream of the process are written together: one UPDATE per flush, started
-// as soon as a stream waits and no flush is running, so a flush carries every stream that got a
-// token meanwhile rather than one write per stream per token. While the database is unreachable
-// the flush retries and the streams wait.
+// than was delivered. Checkpoints of every stream of the process are written together: one UPDATE
+// per flush, started as soon as a stream waits and no flush is running, so a flush carries every
+// stream that got a token meanwhile rather than one write per stream per token. While the
+// database is unreachable the flush retries and the streams wait.
 //
 // A stream's first checkpoint holds back its first token, the wait a person sees, so first
 // checkpoints have a flush of their own: with hundreds of streams open, a flush of all their
