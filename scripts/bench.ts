@@ -8,8 +8,8 @@ import "./lib/allow-server-only";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { projectRoot as root } from "./lib/project-root";
 
-const root = path.resolve(__dirname, "..");
 const DIST_DIR = ".next-bench";
 
 function build(): void {

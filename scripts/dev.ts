@@ -8,8 +8,7 @@ import { localSecrets } from "./lib/local-secrets";
 import { ensureDebianPackages } from "./lib/system-packages";
 import { LOCAL_MODEL_PACKAGES } from "./lib/required-packages";
 import { seedDatabase } from "../prisma/seed";
-
-const root = path.resolve(__dirname, "..");
+import { projectRoot as root } from "./lib/project-root";
 
 async function main() {
   ensureDebianPackages(LOCAL_MODEL_PACKAGES, "The local speech-to-text model");

@@ -2,8 +2,8 @@
 // the client doesn't need one, so point it at the WASM engine that ships inside the package.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { projectRoot as root } from "./lib/project-root";
 
-const root = path.resolve(__dirname, "..");
 execFileSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "generate"], {
   cwd: root,
   stdio: "inherit",

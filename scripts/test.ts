@@ -7,8 +7,8 @@ import { PostgresSetupError } from "./lib/embedded-postgres";
 import { ensureDebianPackages } from "./lib/system-packages";
 import { startStack } from "../test/support/stack";
 import { TEST_SYSTEM_PACKAGES } from "./lib/required-packages";
+import { projectRoot as root } from "./lib/project-root";
 
-const root = path.resolve(__dirname, "..");
 const distDir = ".next-test";
 
 // Asynchronous on purpose: the SMTP sink and the fake Stripe live in this process and must keep

@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SERVED_OPENAI_OPERATIONS, VENDORED_OPENAI_SPEC_PATH } from "../lib/openapi/served-operations";
+import { projectRoot as root } from "./lib/project-root";
 
-const root = path.resolve(__dirname, "..");
 const COMPONENT_REF = /^#\/components\/([^/]+)\/([^/]+)$/;
 
 type Json = unknown;

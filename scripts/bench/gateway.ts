@@ -24,6 +24,7 @@ import { expectSettledBooks, registerUpstreamModel } from "../../test/support/v1
 import type { LoadJob, LoadResult, StreamsJob, StreamsResult } from "./load-process";
 import { startPortkey } from "./portkey";
 import { parentPid, processTreeCpuSeconds } from "./proc-stats";
+import { projectRoot } from "../lib/project-root";
 
 /** Requests per second shared by the paced clients: a fraction of what the gateways sustain flat out. */
 const PACED_RATE = 200;
@@ -79,8 +80,7 @@ export function percentile(sorted: number[], p: number): number {
 
 /** A script of this folder in a child process of its own, under tsx, talking over stdin and stdout. */
 export function spawnScript(file: string, args: string[] = []): ChildProcess {
-  const root = path.resolve(__dirname, "../..");
-  return spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, file), ...args], {
+  return spawn(process.execPath, [path.join(projectRoot, "node_modules/tsx/dist/cli.mjs"), path.join(__dirname, file), ...args], {
     stdio: ["pipe", "pipe", "inherit"],
   });
 }
