@@ -9,7 +9,8 @@
 // A stream's first checkpoint holds back its first token, the wait a person sees, so first
 // checkpoints have a flush of their own: with hundreds of streams open, a flush of all their
 // progress takes milliseconds, and a new stream that waited for the one running, then went in the
-// next, waited for two. The two flushes never hold a row the other wants: a stream has one
+// next, waited for two; and their answers go before the later ones on the turn budget
+// (lib/http/turn-budget.ts). The two flushes never hold a row the other wants: a stream has one
 // checkpoint in flight at a time, and each flush locks its rows in id order.
 import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
 import { turnSlot } from "@/lib/http/turn-budget";
@@ -24,6 +25,7 @@ interface Waiting {
 }
 
 interface Checkpointer {
+  lane: CheckpointLane;
   waiting: Map<string, Waiting>;
   flushing: boolean;
 }
@@ -35,7 +37,10 @@ const key = Symbol.for("ecolink.checkpointers");
 const globalForCheckpoints = globalThis as unknown as { [key]?: Record<CheckpointLane, Checkpointer> };
 
 function checkpointer(lane: CheckpointLane): Checkpointer {
-  globalForCheckpoints[key] ??= { first: { waiting: new Map(), flushing: false }, later: { waiting: new Map(), flushing: false } };
+  globalForCheckpoints[key] ??= {
+    first: { lane: "first", waiting: new Map(), flushing: false },
+    later: { lane: "later", waiting: new Map(), flushing: false },
+  };
   return globalForCheckpoints[key][lane];
 }
 
@@ -71,7 +76,7 @@ async function flush(state: Checkpointer): Promise<void> {
   };
   try {
     const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
-    void answerWithinTurns(batch, settled);
+    void answerWithinTurns(batch, settled, state.lane);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
   } finally {
@@ -84,9 +89,9 @@ async function flush(state: Checkpointer): Promise<void> {
  * A flush answers up to every open stream, which then send their tokens: a turn's budget of them
  * at a time (lib/http/turn-budget.ts), while the next flush goes on.
  */
-async function answerWithinTurns(batch: Map<string, Waiting>, settled: Set<string>): Promise<void> {
+async function answerWithinTurns(batch: Map<string, Waiting>, settled: Set<string>, lane: CheckpointLane): Promise<void> {
   for (const [requestId, entry] of batch) {
-    const slot = turnSlot();
+    const slot = turnSlot(lane === "first");
     if (slot) await slot;
     for (const waiter of entry.waiters) waiter.resolve(settled.has(requestId) ? "settled" : "committed");
   }

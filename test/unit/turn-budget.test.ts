@@ -22,4 +22,23 @@ describe("the per-turn work budget", () => {
     await nextTurn();
     expect(turnSlot()).toBeNull();
   });
+
+  it("lets a stream's first token go before the later tokens waiting, within the same budget", async () => {
+    await nextTurn();
+    const later = Array.from({ length: 100 }, () => turnSlot());
+    const first = Array.from({ length: 10 }, () => turnSlot(true));
+    expect(later.slice(64).every((slot) => slot instanceof Promise)).toBe(true);
+    expect(first.every((slot) => slot instanceof Promise)).toBe(true);
+
+    const served: string[] = [];
+    later.forEach((slot, i) => void slot?.then(() => served.push(`later ${i}`)));
+    first.forEach((slot, i) => void slot?.then(() => served.push(`first ${i}`)));
+    await nextTurn();
+    // The next turn serves the ten first tokens, then the 36 later ones waiting (room for 54).
+    expect(served).toEqual([...Array.from({ length: 10 }, (_, i) => `first ${i}`), ...Array.from({ length: 36 }, (_, i) => `later ${64 + i}`)]);
+
+    // While later work waits, a first token still goes at once if the turn has room.
+    await nextTurn();
+    expect(turnSlot(true)).toBeNull();
+  });
 });

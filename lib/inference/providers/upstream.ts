@@ -417,13 +417,15 @@ async function* streamGeneration(
     const body = response.body[Symbol.asyncIterator]();
     const eventsOf = sseEvents();
     let usage: TokenUsage | null = null;
+    // Until the first token, the wait is a person's: the turn budget lets it go first.
+    let outputStarted = false;
     while (!finished) {
       const read = await body.next();
       if (read.done) finished = true;
       else {
         deadline.extend();
         // The chunks of a whole decode step (every stream of the batch) arrive together.
-        const slot = turnSlot();
+        const slot = turnSlot(!outputStarted);
         if (slot) await slot;
       }
       for (const data of eventsOf(read.done ? null : read.value)) {
@@ -433,7 +435,10 @@ async function* streamGeneration(
         }
         const streamed = streamedChunkOf(data, model, request.kind);
         usage = streamed.usage ?? usage;
-        if (streamed.chunk) yield streamed.chunk;
+        if (streamed.chunk) {
+          outputStarted ||= streamed.chunk.tokens > 0;
+          yield streamed.chunk;
+        }
       }
     }
     return { usage };
