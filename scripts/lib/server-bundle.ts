@@ -11,14 +11,6 @@ import path from "node:path";
 import { build } from "esbuild";
 import { projectRoot } from "./project-root";
 
-/**
- * How node runs the bundle (`npm start`'s flags; the test stack starts it the same way). A young
- * generation larger than V8's default: every token of every open stream allocates, and with the
- * default the scavenger ran so often that it took a measurable share of the API process's CPU
- * (`npm run bench`, CPU per token relayed), at the price of some more resident memory.
- */
-export const SERVER_NODE_FLAGS = ["--enable-source-maps", "--max-semi-space-size=64"] as const;
-
 /** Where the bundle of the build in `distDir` (Next.js's distDir, from the project's root) is. */
 export function serverBundleDir(distDir = process.env.NEXT_DIST_DIR || ".next"): string {
   return path.resolve(projectRoot, distDir, "ecolink");

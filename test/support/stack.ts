@@ -11,7 +11,7 @@ import path from "node:path";
 import { freePort, startThrowawayPostgres } from "../../scripts/lib/embedded-postgres";
 import { applyMigrations } from "../../scripts/lib/migrations";
 import { projectRoot as root } from "../../scripts/lib/project-root";
-import { buildServerBundle, SERVER_NODE_FLAGS } from "../../scripts/lib/server-bundle";
+import { buildServerBundle } from "../../scripts/lib/server-bundle";
 import { seedDatabase } from "../../prisma/seed";
 import { startMailSink } from "./mail-sink";
 import { startStripeFake } from "./stripe-fake";
@@ -107,7 +107,7 @@ export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Prom
   const command =
     process.env.TEST_APP_MODE === "dev"
       ? [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"]
-      : [...SERVER_NODE_FLAGS, await productionServerEntry()];
+      : ["--enable-source-maps", await productionServerEntry()];
   const child: ChildProcess = spawn(process.execPath, command, {
     cwd: root,
     env,

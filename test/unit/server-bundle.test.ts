@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findProjectRoot, projectRoot } from "@/scripts/lib/project-root";
-import { buildServerBundle, SERVER_NODE_FLAGS, serverBundleDir } from "@/scripts/lib/server-bundle";
+import { buildServerBundle, serverBundleDir } from "@/scripts/lib/server-bundle";
 
 const root = path.resolve(__dirname, "../..");
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ecolink-bundle-"));
@@ -29,11 +29,6 @@ describe("the production server's bundle", () => {
     // Packages are loaded from node_modules as they are, not copied in.
     expect(readFileSync(entry, "utf8")).toMatch(/require\("pg"\)/);
     expect(existsSync(path.join(scratch, "ecolink", "start.js.partial"))).toBe(false);
-  });
-
-  it("is what `npm start` runs, with the flags the test stack runs it with", () => {
-    const { scripts } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-    expect(scripts.start).toBe(`node ${SERVER_NODE_FLAGS.join(" ")} .next/ecolink/start.js`);
   });
 
   it("lives in the Next.js build directory named from the project's root", () => {
