@@ -37,7 +37,7 @@ describe("the per-turn work budget", () => {
     // The next turn serves the ten first tokens, then the 36 later ones waiting (room for 54).
     expect(served).toEqual([...Array.from({ length: 10 }, (_, i) => `first ${i}`), ...Array.from({ length: 36 }, (_, i) => `later ${64 + i}`)]);
 
-    // While later work waits, a first token still goes at once if the turn has room.
+    // Drained, a first token goes at once.
     await nextTurn();
     expect(turnSlot(true)).toBeNull();
   });
