@@ -77,16 +77,14 @@ export interface Settlement {
 // condition against the latest row after waiting for a lock, so the conditions hold at the moment
 // of the write.
 //
-// They and a stream's first checkpoint (below) commit without waiting for their WAL to reach the
-// disk: synchronous_commit is off for their own transaction only (a session-wide SET would leak to
-// the pool's other users, Stripe credits among them). A database crash can lose the last of them —
-// up to three wal_writer_delay's worth — each whole: a lost reserve was never held (its request is
-// served unbilled; a stream ends at its next checkpoint, which finds no row), a lost first
-// checkpoint is overtaken by the stream's next one, a lost settlement leaves its hold PENDING for
-// settleLostSettlements (metering.ts), which settles it from its last checkpoint. Every other write
-// here and every other movement of money commits durably, and its flush makes every metering commit
-// before it durable too (WAL is replayed in order). The README's "What a database crash can lose"
-// says why that is acceptable.
+// They commit without waiting for their WAL to reach the disk: synchronous_commit is off for their
+// own transaction only (a session-wide SET would leak to the pool's other users, Stripe credits
+// among them). A database crash can lose the last of them — up to three wal_writer_delay's worth —
+// each whole: a lost reserve was never held (its request is served unbilled), a lost settlement
+// leaves its hold PENDING for settleLostSettlements (metering.ts), which settles it from its last
+// checkpoint. Every other write here and every other movement of money commits durably, and its
+// flush makes every metering commit before it durable too (WAL is replayed in order). The README's
+// "What a database crash can lose" says why that is acceptable.
 
 /** A metering write's two forms: for one request, and for several of one account in one statement. */
 interface MeteringStatement {
@@ -265,23 +263,16 @@ export interface DeliveryCheckpoint {
   cost: bigint;
 }
 
-/**
- * The checkpoint statement, committing durably or not: $1 request ids, $2 input tokens, $3 output
- * tokens, $4 costs, one row per request, in one statement for every stream of the process with
- * something to deliver. It answers with the few it could not write rather than the many it wrote:
- * a flush carries every open stream, and reading back a row for each of them cost the gateway more
- * than the update did. Its rows are locked in id order, the order in which a batch of settlements
- * locks them ("ecolink_settle_requests"): in any other order, a flush and a batch holding one row
- * each of the other's could wait for each other until PostgreSQL ended one as a deadlock.
- */
-function checkpointStatement(name: string, commit: "durable" | "without_flush"): PreparedStatement {
-  // The commit setting goes in an uncorrelated condition of the update itself, which runs once
-  // whatever the plan; in a CTE that only the final SELECT joins, a plan that reads none of its
-  // rows would never make it.
-  const setting = commit === "durable" ? "" : ` AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL`;
-  return {
-    name,
-    text: `
+const CHECKPOINT: PreparedStatement = {
+  name: "checkpoint_requests",
+  // $1 request ids, $2 input tokens, $3 output tokens, $4 costs: one row per request, in one statement
+  // for every stream of the process with something to deliver. It answers with the few it could
+  // not write rather than the many it wrote: a flush carries every open stream, and reading back
+  // a row for each of them cost the gateway more than the update did. Its rows are locked in id
+  // order, the order in which a batch of settlements locks them ("ecolink_settle_requests"): in
+  // any other order, a flush and a batch holding one row each of the other's could wait for each
+  // other until PostgreSQL ended one as a deadlock.
+  text: `
     WITH checkpoint AS (
       SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::bigint[]) AS c("id", "inputTokens", "outputTokens", "cost")
     ), pending AS (
@@ -295,30 +286,18 @@ function checkpointStatement(name: string, commit: "durable" | "without_flush"):
         "checkpointCost" = LEAST(p."cost", r."reserved"),
         "checkpointAt" = now()
       FROM pending AS p
-      WHERE r."id" = p."id"${setting}
+      WHERE r."id" = p."id"
       RETURNING r."id"
     )
     SELECT c."id" FROM checkpoint AS c WHERE c."id" NOT IN (SELECT "id" FROM written)`,
-  };
-}
-
-// A stream's first checkpoint holds back its first token, the wait a person sees: it commits like
-// the reserve before it, without waiting for the WAL flush. Its later ones wait for the flush: they
-// carry what a stream delivered, and written back to back without that wait they crowded the
-// database and the new streams' first checkpoints (measured, issue 14).
-const CHECKPOINT = {
-  first: checkpointStatement("checkpoint_requests_first", "without_flush"),
-  later: checkpointStatement("checkpoint_requests", "durable"),
 };
 
 /**
- * Records what each request has delivered so far on its PENDING log row: the first checkpoint of
- * each stream, or later ones (which commit durably). Returns the ids it could not write: requests
- * settled already (by a sweep, once their process's lease ran out), or whose reserve a database
- * crash lost.
+ * Records what each request has delivered so far on its PENDING log row. Returns the ids it could
+ * not write: requests settled already (by a sweep, once their process's lease ran out).
  */
-export async function checkpointRequests(checkpoints: readonly DeliveryCheckpoint[], which: "first" | "later" = "later"): Promise<Set<string>> {
-  const rows = await runPrepared<{ id: string }>(CHECKPOINT[which], [
+export async function checkpointRequests(checkpoints: readonly DeliveryCheckpoint[]): Promise<Set<string>> {
+  const rows = await runPrepared<{ id: string }>(CHECKPOINT, [
     checkpoints.map((c) => c.requestId),
     checkpoints.map((c) => c.inputTokens),
     checkpoints.map((c) => c.outputTokens),

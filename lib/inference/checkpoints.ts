@@ -9,11 +9,9 @@
 // A stream's first checkpoint holds back its first token, the wait a person sees, so first
 // checkpoints have a flush of their own: with hundreds of streams open, a flush of all their
 // progress takes milliseconds, and a new stream that waited for the one running, then went in the
-// next, waited for two; their answers go before the later ones on the turn budget
-// (lib/http/turn-budget.ts); and they commit without waiting for the WAL flush, as the reserve
-// before them does (lib/credits/reservations.ts says what a database crash can then lose). The two
-// flushes never hold a row the other wants: a stream has one checkpoint in flight at a time, and
-// each flush locks its rows in id order.
+// next, waited for two; and their answers go before the later ones on the turn budget
+// (lib/http/turn-budget.ts). The two flushes never hold a row the other wants: a stream has one
+// checkpoint in flight at a time, and each flush locks its rows in id order.
 import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
 import { turnSlot } from "@/lib/http/turn-budget";
 import { untilWritten } from "@/lib/inference/until-written";
@@ -77,7 +75,7 @@ async function flush(state: Checkpointer): Promise<void> {
     return [...batch.values()].map((entry) => entry.checkpoint);
   };
   try {
-    const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting(), state.lane));
+    const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
     void answerWithinTurns(batch, settled, state.lane);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
