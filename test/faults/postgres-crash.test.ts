@@ -9,9 +9,11 @@
 // writer is slowed (wal_writer_delay at its 10 s maximum, autovacuum off) and the last phase runs
 // right after a lease renewal: a durable credit lands while some requests are between reserve and
 // settle, so their holds survive and their settlements are lost; requests begun after it lose
-// their reserve too. After recovery: every credit acknowledged before the crash is in the ledger,
-// balance = ledger for every user, no request is billed twice or more than it was answered for,
-// and no hold is left — the lost settlements are settled by the serving process's own sweep.
+// their reserve too — except streams that delivered a token before the crash, whose first
+// checkpoint made their reserve durable: they go on after the outage and are billed in full. After
+// recovery: every credit acknowledged before the crash is in the ledger, balance = ledger for
+// every user, no request is billed twice or more than it was answered for, and no hold is left —
+// the lost settlements are settled by the serving process's own sweep.
 import { execFileSync } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -42,6 +44,8 @@ const OUTPUT_PRICE = 10_000_000_000n;
 const SLOW_TOKEN_DELAY_MS = 8_000;
 /** The medium model answers after this long: the durable credit lands while its requests are open. */
 const MEDIUM_TOKEN_DELAY_MS = 1_500;
+/** Streams that pause after their first token: the database dies and comes back in the pause. */
+const PAUSING_STREAM_TOKENS = 3;
 
 let tmp: string;
 let dataDir: string;
@@ -51,6 +55,8 @@ let upstream: UpstreamServer;
 let fast: TestModel;
 let medium: TestModel;
 let slow: TestModel;
+/** Streams whose first token comes at once, then pause. */
+let pausing: TestModel;
 let server: AppProcess | undefined;
 
 async function startPostgres(): Promise<RunningPostgres> {
@@ -97,6 +103,8 @@ beforeAll(async () => {
   upstream.behave(medium.upstreamModel, { tokenDelayMs: MEDIUM_TOKEN_DELAY_MS });
   slow = await registerUpstreamModel(upstream, "CHAT", { inputPrice: INPUT_PRICE, outputPrice: OUTPUT_PRICE });
   upstream.behave(slow.upstreamModel, { tokenDelayMs: SLOW_TOKEN_DELAY_MS });
+  pausing = await registerUpstreamModel(upstream, "CHAT", { inputPrice: INPUT_PRICE, outputPrice: OUTPUT_PRICE });
+  upstream.behave(pausing.upstreamModel, { pauseAfterFirstTokenMs: SLOW_TOKEN_DELAY_MS });
 
   server = await startAppOn(
     { databaseUrl },
@@ -136,6 +144,45 @@ async function chat(secret: string, model: TestModel, stream: boolean, maxTokens
     charge = perMillion(usage.prompt_tokens, INPUT_PRICE) + perMillion(usage.completion_tokens, OUTPUT_PRICE);
   }
   return { status: response.status, requestId: response.headers.get("x-request-id")!, charge, body: text };
+}
+
+const CONTENT_TOKEN = /"content":"[^"]/;
+
+/**
+ * A stream with usage asked for, read as it comes: `delivering` resolves once its first content
+ * token has reached us, `answer` at its end, charged what its usage chunk (if it came) comes to.
+ */
+function openStream(secret: string, model: TestModel): { delivering: Promise<void>; answer: Promise<Answer> } {
+  let delivered: () => void = () => undefined;
+  const delivering = new Promise<void>((resolve) => (delivered = resolve));
+  const answer = (async (): Promise<Answer> => {
+    const response = await fetch(`${server!.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: model.id,
+        messages: [{ role: "user", content: "Say something" }],
+        max_tokens: PAUSING_STREAM_TOKENS,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    const decoder = new TextDecoder();
+    let body = "";
+    for await (const bytes of response.body!) {
+      body += decoder.decode(bytes, { stream: true });
+      if (CONTENT_TOKEN.test(body)) delivered();
+    }
+    const usage = body
+      .split("\n")
+      .filter((line) => line.startsWith("data: {"))
+      .map((line) => (JSON.parse(line.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } | null }).usage)
+      .find((u) => u);
+    const charge = usage ? perMillion(usage.prompt_tokens, INPUT_PRICE) + perMillion(usage.completion_tokens, OUTPUT_PRICE) : 0n;
+    return { status: response.status, requestId: response.headers.get("x-request-id")!, charge, body };
+  })();
+  // A stream that ends before its first token must fail the test, not leave it waiting.
+  return { delivering: Promise.race([delivering, answer.then(() => undefined)]), answer };
 }
 
 /** Resolves once `count` requests for `model` are logged PENDING (their reserves have committed). */
@@ -214,6 +261,9 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     const reference = `crash-test-top-up:${payer}:last`;
     await recordCreditMovement({ userId: payer, kind: "TOP_UP", amount: 10_000_000n, reference, description: "Top-up" });
     credits.push({ userId: payer, reference });
+    // Begun after it, their first token delivered: their first checkpoint made their hold durable.
+    const delivering = customers.map(({ key }) => openStream(key.secret, pausing));
+    await Promise.all(delivering.map((s) => s.delivering));
     // Requests still open when the database dies: plain ones and streams waiting for their first token.
     const openPlain = customers.map(({ key }) => chat(key.secret, slow, false, 1));
     const openStreams = customers.map(({ key }) => chat(key.secret, slow, true, 2));
@@ -227,6 +277,7 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
 
     const latePlain = await Promise.all(openPlain);
     const lateStreams = await Promise.all(openStreams);
+    const wentOn = await Promise.all(delivering.map((s) => s.answer));
     for (const answer of [...durable, ...settledThenLost, ...whollyLost, ...latePlain]) expect(answer.status).toBe(200);
 
     // The process's own sweep settles what the crash unsettled; nothing stays held.
@@ -271,7 +322,18 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     for (const answer of lateStreams) {
       expect(record(answer)).toEqual({ row: undefined, charged: [] });
       expect(answer.body).toMatch(/interrupted by a gateway restart/);
-      expect(answer.body).not.toMatch(/"content":"[^"]/);
+      expect(answer.body).not.toMatch(CONTENT_TOKEN);
+    }
+    // A stream that had delivered a token kept its hold through the crash (its first checkpoint is
+    // durable, and so made its reserve durable): it goes on after the outage to its end, and is
+    // billed once for all it delivered.
+    for (const answer of wentOn) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatch(/data: \[DONE\]\n\n$/);
+      expect(answer.charge).toBeGreaterThan(0n);
+      const { row, charged } = record(answer);
+      expect(row).toMatchObject({ status: "SUCCEEDED", cost: answer.charge, outputTokens: PAUSING_STREAM_TOKENS });
+      expect(charged).toEqual([-answer.charge]);
     }
 
     for (const { user, key } of customers) {

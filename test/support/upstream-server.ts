@@ -14,6 +14,8 @@ export interface UpstreamBehaviour {
   defaultTokens: number;
   /** Pause before each streamed token (and before a plain answer, once per token). */
   tokenDelayMs: number;
+  /** A stream's longer pause after its first token, before the rest: it has begun delivering, then waits. */
+  pauseAfterFirstTokenMs: number;
   /** Answer every request with this HTTP status and an OpenAI error body. */
   failWith: number | null;
   /** Send the first `failAfterTokens` tokens of a stream, then an error event. */
@@ -70,6 +72,7 @@ export interface UpstreamServer {
 const DEFAULTS: UpstreamBehaviour = {
   defaultTokens: 6,
   tokenDelayMs: 0,
+  pauseAfterFirstTokenMs: 0,
   failWith: null,
   failAfterTokens: null,
   cutAfterTokens: null,
@@ -79,6 +82,11 @@ const DEFAULTS: UpstreamBehaviour = {
   embeddingDimensions: 8,
   toolCall: null,
 };
+
+/** The pause before a stream's next token, after `sent` tokens. */
+function tokenPause(b: UpstreamBehaviour, sent: number): number {
+  return sent === 1 ? b.tokenDelayMs + b.pauseAfterFirstTokenMs : b.tokenDelayMs;
+}
 
 const WORDS = ["Hello", " from", " the", " loopback", " upstream", "."];
 
@@ -395,7 +403,7 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
       for (const [index, choiceSteps] of steps.entries()) {
         const delta = choiceSteps[step];
         if (!delta) continue;
-        await sleep(b.tokenDelayMs);
+        await sleep(tokenPause(b, record.tokensSent));
         if (isClosed()) return;
         if (b.cutAfterTokens !== null && record.tokensSent === b.cutAfterTokens) {
           res.destroy();
@@ -473,7 +481,7 @@ export async function startUpstreamServer(options: { port?: number } = {}): Prom
     });
     for (const word of words) {
       for (const index of choices.keys()) {
-        await sleep(b.tokenDelayMs);
+        await sleep(tokenPause(b, record.tokensSent));
         if (isClosed()) return;
         if (b.failAfterTokens !== null && record.tokensSent === b.failAfterTokens) {
           send({ error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
