@@ -25,7 +25,6 @@ interface Waiting {
 }
 
 interface Checkpointer {
-  lane: CheckpointLane;
   waiting: Map<string, Waiting>;
   flushing: boolean;
 }
@@ -37,10 +36,7 @@ const key = Symbol.for("ecolink.checkpointers");
 const globalForCheckpoints = globalThis as unknown as { [key]?: Record<CheckpointLane, Checkpointer> };
 
 function checkpointer(lane: CheckpointLane): Checkpointer {
-  globalForCheckpoints[key] ??= {
-    first: { lane: "first", waiting: new Map(), flushing: false },
-    later: { lane: "later", waiting: new Map(), flushing: false },
-  };
+  globalForCheckpoints[key] ??= { first: { waiting: new Map(), flushing: false }, later: { waiting: new Map(), flushing: false } };
   return globalForCheckpoints[key][lane];
 }
 
@@ -58,12 +54,13 @@ export function checkpointDelivery(checkpoint: DeliveryCheckpoint, lane: Checkpo
     if (!state.flushing) {
       state.flushing = true;
       // Streams whose tokens arrived in the same turn of the event loop join this flush.
-      setImmediate(() => void flush(state));
+      setImmediate(() => void flush(lane));
     }
   });
 }
 
-async function flush(state: Checkpointer): Promise<void> {
+async function flush(lane: CheckpointLane): Promise<void> {
+  const state = checkpointer(lane);
   const batch = new Map<string, Waiting>();
   // Each attempt takes in what arrived while the previous one failed: after an outage, one write.
   const takeWaiting = () => {
@@ -76,11 +73,11 @@ async function flush(state: Checkpointer): Promise<void> {
   };
   try {
     const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
-    void answerWithinTurns(batch, settled, state.lane);
+    void answerWithinTurns(batch, settled, lane);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
   } finally {
-    if (state.waiting.size > 0) setImmediate(() => void flush(state));
+    if (state.waiting.size > 0) setImmediate(() => void flush(lane));
     else state.flushing = false;
   }
 }
