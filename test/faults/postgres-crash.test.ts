@@ -131,18 +131,28 @@ interface Answer {
   body: string;
 }
 
-async function chat(secret: string, model: TestModel, stream: boolean, maxTokens: number): Promise<Answer> {
-  const response = await fetch(`${server!.url}/v1/chat/completions`, {
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** What `usage` comes to at the test models' prices. */
+function chargeFor(usage: Usage): bigint {
+  return perMillion(usage.prompt_tokens, INPUT_PRICE) + perMillion(usage.completion_tokens, OUTPUT_PRICE);
+}
+
+function postChat(secret: string, body: object): Promise<Response> {
+  return fetch(`${server!.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: model.id, messages: [{ role: "user", content: "Say something" }], max_tokens: maxTokens, stream }),
+    body: JSON.stringify({ messages: [{ role: "user", content: "Say something" }], ...body }),
   });
+}
+
+async function chat(secret: string, model: TestModel, stream: boolean, maxTokens: number): Promise<Answer> {
+  const response = await postChat(secret, { model: model.id, max_tokens: maxTokens, stream });
   const text = await response.text();
-  let charge = 0n;
-  if (!stream && response.status === 200) {
-    const { usage } = JSON.parse(text) as { usage: { prompt_tokens: number; completion_tokens: number } };
-    charge = perMillion(usage.prompt_tokens, INPUT_PRICE) + perMillion(usage.completion_tokens, OUTPUT_PRICE);
-  }
+  const charge = !stream && response.status === 200 ? chargeFor((JSON.parse(text) as { usage: Usage }).usage) : 0n;
   return { status: response.status, requestId: response.headers.get("x-request-id")!, charge, body: text };
 }
 
@@ -152,21 +162,11 @@ const CONTENT_TOKEN = /"content":"[^"]/;
  * A stream with usage asked for, read as it comes: `delivering` resolves once its first content
  * token has reached us, `answer` at its end, charged what its usage chunk (if it came) comes to.
  */
-function openStream(secret: string, model: TestModel): { delivering: Promise<void>; answer: Promise<Answer> } {
+function openStream(secret: string, model: TestModel, maxTokens: number): { delivering: Promise<void>; answer: Promise<Answer> } {
   let delivered: () => void = () => undefined;
   const delivering = new Promise<void>((resolve) => (delivered = resolve));
   const answer = (async (): Promise<Answer> => {
-    const response = await fetch(`${server!.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: model.id,
-        messages: [{ role: "user", content: "Say something" }],
-        max_tokens: PAUSING_STREAM_TOKENS,
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    });
+    const response = await postChat(secret, { model: model.id, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } });
     const decoder = new TextDecoder();
     let body = "";
     for await (const bytes of response.body!) {
@@ -176,10 +176,9 @@ function openStream(secret: string, model: TestModel): { delivering: Promise<voi
     const usage = body
       .split("\n")
       .filter((line) => line.startsWith("data: {"))
-      .map((line) => (JSON.parse(line.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } | null }).usage)
+      .map((line) => (JSON.parse(line.slice(6)) as { usage?: Usage | null }).usage)
       .find((u) => u);
-    const charge = usage ? perMillion(usage.prompt_tokens, INPUT_PRICE) + perMillion(usage.completion_tokens, OUTPUT_PRICE) : 0n;
-    return { status: response.status, requestId: response.headers.get("x-request-id")!, charge, body };
+    return { status: response.status, requestId: response.headers.get("x-request-id")!, charge: usage ? chargeFor(usage) : 0n, body };
   })();
   // A stream that ends before its first token must fail the test, not leave it waiting.
   return { delivering: Promise.race([delivering, answer.then(() => undefined)]), answer };
@@ -262,7 +261,7 @@ describe("a kill -9 of PostgreSQL under metered traffic", () => {
     await recordCreditMovement({ userId: payer, kind: "TOP_UP", amount: 10_000_000n, reference, description: "Top-up" });
     credits.push({ userId: payer, reference });
     // Begun after it, their first token delivered: their first checkpoint made their hold durable.
-    const delivering = customers.map(({ key }) => openStream(key.secret, pausing));
+    const delivering = customers.map(({ key }) => openStream(key.secret, pausing, PAUSING_STREAM_TOKENS));
     await Promise.all(delivering.map((s) => s.delivering));
     // Requests still open when the database dies: plain ones and streams waiting for their first token.
     const openPlain = customers.map(({ key }) => chat(key.secret, slow, false, 1));
