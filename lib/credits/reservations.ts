@@ -84,7 +84,7 @@ export interface Settlement {
 // leaves its hold PENDING for settleLostSettlements (metering.ts), which settles it from its last
 // checkpoint. Every other write here and every other movement of money commits durably, and its
 // flush makes every metering commit before it durable too (WAL is replayed in order). The README's
-// "What a database crash can lose" says why that is acceptable.
+// "What a crash can lose" says why that is acceptable.
 
 /** A metering write's two forms: for one request, and for several of one account in one statement. */
 interface MeteringStatement {

@@ -15,10 +15,10 @@
 // who hangs up (options.signal aborts, or the stream's consumer stops iterating) aborts the
 // provider call and pays for the prompt and the tokens generated so far.
 //
-// Nothing reaches the caller before it is recorded: a plain answer is settled before it is
-// returned, and a stream's chunks are released only once a checkpoint covering them has committed
+// A plain answer is returned while its settlement is written (metering.ts's meteredCall); a
+// stream's chunks are released only once a checkpoint covering them has committed
 // (lib/inference/checkpoints.ts) — the last ones once the request has settled. If the process
-// dies, the request is billed from its last checkpoint: what was delivered.
+// dies, the request is billed from its last checkpoint: what a stream delivered.
 import { randomUUID } from "node:crypto";
 import { nanosToUsdNumber } from "@/lib/credits/money";
 import { DomainError } from "@/lib/errors";
@@ -219,7 +219,7 @@ function billed(generation: Generation, usage: TokenUsage, usageCounted: boolean
   };
 }
 
-/** A plain answer: held, generated, settled, and only then returned (metering.ts's one sequence). */
+/** A plain answer: held, generated, and returned while it is settled (metering.ts's one sequence). */
 async function complete(generation: Generation, endpoint: string, options: InferenceOptions): Promise<GenerationResult> {
   const { model, parsed, provider } = generation;
   const metered = await meteredCall(

@@ -1,14 +1,17 @@
 // The gateway's side of the money: what every endpoint records when a request ends. Credit is
 // held with reserveCredit before a request can answer (its provider call may start meanwhile, for an
-// account seen with credit moments ago: openRequest) and settled here exactly once, before the
-// answer is sent: a settlement that can't be written (the database is unreachable) is retried
-// until it lands, and the answer waits for it, so nothing is delivered unrecorded. Streams record
-// what they deliver as they go (lib/inference/checkpoints.ts); a request whose process died is
-// settled by another process from its last checkpoint once that process's lease has run out, and
-// one whose settlement a database crash lost, by its own process. A
-// request whose charge leaves the balance under the owner's auto-recharge threshold triggers a
-// recharge, which never delays or fails it.
+// account seen with credit moments ago: openRequest) and settled here exactly once; a settlement
+// that can't be written (the database is unreachable) is retried until it lands. A plain API answer
+// is sent while its settlement is being written: its hold, committed before any of its work reached
+// the caller, covers it, and a hold the account asks for meanwhile waits for that settlement rather
+// than be refused for credit it is about to get back (answered-settlements.ts). Streams record what
+// they deliver as they go (lib/inference/checkpoints.ts) and release nothing unrecorded. A request
+// whose process died is settled by another process from its last checkpoint once that process's
+// lease has run out (a plain answer sent but not yet settled, for nothing), and one whose
+// settlement a database crash lost, by its own process. A request whose charge leaves the balance
+// under the owner's auto-recharge threshold triggers a recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
+import { answeredSettlements, answerSettling } from "@/lib/inference/answered-settlements";
 import { newRequestId } from "@/lib/http/request-id";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
@@ -175,15 +178,22 @@ export async function openRequest<Work>(
   let reservation: Reservation;
   try {
     if (hold.behind) await hold.behind;
-    reservation = await reserveCredit({
-      userId: principal.userId,
-      apiKeyId: principal.apiKeyId,
-      modelId: request.modelId,
-      endpoint: request.endpoint,
-      source: principal.source,
-      amount: request.hold,
-      requestId,
-      instanceId,
+    const reserve = () =>
+      reserveCredit({
+        userId: principal.userId,
+        apiKeyId: principal.apiKeyId,
+        modelId: request.modelId,
+        endpoint: request.endpoint,
+        source: principal.source,
+        amount: request.hold,
+        requestId,
+        instanceId,
+      });
+    reservation = await reserve().catch(async (error: unknown) => {
+      const settling = refusedForWhatIsHeld(error) ? answeredSettlements(principal.userId) : null;
+      if (!settling) throw error;
+      await settling;
+      return reserve();
     });
   } catch (error) {
     untrackOpenRequest(requestId);
@@ -201,6 +211,11 @@ export async function openRequest<Work>(
   options.onOpened?.();
   requestOpened(requestId, request.modelId, request.endpoint, request.hold, trace);
   return { call, controller, work: early ?? begin(call) };
+}
+
+/** A hold refused for what the account (or its key) has held or spent, which a settlement may give back. */
+function refusedForWhatIsHeld(error: unknown): boolean {
+  return isDomainError(error) && (error.code === "insufficient_quota" || error.code === "key_limit_reached" || error.code === "rate_limited");
 }
 
 /** What a reserve that failed told of its account's credit: nothing when it refused the API key itself. */
@@ -318,8 +333,10 @@ export interface MeteredAnswer<Body> {
 
 /**
  * The one sequence every answer-in-one-piece endpoint follows: hold the most the request can cost,
- * run it, settle it — at no cost when `run` throws, for `usage` when it succeeds — and only then
- * build the answer, which may quote the charge. Streams settle as they end (generation.ts).
+ * run it, and settle it — at no cost when `run` throws, for `usage` when it succeeds. A failure is
+ * settled before it is thrown; an API answer is returned while its settlement is written (its hold
+ * covers it), quoting its charge: `usage`'s cost capped at the hold, as the settlement charges it.
+ * Streams settle as they end (generation.ts).
  */
 export async function meteredCall<Body>(
   request: MeteredRequest,
@@ -335,9 +352,20 @@ export async function meteredCall<Body>(
     await settle(principal.userId, requestId, undeliveredOutcome(error, signal, startedAt));
     throw error;
   }
-  const settlement = await settle(principal.userId, requestId, succeededOutcome(result.usage, startedAt));
-  const cost = settlement?.cost ?? 0n;
+  const settlement = settle(principal.userId, requestId, succeededOutcome(result.usage, startedAt)).catch((error: unknown) => {
+    console.error(`Settlement of request ${requestId} failed after its answer was sent; it is settled from its last checkpoint, unbilled:`, error);
+  });
+  answerSettling(principal.userId, settlement);
+  // The console shows the balance the moment its playground has an answer: that one waits.
+  if (principal.source === "PLAYGROUND") await settlement;
+  const cost = chargeOf(result.usage.cost, request.hold);
   return { requestId, cost, body: result.answer(cost) };
+}
+
+/** What a request that delivered its answer is charged for `cost`: never below nothing, never above its hold. */
+function chargeOf(cost: bigint, hold: bigint): bigint {
+  if (cost < 0n) return 0n;
+  return cost < hold ? cost : hold;
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */

@@ -21,7 +21,7 @@ import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scr
 import { applyMigrations } from "../../scripts/lib/migrations";
 import { type AppProcess, startAppOn } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
-import { eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
+import { eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
 
 const LEASE_MS = 4_000;
 /** The sweep runs every third of the lease. */
@@ -173,9 +173,9 @@ function cost(inputTokens: number, outputTokens: number): bigint {
   return perMillion(inputTokens, INPUT_PRICE) + perMillion(outputTokens, OUTPUT_PRICE);
 }
 
-/** A request that ran to its end is billed for exactly the tokens its client received. */
+/** A request that ran to its end is billed for exactly the tokens its client received (a plain answer settles a moment after it is sent). */
 async function expectBilledExactly(requestId: string, received: number) {
-  const row = await db.requestLog.findUniqueOrThrow({ where: { id: requestId } });
+  const row = await requestLog(requestId);
   expect(row).toMatchObject({ status: "SUCCEEDED", outputTokens: received, inputTokens: upstreamPromptTokens([{ content: PROMPT }]) });
   expect(row.cost).toBe(cost(row.inputTokens, row.outputTokens));
   return row;
@@ -183,7 +183,7 @@ async function expectBilledExactly(requestId: string, received: number) {
 
 /** Nothing pending or held, balance = ledger, and the logged costs = the ledger's charges. */
 async function expectBooksBalanced(userId: string): Promise<void> {
-  expect(await db.requestLog.count({ where: { userId, status: "PENDING" } })).toBe(0);
+  await eventually(async () => expect(await db.requestLog.count({ where: { userId, status: "PENDING" } })).toBe(0), 5_000);
   const balance = await getBalance(userId);
   expect(balance.held).toBe(0n);
   expect(await ledgerTotal(userId)).toBe(balance.balance);
@@ -246,7 +246,7 @@ describe("settlement under faults", () => {
     await expectBooksBalanced(user.id);
   }, 120_000);
 
-  it("holds answers and streams while PostgreSQL is down for 5 s, then completes and settles every request exactly", async () => {
+  it("answers held requests and holds streams while PostgreSQL is down for 5 s, then completes and settles every request exactly", async () => {
     const { user, key } = await customer();
     const streams = await Promise.all(Array.from({ length: 3 }, () => openStream(second.url, key.secret, 50)));
     const plains = Array.from({ length: 3 }, () => plainRequest(second.url, key.secret, 20));
@@ -263,8 +263,9 @@ describe("settlement under faults", () => {
     expect(await exitedYet(second)).toBe(false);
     for (const answer of answers) {
       expect(answer.status).toBe(200);
-      // Not answered before its settlement could be written.
-      expect(answer.receivedAt).toBeGreaterThanOrEqual(upAt);
+      // Its hold was written before the outage: the answer goes out and its settlement waits for the database.
+      expect(answer.receivedAt).toBeGreaterThan(downAt);
+      expect(answer.receivedAt).toBeLessThan(upAt);
       await expectBilledExactly(answer.requestId, answer.body.usage!.completion_tokens);
     }
     for (const [i, stream] of streams.entries()) {
@@ -275,6 +276,33 @@ describe("settlement under faults", () => {
       await expectBilledExactly(stream.requestId, stream.tokens.length);
     }
     await expectBooksBalanced(user.id);
+  }, 120_000);
+
+  it("releases for nothing, once, an answer whose server was killed before its settlement could be written: the survivor's sweep settles it", async () => {
+    const third = await startServer();
+    const { user, key } = await customer();
+    const pending = plainRequest(third.url, key.secret, 20);
+    // Its hold is written; then the database goes, so that the answer goes out and its settlement waits.
+    await eventually(async () => expect(await db.requestLog.count({ where: { userId: user.id, status: "PENDING" } })).toBe(1));
+    await postgres.stop();
+    const stoppedAt = Date.now();
+    let answer: Awaited<typeof pending>;
+    try {
+      answer = await pending;
+      expect(answer.status).toBe(200);
+      expect(answer.receivedAt).toBeGreaterThan(stoppedAt);
+      process.kill(third.pid, "SIGKILL");
+      await third.exited;
+    } finally {
+      postgres = await startPostgres();
+    }
+
+    // Once the killed server's lease has run out, the survivor's sweep settles its request from its last checkpoint: none.
+    await eventually(async () => expect((await getBalance(user.id)).held).toBe(0n), LEASE_MS + 3 * SWEEP_EVERY_MS + 10_000);
+    const row = await db.requestLog.findUniqueOrThrow({ where: { id: answer.requestId } });
+    expect(row).toMatchObject({ status: "CANCELLED", errorCode: "instance_lost", cost: 0n });
+    await expectBooksBalanced(user.id);
+    expect(await ledgerTotal(user.id)).toBe(5_000_000_000n);
   }, 120_000);
 
   it("answers requests that arrive while PostgreSQL is down with 503 and Retry-After, charges nothing, and serves them once it is back", async () => {
@@ -315,9 +343,9 @@ describe("settlement under faults", () => {
       ?.metrics.filter((sample) => sample.labels?.model === "" && sample.labels?.status === "503")
       .reduce((sum, sample) => sum + Number(sample.value), 0);
     expect(unavailable).toBe(3);
+    await expectBooksBalanced(user.id);
     // Only the three answered requests were charged.
     expect(await db.requestLog.count({ where: { userId: user.id, cost: { gt: 0n } } })).toBe(3);
-    await expectBooksBalanced(user.id);
   }, 120_000);
 
   it("keeps API streams going when the Next.js child is killed, and the console answers again once it is restarted", async () => {

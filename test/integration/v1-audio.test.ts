@@ -13,7 +13,17 @@ import { db } from "@/lib/db";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { makeSpeechWav, wavDurationSeconds } from "../support/speech-fixtures";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, bearer, expectSettledBooks, fundedUser, newApiKey, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
+import {
+  appUrl,
+  bearer,
+  expectSettledBooks,
+  fundedUser,
+  newApiKey,
+  registerUpstreamModel,
+  requestLog,
+  type TestModel,
+  untilSettled,
+} from "../support/v1-fixtures";
 
 const run = promisify(execFile);
 const PER_MINUTE = 6_000_000n;
@@ -74,6 +84,7 @@ describe("POST /v1/audio/transcriptions", () => {
     const usage = (transcript as unknown as { usage: { type: string; seconds: number; cost: number } }).usage;
     expect(usage.type).toBe("duration");
     expect(usage.seconds).toBeCloseTo(wavSeconds, 1);
+    await untilSettled(user.id);
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
     expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/audio/transcriptions", cost: costOf(usage.seconds) });
     expect(log.audioSeconds).toBeCloseTo(usage.seconds, 3);
@@ -116,8 +127,8 @@ describe("POST /v1/audio/transcriptions", () => {
     const withoutWords = JSON.parse(split((await curlTranscription(key.secret, { response_format: "verbose_json" })).stdout).body);
     expect(withoutWords).not.toHaveProperty("words");
 
-    expect(await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } })).toBe(5);
     await expectSettledBooks(user.id);
+    expect(await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } })).toBe(5);
   });
 
   it("refuses oversized, mistyped and undecodable uploads and non-multipart bodies with OpenAI-shaped 4xx, costing nothing", async () => {

@@ -9,7 +9,17 @@ import { db } from "@/lib/db";
 import { countTokens } from "@/lib/inference/token-count";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { startUpstreamServer, upstreamEmbedding, upstreamEmbeddingTokens, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, expectSettledBooks, fundedUser, newApiKey, postJson, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
+import {
+  appUrl,
+  expectSettledBooks,
+  fundedUser,
+  newApiKey,
+  postJson,
+  registerUpstreamModel,
+  requestLog,
+  type TestModel,
+  untilSettled,
+} from "../support/v1-fixtures";
 
 // Nano-dollars per 1M input tokens: a microdollar per token keeps the expected costs readable.
 const PER_MILLION = 1_000_000_000n;
@@ -101,6 +111,7 @@ describe("POST /v1/embeddings with an upstream model", () => {
     expectVector(viaSdk.data[1]!.embedding, upstreamEmbedding("general kenobi", DIMENSIONS));
     expect(viaSdk.model).toBe(model.id);
 
+    await untilSettled(user.id);
     const logs = await db.requestLog.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
     expect(logs.map((log) => log.cost)).toEqual([
       BigInt(upstreamEmbeddingTokens("hello there")) * PER_TOKEN,
@@ -251,6 +262,7 @@ describe("POST /v1/embeddings with the local demo model ecolink/hashed-ngrams", 
 
     const counted = (await Promise.all(texts.map((text) => countTokens("o200k", text)))).reduce((a, b) => a + b, 0);
     expect(result.usage.prompt_tokens).toBe(counted);
+    await untilSettled(user.id);
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
     const price = (await db.model.findUniqueOrThrow({ where: { id: "ecolink/hashed-ngrams" } })).inputPrice;
     expect(log).toMatchObject({ status: "SUCCEEDED", inputTokens: counted, usageCounted: true, cost: (BigInt(counted) * price + 999_999n) / 1_000_000n });

@@ -20,7 +20,7 @@ import { modelCatalog } from "@/lib/inference/catalog";
 import { db } from "@/lib/db";
 import { assertCompletionChunk, assertOpenAIShape } from "../support/openapi-validator";
 import { KNOWN_SENTENCE, makeSpeechWav, wavDurationSeconds, wordErrorRate } from "../support/speech-fixtures";
-import { appUrl, expectSettledBooks, fundedUser, newApiKey, requestLog } from "../support/v1-fixtures";
+import { appUrl, expectSettledBooks, fundedUser, newApiKey, requestLog, untilSettled } from "../support/v1-fixtures";
 
 const run = promisify(execFile);
 
@@ -249,6 +249,7 @@ describe("pocketsphinx/en-us", () => {
     const vtt = String(await client.audio.transcriptions.create({ model: "pocketsphinx/en-us", file: await file(), response_format: "vtt" }));
     expect(vtt).toMatch(/^WEBVTT\n\n\d{2}:\d{2}:\d{2}\.\d{3} --> /);
 
+    await untilSettled(userId);
     const logs = await db.requestLog.findMany({ where: { userId, modelId: "pocketsphinx/en-us" } });
     expect(logs).toHaveLength(5);
     for (const log of logs) {

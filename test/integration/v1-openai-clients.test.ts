@@ -19,7 +19,7 @@ import { z } from "zod";
 import { perMillion } from "@/lib/credits/money";
 import { db } from "@/lib/db";
 import { startUpstreamServer, upstreamText, type UpstreamBehaviour, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, expectSettledBooks, fundedUser, newApiKey, registerSeededModelCopy } from "../support/v1-fixtures";
+import { appUrl, expectSettledBooks, fundedUser, newApiKey, registerSeededModelCopy, untilSettled } from "../support/v1-fixtures";
 
 const LLAMA = "meta-llama/Llama-3.1-8B-Instruct";
 const BGE = "BAAI/bge-m3";
@@ -54,6 +54,7 @@ async function customer() {
  */
 async function expectBilledExactly(userId: string, model: Copy): Promise<bigint> {
   const usages = upstream.requestsFor(model.upstreamModel).map((r) => r.usage!);
+  await untilSettled(userId);
   const logs = await db.requestLog.findMany({ where: { userId }, orderBy: { createdAt: "asc" } });
   expect(logs).toHaveLength(usages.length);
   const expected = usages.map((u) => perMillion(u.prompt_tokens, model.seeded.inputPrice) + perMillion(u.completion_tokens, model.seeded.outputPrice));
@@ -356,6 +357,7 @@ describe("the Vercel AI SDK", () => {
     const sent = upstream.requestsFor(bge.upstreamModel);
     expect(sent).toHaveLength(1);
     expect(JSON.parse(sent[0]!.raw)).toMatchObject({ model: bge.upstreamModel, input: values });
+    await untilSettled(user.id);
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
     expect(log.inputTokens).toBe(result.usage.tokens);
     expect(log.cost).toBe(perMillion(result.usage.tokens, bge.seeded.inputPrice));

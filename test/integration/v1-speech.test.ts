@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { startUpstreamServer, upstreamSpeechWav, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, expectSettledBooks, fundedUser, newApiKey, postJson, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
+import {
+  appUrl,
+  expectSettledBooks,
+  fundedUser,
+  newApiKey,
+  postJson,
+  registerUpstreamModel,
+  requestLog,
+  type TestModel,
+  untilSettled,
+} from "../support/v1-fixtures";
 import { wordErrorRate } from "../support/word-error-rate";
 
 // Nano-dollars per 1M characters: a tenth of a cent per character.
@@ -36,8 +46,7 @@ describe("POST /v1/audio/speech with an upstream model", () => {
 
     const response = await postJson("/v1/audio/speech", key.secret, sent);
 
-    // Settled before the first byte: the log is final as soon as the headers are here.
-    const settled = await db.requestLog.findUniqueOrThrow({ where: { id: response.headers.get("x-request-id")! } });
+    const settled = await requestLog(response.headers.get("x-request-id"));
     expect(response.status).toBe(200);
     expect(settled.status).toBe("SUCCEEDED");
     expect(response.headers.get("content-type")).toBe("audio/wav");
@@ -71,8 +80,8 @@ describe("POST /v1/audio/speech with an upstream model", () => {
     await plain.arrayBuffer();
     expect(upstream.requestsFor(model.upstreamModel).at(-1)!.body).toEqual({ model: model.upstreamModel, input: "hi", voice: { id: "voice_1234" } });
 
-    expect(await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } })).toBe(7);
     await expectSettledBooks(user.id);
+    expect(await db.requestLog.count({ where: { userId: user.id, status: "SUCCEEDED" } })).toBe(7);
   });
 
   it("charges nothing when the upstream fails or is busy", async () => {
@@ -146,6 +155,7 @@ describe("the local round trip: ecolink/festival-slt speaks, pocketsphinx/en-us 
     assertOpenAIShape("CreateTranscriptionResponseJson", transcript);
     expect(wordErrorRate(SENTENCE, transcript.text), transcript.text).toBeLessThanOrEqual(0.35);
 
+    await untilSettled(user.id);
     const festival = await db.model.findUniqueOrThrow({ where: { id: "ecolink/festival-slt" } });
     const spoken = await db.requestLog.findFirstOrThrow({ where: { userId: user.id, endpoint: "/v1/audio/speech" } });
     expect(spoken).toMatchObject({

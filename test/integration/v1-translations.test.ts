@@ -12,7 +12,17 @@ import { db } from "@/lib/db";
 import { assertOpenAIShape } from "../support/openapi-validator";
 import { makeSpeechWav, wavDurationSeconds } from "../support/speech-fixtures";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, bearer, expectSettledBooks, fundedUser, newApiKey, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
+import {
+  appUrl,
+  bearer,
+  expectSettledBooks,
+  fundedUser,
+  newApiKey,
+  registerUpstreamModel,
+  requestLog,
+  type TestModel,
+  untilSettled,
+} from "../support/v1-fixtures";
 
 const PER_MINUTE = 6_000_000n;
 const TRANSLATION = "the weather is nice today";
@@ -72,6 +82,7 @@ describe("POST /v1/audio/translations", () => {
 
     const usage = (translation as unknown as { usage: { type: string; seconds: number; cost: number } }).usage;
     expect(usage.seconds).toBeCloseTo(wavSeconds, 1);
+    await untilSettled(user.id);
     const log = await db.requestLog.findFirstOrThrow({ where: { userId: user.id } });
     expect(log).toMatchObject({ status: "SUCCEEDED", endpoint: "/v1/audio/translations", modelId: model.id, cost: costOf(usage.seconds) });
     expect(log.audioSeconds).toBeCloseTo(usage.seconds, 3);
@@ -99,6 +110,7 @@ describe("POST /v1/audio/translations", () => {
       new RegExp(`^WEBVTT\\n\\n00:00:00\\.000 --> 00:00:0\\d\\.\\d{3}\\n${TRANSLATION}\\n`),
     );
 
+    await untilSettled(user.id);
     const logs = await db.requestLog.findMany({ where: { userId: user.id } });
     expect(logs.map((log) => [log.status, log.endpoint])).toEqual(Array.from({ length: 4 }, () => ["SUCCEEDED", "/v1/audio/translations"]));
     await expectSettledBooks(user.id);

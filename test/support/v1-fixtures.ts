@@ -149,8 +149,8 @@ export function parseEventStream(text: string): { events: Record<string, unknown
 const SETTLEMENT_WAIT_MS = 5_000;
 
 /**
- * The request log row of a request, by the id in its x-request-id header, once settled: an answer
- * is settled before it is sent, but a request whose client hung up settles a moment after.
+ * The request log row of a request, by the id in its x-request-id header, once settled: a plain
+ * answer and a request whose client hung up settle a moment after they end.
  */
 export async function requestLog(requestId: string | null) {
   if (!requestId) throw new Error("The response had no x-request-id header");
@@ -161,15 +161,20 @@ export async function requestLog(requestId: string | null) {
   }, SETTLEMENT_WAIT_MS);
 }
 
+/** Resolves once none of the user's requests is PENDING: a plain answer settles a moment after it is sent. */
+export async function untilSettled(userId: string): Promise<void> {
+  await eventually(async () => {
+    const pending = await db.requestLog.count({ where: { userId, status: "PENDING" } });
+    assert.equal(pending, 0, `${pending} requests were not settled within ${SETTLEMENT_WAIT_MS} ms`);
+  }, SETTLEMENT_WAIT_MS);
+}
+
 /**
  * Once every request of the user has settled: nothing held, never below zero, and the balance
  * equals the ledger; returns the balance.
  */
 export async function expectSettledBooks(userId: string): Promise<bigint> {
-  await eventually(async () => {
-    const pending = await db.requestLog.count({ where: { userId, status: "PENDING" } });
-    assert.equal(pending, 0, `${pending} requests were not settled within ${SETTLEMENT_WAIT_MS} ms`);
-  }, SETTLEMENT_WAIT_MS);
+  await untilSettled(userId);
   const balance = await getBalance(userId);
   assert.equal(balance.held, 0n, "credit is still held after every request ended");
   assert.ok(balance.balance >= 0n, `the balance went negative: ${balance.balance}`);

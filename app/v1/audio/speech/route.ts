@@ -6,7 +6,7 @@ const CHUNK_BYTES = 64 * 1024;
 
 export const POST = v1Route(
   async ({ request, principal, options }) => {
-    // Settled before any byte is sent: the audio is complete and recorded by now.
+    // The audio is complete and its hold covers it: its settlement is being written.
     const { body: speech } = await createSpeech(principal, await readJsonBody(request), options);
     let offset = 0;
     const stream = new ReadableStream<Uint8Array>({

@@ -1,0 +1,25 @@
+// The settlements of this process's answers already sent, by account. A plain answer goes out while
+// its settlement is being written (metering.ts), so for a moment its hold still takes credit the
+// account will have again: a hold refused for credit (or the key's spend limit, or the account's
+// requests in flight) while the account has settlements here in flight waits for them and asks once
+// more, so that a client asking again the moment it has its answer may spend what is left.
+
+const inFlight = new Map<string, Set<Promise<unknown>>>();
+
+/** Keeps `settlement`, the settlement of an answer of the account already sent, until it ends. */
+export function answerSettling(account: string, settlement: Promise<unknown>): void {
+  const settling = inFlight.get(account) ?? new Set();
+  inFlight.set(account, settling);
+  settling.add(settlement);
+  const done = () => {
+    settling.delete(settlement);
+    if (settling.size === 0 && inFlight.get(account) === settling) inFlight.delete(account);
+  };
+  settlement.then(done, done);
+}
+
+/** Resolves once the account's settlements in flight now have ended; null when it has none. */
+export function answeredSettlements(account: string): Promise<void> | null {
+  const settling = inFlight.get(account);
+  return settling ? Promise.allSettled([...settling]).then(() => undefined) : null;
+}
