@@ -1,8 +1,10 @@
 // The settlements of this process's answers already sent, by account. A plain answer goes out while
 // its settlement is being written (metering.ts), so for a moment its hold still takes credit the
 // account will have again: a hold refused for credit (or the key's spend limit, or the account's
-// requests in flight) while the account has settlements here in flight waits for them and asks once
-// more, so that a client asking again the moment it has its answer may spend what is left.
+// requests in flight) that was asked for while the account had settlements here in flight waits for
+// them and asks once more, so that a client asking again the moment it has its answer may spend
+// what is left. Whether any were in flight is noted when the hold is asked for, not when it is
+// refused: the settlement it raced may have committed just too late for it, and ended since.
 
 const inFlight = new Map<string, Set<Promise<unknown>>>();
 
@@ -18,8 +20,13 @@ export function answerSettling(account: string, settlement: Promise<unknown>): v
   settlement.then(done, done);
 }
 
-/** Resolves once the account's settlements in flight now have ended; null when it has none. */
-export function answeredSettlements(account: string): Promise<void> | null {
+/** Whether the account has settlements of answers in flight here. */
+export function answersSettling(account: string): boolean {
+  return inFlight.has(account);
+}
+
+/** Resolves once the account's settlements in flight now have ended (at once when it has none). */
+export async function answeredSettlements(account: string): Promise<void> {
   const settling = inFlight.get(account);
-  return settling ? Promise.allSettled([...settling]).then(() => undefined) : null;
+  if (settling) await Promise.allSettled([...settling]);
 }

@@ -11,7 +11,7 @@
 // settlement a database crash lost, by its own process. A request whose charge leaves the balance
 // under the owner's auto-recharge threshold triggers a recharge, which never delays or fails it.
 import { followAbort } from "@/lib/abort";
-import { answeredSettlements, answerSettling } from "@/lib/inference/answered-settlements";
+import { answeredSettlements, answerSettling, answersSettling } from "@/lib/inference/answered-settlements";
 import { newRequestId } from "@/lib/http/request-id";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
@@ -171,6 +171,7 @@ export async function openRequest<Work>(
   // Open before its row exists: a PENDING row of this process that isn't open is one that nobody
   // settles any more (settleLostSettlements).
   trackOpenRequest(requestId, controller);
+  const settlingBefore = answersSettling(principal.userId);
   const hold = holdStarting(principal.userId, request.hold, principal.keySpendLimited);
   const early = hold.early ? begin(call) : null;
   // Until the hold is known the early work's failure has no one to hear it; it is awaited later.
@@ -190,9 +191,8 @@ export async function openRequest<Work>(
         instanceId,
       });
     reservation = await reserve().catch(async (error: unknown) => {
-      const settling = refusedForWhatIsHeld(error) ? answeredSettlements(principal.userId) : null;
-      if (!settling) throw error;
-      await settling;
+      if (!settlingBefore || !refusedForWhatIsHeld(error)) throw error;
+      await answeredSettlements(principal.userId);
       return reserve();
     });
   } catch (error) {

@@ -174,8 +174,8 @@ describe("a model served by a pool of upstream endpoints", () => {
     expect(retried).toBeGreaterThanOrEqual(1);
     expect(retried).toBeLessThanOrEqual(2);
     expect(logs.slice(-4).every((log) => log.upstreamAttempts === 1)).toBe(true);
-    expect(await db.ledgerEntry.count({ where: { userId: user.id, kind: "REQUEST_CHARGE" } })).toBe(10);
     expect(await expectSettledBooks(user.id)).toBe(1_000_000_000n - 10n * costOf(6));
+    expect(await db.ledgerEntry.count({ where: { userId: user.id, kind: "REQUEST_CHARGE" } })).toBe(10);
     const open = parsePrometheusTextFormat(await (await scrape()).text());
     expect(sampleSum(open, "ecolink_upstream_circuit_state", { model: model.id, upstream: new URL(b.baseUrl).host })).toBe(2);
 
