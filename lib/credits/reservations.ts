@@ -238,9 +238,16 @@ function inOrderOf<Row extends { requestId: string }>(items: readonly { requestI
  * and adds it to the key's spend. A second call for the same request changes nothing (null).
  */
 export async function settleRequest(request: { requestId: string; userId: string }, outcome: RequestOutcome): Promise<Settlement | null> {
-  const charged = (outcome.status === "FAILED" && !outcome.deliveredBeforeFailing) || outcome.cost < 0n ? 0n : outcome.cost;
-  const usage = { cost: charged, inputTokens: outcome.inputTokens ?? 0, outputTokens: outcome.outputTokens ?? 0 };
+  const usage = { cost: chargeBeforeCap(outcome), inputTokens: outcome.inputTokens ?? 0, outputTokens: outcome.outputTokens ?? 0 };
   return writeForAccount(request.userId, settleForAccount, { requestId: request.requestId, outcome, usage });
+}
+
+/**
+ * What settling `outcome` charges before the settle statement caps it at the request's hold: its
+ * cost, never below nothing, and nothing for a failure that delivered nothing.
+ */
+export function chargeBeforeCap(outcome: RequestOutcome): bigint {
+  return (outcome.status === "FAILED" && !outcome.deliveredBeforeFailing) || outcome.cost < 0n ? 0n : outcome.cost;
 }
 
 /** What a request whose process was lost is settled with: its last checkpoint (nothing if none). */

@@ -15,6 +15,7 @@ import { answeredSettlements, answerSettling, answersSettling } from "@/lib/infe
 import { newRequestId } from "@/lib/http/request-id";
 import { maybeAutoRecharge } from "@/lib/billing/auto-recharge";
 import {
+  chargeBeforeCap,
   forgetExpiredInstances,
   pendingRequestsOfInstance,
   requestsOfLostInstances,
@@ -352,20 +353,17 @@ export async function meteredCall<Body>(
     await settle(principal.userId, requestId, undeliveredOutcome(error, signal, startedAt));
     throw error;
   }
-  const settlement = settle(principal.userId, requestId, succeededOutcome(result.usage, startedAt)).catch((error: unknown) => {
+  const outcome = succeededOutcome(result.usage, startedAt);
+  const settlement = settle(principal.userId, requestId, outcome).catch((error: unknown) => {
     console.error(`Settlement of request ${requestId} failed after its answer was sent; it is settled from its last checkpoint, unbilled:`, error);
   });
   answerSettling(principal.userId, settlement);
   // The console shows the balance the moment its playground has an answer: that one waits.
   if (principal.source === "PLAYGROUND") await settlement;
-  const cost = chargeOf(result.usage.cost, request.hold);
+  // What the settlement charges: it caps the charge at the hold.
+  const charged = chargeBeforeCap(outcome);
+  const cost = charged < request.hold ? charged : request.hold;
   return { requestId, cost, body: result.answer(cost) };
-}
-
-/** What a request that delivered its answer is charged for `cost`: never below nothing, never above its hold. */
-function chargeOf(cost: bigint, hold: bigint): bigint {
-  if (cost < 0n) return 0n;
-  return cost < hold ? cost : hold;
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */
