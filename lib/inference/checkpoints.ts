@@ -1,17 +1,13 @@
-// Delivery checkpoints of streams: a stream's tokens are sent to its client only once a checkpoint
-// covering them is committed on its request row, so that if the process dies before the request
-// settles, it is billed from that checkpoint (lib/inference/gateway-instance.ts) — never less
-// than was delivered. Checkpoints of every stream of the process are written together: one UPDATE
-// per flush, started as soon as a stream waits and no flush is running, so a flush carries every
-// stream that got a token meanwhile rather than one write per stream per token. While the
-// database is unreachable the flush retries and the streams wait.
+// Delivery checkpoints of streams: what a stream has sent is recorded on its request row as it
+// goes, so that if the process dies before the request settles, it is billed from its last
+// checkpoint (lib/inference/gateway-instance.ts). A stream sends at most a few tokens past the one
+// last committed (generation.ts's UNRECORDED_OUTPUT_TOKENS), so a crash cuts no more than those
+// from its bill. Checkpoints commit durably: one acknowledged is one a database crash keeps.
 //
-// A stream's first checkpoint holds back its first token, the wait a person sees, so first
-// checkpoints have a flush of their own: with hundreds of streams open, a flush of all their
-// progress takes milliseconds, and a new stream that waited for the one running, then went in the
-// next, waited for two; and their answers go before the later ones on the turn budget
-// (lib/http/turn-budget.ts). The two flushes never hold a row the other wants: a stream has one
-// checkpoint in flight at a time, and each flush locks its rows in id order.
+// Checkpoints of every stream of the process are written together: one UPDATE per flush, started
+// as soon as a stream waits and no flush is running, so a flush carries every stream that sent a
+// token meanwhile rather than one write per stream per token. While the database is unreachable
+// the flush retries, and streams that reach their bound wait.
 import { checkpointRequests, type DeliveryCheckpoint } from "@/lib/credits/reservations";
 import { turnSlot } from "@/lib/http/turn-budget";
 import { untilWritten } from "@/lib/inference/until-written";
@@ -29,23 +25,20 @@ interface Checkpointer {
   flushing: boolean;
 }
 
-/** Which flush a checkpoint goes in: a stream's first (before its first token is sent), or a later one. */
-export type CheckpointLane = "first" | "later";
+const key = Symbol.for("ecolink.checkpointer");
+const globalForCheckpoints = globalThis as unknown as { [key]?: Checkpointer };
 
-const key = Symbol.for("ecolink.checkpointers");
-const globalForCheckpoints = globalThis as unknown as { [key]?: Record<CheckpointLane, Checkpointer> };
-
-function checkpointer(lane: CheckpointLane): Checkpointer {
-  globalForCheckpoints[key] ??= { first: { waiting: new Map(), flushing: false }, later: { waiting: new Map(), flushing: false } };
-  return globalForCheckpoints[key][lane];
+function checkpointer(): Checkpointer {
+  globalForCheckpoints[key] ??= { waiting: new Map(), flushing: false };
+  return globalForCheckpoints[key];
 }
 
 /**
  * Resolves once a checkpoint of at least this usage is committed on the request's row. Usage only
  * grows, so a newer call for the same request supersedes an older one not yet written.
  */
-export function checkpointDelivery(checkpoint: DeliveryCheckpoint, lane: CheckpointLane = "later"): Promise<CheckpointResult> {
-  const state = checkpointer(lane);
+export function checkpointDelivery(checkpoint: DeliveryCheckpoint): Promise<CheckpointResult> {
+  const state = checkpointer();
   return new Promise((resolve, reject) => {
     const entry = state.waiting.get(checkpoint.requestId) ?? { checkpoint, waiters: [] };
     entry.checkpoint = checkpoint;
@@ -54,13 +47,13 @@ export function checkpointDelivery(checkpoint: DeliveryCheckpoint, lane: Checkpo
     if (!state.flushing) {
       state.flushing = true;
       // Streams whose tokens arrived in the same turn of the event loop join this flush.
-      setImmediate(() => void flush(lane));
+      setImmediate(() => void flush());
     }
   });
 }
 
-async function flush(lane: CheckpointLane): Promise<void> {
-  const state = checkpointer(lane);
+async function flush(): Promise<void> {
+  const state = checkpointer();
   const batch = new Map<string, Waiting>();
   // Each attempt takes in what arrived while the previous one failed: after an outage, one write.
   const takeWaiting = () => {
@@ -73,11 +66,11 @@ async function flush(lane: CheckpointLane): Promise<void> {
   };
   try {
     const settled = await untilWritten("Stream checkpoints", () => checkpointRequests(takeWaiting()));
-    void answerWithinTurns(batch, settled, lane);
+    void answerWithinTurns(batch, settled);
   } catch (error) {
     for (const entry of batch.values()) for (const waiter of entry.waiters) waiter.reject(error);
   } finally {
-    if (state.waiting.size > 0) setImmediate(() => void flush(lane));
+    if (state.waiting.size > 0) setImmediate(() => void flush());
     else state.flushing = false;
   }
 }
@@ -86,9 +79,9 @@ async function flush(lane: CheckpointLane): Promise<void> {
  * A flush answers up to every open stream, which then send their tokens: a turn's budget of them
  * at a time (lib/http/turn-budget.ts), while the next flush goes on.
  */
-async function answerWithinTurns(batch: Map<string, Waiting>, settled: Set<string>, lane: CheckpointLane): Promise<void> {
+async function answerWithinTurns(batch: Map<string, Waiting>, settled: Set<string>): Promise<void> {
   for (const [requestId, entry] of batch) {
-    const slot = turnSlot(lane === "first");
+    const slot = turnSlot();
     if (slot) await slot;
     for (const waiter of entry.waiters) waiter.resolve(settled.has(requestId) ? "settled" : "committed");
   }

@@ -134,8 +134,8 @@ async function allSettled(withinMs: number): Promise<boolean> {
  * Shutdown: refuses new requests, lets the open ones finish for `graceMs`, then ends the rest
  * (their streams close and bill what each delivered) and waits — up to `graceMs` again — for
  * their settlements to land, which retry while the database is unreachable. Returns the ids of
- * the requests still unsettled then; nothing was delivered past their checkpoints, from which the
- * other instances' sweep settles them once this lease has run out.
+ * the requests still unsettled then, which the other instances' sweep settles from their last
+ * checkpoints once this lease has run out.
  */
 export async function drainRequests(graceMs: number): Promise<string[]> {
   const gateway = gatewayProcess();

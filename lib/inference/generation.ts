@@ -16,9 +16,10 @@
 // provider call and pays for the prompt and the tokens generated so far.
 //
 // A plain answer is returned while its settlement is written (metering.ts's meteredCall); a
-// stream's chunks are released only once a checkpoint covering them has committed
-// (lib/inference/checkpoints.ts) — the last ones once the request has settled. If the process
-// dies, the request is billed from its last checkpoint: what a stream delivered.
+// stream's chunks go out as they come while checkpoints record what went (lib/inference/
+// checkpoints.ts), never more than UNRECORDED_OUTPUT_TOKENS past the last one committed, and its
+// end goes out while its settlement is written. If the process dies, the request is billed from
+// its last checkpoint: what the stream delivered, less at most those tokens.
 import { randomUUID } from "node:crypto";
 import { nanosToUsdNumber } from "@/lib/credits/money";
 import { DomainError } from "@/lib/errors";
@@ -38,6 +39,7 @@ import {
   type InferencePrincipal,
   openRequest,
   settle,
+  settleWhileAnswering,
   succeededOutcome,
   undeliveredOutcome,
 } from "@/lib/inference/metering";
@@ -280,8 +282,13 @@ async function startStream(call: Call, started: Promise<StreamStart>): Promise<G
   return { requestId: call.requestId, stream: true, events: iterator };
 }
 
-/** Chunks read from the provider ahead of the checkpoint that releases them, at most. */
+/** Chunks read from the provider and not yet sent, at most. */
 const READ_AHEAD_CHUNKS = 64;
+/**
+ * Output tokens a stream sends past its last committed checkpoint, at most (or one chunk, if it
+ * carries more): what a crash can cut from its bill. Reached only while checkpoints can't keep up.
+ */
+export const UNRECORDED_OUTPUT_TOKENS = 32;
 
 /** How the provider's stream ended. */
 type ProviderEnd = { kind: "end"; end: GenerationStreamEnd } | { kind: "error"; error: unknown };
@@ -312,6 +319,9 @@ async function* streamEvents(
   const counted = async (completionTokens: number): Promise<TokenUsage> => ({ promptTokens: await countPromptTokens(model, parsed), completionTokens });
   let received = 0;
   let released = 0;
+  // Output tokens covered by the last committed checkpoint, and by the one being written.
+  let recorded = 0;
+  let covering = 0;
   const unreleased: GenerationChunk[] = [];
   let settled = false;
 
@@ -320,23 +330,30 @@ async function* streamEvents(
     await settle(call.principal.userId, call.requestId, cancelledOutcome(call.controller.signal, billed(call, usage, usageCounted), call.startedAt, ttftMs));
   };
   const endedError = (message: string) => toOpenAIError(new DomainError("upstream_unavailable", message)).body;
-  const release = function* (count: number) {
-    for (const chunk of unreleased.splice(0, count)) yield body(chunk.choices);
+  // The chunks that may go now: as many as keep the stream within its unrecorded bound.
+  const releasable = () => {
+    let count = 0;
+    let tokens = released;
+    for (const chunk of unreleased) {
+      if (tokens > recorded && tokens + chunk.tokens - recorded > UNRECORDED_OUTPUT_TOKENS) break;
+      tokens += chunk.tokens;
+      count += 1;
+    }
+    released = tokens;
+    return unreleased.splice(0, count);
   };
 
   try {
-    // Reading the provider and checkpointing run side by side: chunks that arrive while a
-    // checkpoint is being written wait for the next one, which covers them all. Each of the two
-    // leaves its outcome in the state below and wakes the loop, which waits on one promise of its
-    // own: racing the same pending read and checkpoint again at every turn would pile reactions
-    // up on them (one per chunk while a checkpoint is slow), for every open stream.
+    // Reading the provider and checkpointing run side by side with sending: chunks go out as they
+    // come while checkpoints record what went, each covering all that went since the one before.
+    // Each of the two leaves its outcome in the state below and wakes the loop, which waits on one
+    // promise of its own: racing the same pending read and checkpoint again at every turn would
+    // pile reactions up on them (one per chunk while a checkpoint is slow), for every open stream.
     // Assigned in the callbacks below too, which TypeScript's narrowing doesn't follow.
     let terminal = null as ProviderEnd | null;
     let reading = false;
     let checkpointing = false;
     let checkpointed = null as CheckpointStep | null;
-    let covering = 0;
-    let coveringChunks = 0;
     let wake: (() => void) | null = null;
     const woken = () => new Promise<void>((resolve) => (wake = resolve));
     const wakeUp = () => {
@@ -389,36 +406,29 @@ async function* streamEvents(
           yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
           return;
         }
-        yield* release(coveringChunks);
-        released = covering;
-        // Chunks may have come while the consumer took these: look again before waiting.
-        continue;
+        recorded = covering;
       }
-      if (!checkpointing && unreleased.length > 0) {
-        if (received === covering) {
-          // Nothing billable among them (role and finish chunks): no checkpoint needed.
-          yield* release(unreleased.length);
-          continue;
-        }
-        const lane = covering === 0 ? "first" : "later";
-        covering = received;
-        coveringChunks = unreleased.length;
+      const sending = releasable();
+      if (!checkpointing && released > recorded) {
+        covering = released;
         checkpointing = true;
-        checkpointDelivery(
-          {
-            requestId: call.requestId,
-            inputTokens: promptEstimate,
-            outputTokens: covering,
-            cost: chatCost(model.prices, estimated(covering)),
-          },
-          lane,
-        ).then(
+        checkpointDelivery({
+          requestId: call.requestId,
+          inputTokens: promptEstimate,
+          outputTokens: covering,
+          cost: chatCost(model.prices, estimated(covering)),
+        }).then(
           (result) => checkpointDone({ kind: "checkpoint", result }),
           (error: unknown) => checkpointDone({ kind: "checkpoint_failed", error }),
         );
       }
       readAhead();
-      if (checkpointing || reading) await woken();
+      if (sending.length > 0) {
+        for (const chunk of sending) yield body(chunk.choices);
+        // More may have come, or a checkpoint ended, while the consumer took these: look again.
+        continue;
+      }
+      if (checkpointed === null && (checkpointing || reading)) await woken();
     }
 
     const ending: ProviderEnd = terminal;
@@ -441,26 +451,29 @@ async function* streamEvents(
       settled = true;
       const delivered = received > 0 ? { ...billed(call, await counted(received), true), deliveredBeforeFailing: true } : {};
       await settle(call.principal.userId, call.requestId, { ...failedOutcome(error, call.startedAt), ...delivered, ttftMs });
-      yield* release(unreleased.length);
+      for (const chunk of unreleased.splice(0)) yield body(chunk.choices);
       yield toOpenAIError(error).body;
       return;
     }
 
     const usage = ending.end.usage ?? (await counted(received));
     settled = true;
+    const outcome = succeededOutcome(billed(call, usage, ending.end.usage === null), call.startedAt, ttftMs);
+    const sending = releasable();
     let cost: bigint;
-    try {
-      const settlement = await settle(
-        call.principal.userId,
-        call.requestId,
-        succeededOutcome(billed(call, usage, ending.end.usage === null), call.startedAt, ttftMs),
-      );
-      cost = settlement?.cost ?? 0n;
-    } catch (error) {
-      yield toOpenAIError(error).body;
-      return;
+    if (unreleased.length === 0) {
+      // What is left keeps within the bound: the end goes out while the settlement is written.
+      cost = await settleWhileAnswering(call.principal, call.requestId, call.reserved, outcome);
+    } else {
+      try {
+        cost = (await settle(call.principal.userId, call.requestId, outcome))?.cost ?? 0n;
+      } catch (error) {
+        for (const chunk of sending) yield body(chunk.choices);
+        yield toOpenAIError(error).body;
+        return;
+      }
     }
-    yield* release(unreleased.length);
+    for (const chunk of [...sending, ...unreleased.splice(0)]) yield body(chunk.choices);
     if (parsed.includeUsage) yield { ...body([]), usage: usageBody(usage, cost) };
   } finally {
     // Reached without settling only when our consumer stopped iterating at a yield.

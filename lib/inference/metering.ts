@@ -5,7 +5,7 @@
 // is sent while its settlement is being written: its hold, committed before any of its work reached
 // the caller, covers it, and a hold the account asks for meanwhile waits for that settlement rather
 // than be refused for credit it is about to get back (answered-settlements.ts). Streams record what
-// they deliver as they go (lib/inference/checkpoints.ts) and release nothing unrecorded. A request
+// they deliver as they go (lib/inference/checkpoints.ts), a few tokens behind at most. A request
 // whose process died is settled by another process from its last checkpoint once that process's
 // lease has run out (a plain answer sent but not yet settled, for nothing), and one whose
 // settlement a database crash lost, by its own process. A request whose charge leaves the balance
@@ -335,8 +335,7 @@ export interface MeteredAnswer<Body> {
 /**
  * The one sequence every answer-in-one-piece endpoint follows: hold the most the request can cost,
  * run it, and settle it — at no cost when `run` throws, for `usage` when it succeeds. A failure is
- * settled before it is thrown; an API answer is returned while its settlement is written (its hold
- * covers it), quoting its charge: `usage`'s cost capped at the hold, as the settlement charges it.
+ * settled before it is thrown; an API answer is returned while its settlement is written.
  * Streams settle as they end (generation.ts).
  */
 export async function meteredCall<Body>(
@@ -353,17 +352,24 @@ export async function meteredCall<Body>(
     await settle(principal.userId, requestId, undeliveredOutcome(error, signal, startedAt));
     throw error;
   }
-  const outcome = succeededOutcome(result.usage, startedAt);
+  const cost = await settleWhileAnswering(principal, requestId, request.hold, succeededOutcome(result.usage, startedAt));
+  return { requestId, cost, body: result.answer(cost) };
+}
+
+/**
+ * Settles a request whose answer goes out meanwhile — its hold covers it — and returns the charge
+ * the answer quotes: the outcome's cost capped at the hold, as the settlement charges it. A
+ * settlement that fails is left to the sweeps, which settle the request from its last checkpoint.
+ */
+export async function settleWhileAnswering(principal: InferencePrincipal, requestId: string, hold: bigint, outcome: RequestOutcome): Promise<bigint> {
   const settlement = settle(principal.userId, requestId, outcome).catch((error: unknown) => {
-    console.error(`Settlement of request ${requestId} failed after its answer was sent; it is settled from its last checkpoint, unbilled:`, error);
+    console.error(`Settlement of request ${requestId} failed after its answer was sent; it is settled from its last checkpoint:`, error);
   });
   answerSettling(principal.userId, settlement);
   // The console shows the balance the moment its playground has an answer: that one waits.
   if (principal.source === "PLAYGROUND") await settlement;
-  // What the settlement charges: it caps the charge at the hold.
   const charged = chargeBeforeCap(outcome);
-  const cost = charged < request.hold ? charged : request.hold;
-  return { requestId, cost, body: result.answer(cost) };
+  return charged < hold ? charged : hold;
 }
 
 /** A caller-supplied signal followed by our own controller, so that the core can abort too. */

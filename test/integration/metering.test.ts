@@ -1,5 +1,5 @@
-// The gateway's metering against the real database: delivery checkpoints land on the request row,
-// and the requests of a gateway process whose lease has run out are settled from their last
+// The gateway's metering against the real database: delivery checkpoints land on the request row
+// (a stream sends no more than its unrecorded bound past the last one committed), and the requests of a gateway process whose lease has run out are settled from their last
 // checkpoint — once, whoever sweeps — while those of live processes are left alone. (The same,
 // with real processes killed, is test/faults/settlement.test.ts.) A request whose work may not
 // start before its hold can't take the credit of one whose work did.
@@ -10,8 +10,10 @@ import { accountWriteSlotUsage } from "@/lib/credits/account-write-slots";
 import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { checkpointDelivery } from "@/lib/inference/checkpoints";
+import { createChatCompletion, type GenerationChunkBody, UNRECORDED_OUTPUT_TOKENS } from "@/lib/inference/generation";
 import { INSTANCE_LOST, openRequest, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
-import { eventually, fundedUser, newApiKey } from "../support/v1-fixtures";
+import { startUpstreamServer } from "../support/upstream-server";
+import { eventually, expectSettledBooks, fundedUser, newApiKey, registerUpstreamModel, requestLog } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
 const LEASE_MS = 10_000;
@@ -145,35 +147,39 @@ describe("stream checkpoints", () => {
     expect(rows.map((row) => row.checkpointOutputTokens).sort((a, b) => a! - b!)).toEqual(held.map((_, i) => i + 1));
   });
 
-  it("write a stream's first checkpoint while a flush of other streams' progress waits", async () => {
-    const user = await fundedUser(10n * HOLD, "metering");
-    const instance = `gw_test_${randomUUID()}`;
-    await renewInstanceLease(instance);
-    const running = await reserveUnder(instance, user.id);
-    const starting = await reserveUnder(instance, user.id);
-    // Another transaction holds the running stream's row: a flush that writes it waits.
-    const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${running.requestId} FOR UPDATE`);
-    let progressWritten = false;
-    const progress = checkpointDelivery({ requestId: running.requestId, inputTokens: 3, outputTokens: 40, cost: 10n }).then((result) => {
-      progressWritten = true;
-      return result;
-    });
-    await eventually(async () => {
-      const [row] = await db.$queryRaw<{ waiting: bigint }[]>`
-        SELECT count(*) AS "waiting" FROM pg_stat_activity
-        WHERE "datname" = current_database() AND "wait_event_type" = 'Lock' AND "query" LIKE '%checkpointCost%'`;
-      expect(row?.waiting).toBe(1n);
-    });
+  it("let a stream send up to its unrecorded bound while its checkpoints can't be written, and the rest once they can", async () => {
+    const upstream = await startUpstreamServer();
+    try {
+      const model = await registerUpstreamModel(upstream, "CHAT");
+      const user = await fundedUser("1.00", "metering");
+      const total = UNRECORDED_OUTPUT_TOKENS * 3;
+      const result = await createChatCompletion(
+        { userId: user.id, apiKeyId: null, source: "API", keySpendLimited: false },
+        { model: model.id, messages: [{ role: "user", content: "Hi" }], max_tokens: total, stream: true },
+      );
+      if (!result.stream) throw new Error("expected a stream");
+      // Its row is held elsewhere before the stream sends anything: no checkpoint of it can commit.
+      const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${result.requestId} FOR UPDATE`);
+      const events = result.events[Symbol.asyncIterator]();
+      const contentOf = (event: unknown) => ((event as GenerationChunkBody).choices?.[0]?.delta as { content?: string } | undefined)?.content ?? "";
+      let sent = 0;
+      while (sent < UNRECORDED_OUTPUT_TOKENS) {
+        const step = await events.next();
+        if (step.done) throw new Error("the stream ended early");
+        if (contentOf(step.value)) sent += 1;
+      }
+      const next = events.next();
+      const waited = await Promise.race([next.then(() => "sent"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 500))]);
+      expect(waited).toBe("waiting");
+      await unlock();
 
-    expect(await checkpointDelivery({ requestId: starting.requestId, inputTokens: 3, outputTokens: 1, cost: 10n }, "first")).toBe("committed");
-    expect(progressWritten).toBe(false);
-    await unlock();
-    expect(await progress).toBe("committed");
-    const rows = await db.requestLog.findMany({
-      where: { id: { in: [running.requestId, starting.requestId] } },
-      select: { id: true, checkpointOutputTokens: true },
-    });
-    expect(Object.fromEntries(rows.map((row) => [row.id, row.checkpointOutputTokens]))).toEqual({ [running.requestId]: 40, [starting.requestId]: 1 });
+      for (let step = await next; !step.done; step = await events.next()) if (contentOf(step.value)) sent += 1;
+      expect(sent).toBe(total);
+      expect(await requestLog(result.requestId)).toMatchObject({ status: "SUCCEEDED", outputTokens: total });
+      await expectSettledBooks(user.id);
+    } finally {
+      await upstream.close();
+    }
   });
 });
 
