@@ -94,7 +94,7 @@ describe("concurrent requests", () => {
     expect(await expectSettledBooks(user.id)).toBe(0n);
   });
 
-  it("lets clients that ask again the moment they have their answer spend what is left: the answer comes once its hold is released", async () => {
+  it.each([false, true])("lets clients that ask again the moment they have their answer spend what is left (stream: %s)", async (stream) => {
     // The hold (one token per prompt byte and the template's bound, the most a prompt can be) is
     // far above the real cost,
     // and each balance covers one and a half holds: only a released hold makes room for the next.
@@ -114,6 +114,7 @@ describe("concurrent requests", () => {
             model: model.id,
             messages: [{ role: "user", content: prompt }],
             max_tokens: 1,
+            stream,
           });
           statuses.push(response.status);
           await response.arrayBuffer();
