@@ -3,8 +3,9 @@
 // a moment its hold still takes credit the account will have again: a hold refused for credit (or
 // the key's spend limit, or the account's requests in flight) that was asked for while the account
 // had settlements here in flight waits for them and asks once more, so that a client asking again
-// the moment it has its answer may spend what is left. Whether any were in flight is noted when the hold is asked for, not when it is
-// refused: the settlement it raced may have committed just too late for it, and ended since.
+// the moment it has its answer may spend what is left. Whether any were in flight is noted when the
+// hold is asked for, not when it is refused: the settlement it raced may have committed just too
+// late for it, and ended since.
 
 const inFlight = new Map<string, Set<Promise<unknown>>>();
 
