@@ -23,7 +23,7 @@ import { freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scr
 import { applyMigrations } from "../../scripts/lib/migrations";
 import { type AppProcess, startAppOn } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
-import { eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
+import { deltaContent, eventually, fundedUser, newApiKey, parseEventStream, registerUpstreamModel, requestLog, type TestModel } from "../support/v1-fixtures";
 
 const LEASE_MS = 4_000;
 /** The sweep runs every third of the lease. */
@@ -126,7 +126,7 @@ async function openStream(origin: string, secret: string, maxTokens: number): Pr
         text += decoder.decode(value, { stream: true });
         const complete = text.split("\n\n").slice(0, -1);
         for (const event of parseEventStream(complete.slice(counted).join("\n\n")).events) {
-          if ((event as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content) tokens.push(Date.now());
+          if (deltaContent(event)) tokens.push(Date.now());
         }
         counted = complete.length;
       }

@@ -10,10 +10,10 @@ import { accountWriteSlotUsage } from "@/lib/credits/account-write-slots";
 import { renewInstanceLease, reserveCredit } from "@/lib/credits/reservations";
 import { db } from "@/lib/db";
 import { checkpointDelivery } from "@/lib/inference/checkpoints";
-import { createChatCompletion, type GenerationChunkBody, UNRECORDED_OUTPUT_TOKENS } from "@/lib/inference/generation";
+import { createChatCompletion, UNRECORDED_OUTPUT_TOKENS } from "@/lib/inference/generation";
 import { INSTANCE_LOST, openRequest, settle, settleRequestsOfLostInstances } from "@/lib/inference/metering";
 import { startUpstreamServer } from "../support/upstream-server";
-import { eventually, expectSettledBooks, fundedUser, newApiKey, registerUpstreamModel, requestLog } from "../support/v1-fixtures";
+import { deltaContent, eventually, expectSettledBooks, fundedUser, newApiKey, registerUpstreamModel, requestLog } from "../support/v1-fixtures";
 
 const HOLD = 1_000_000n;
 const LEASE_MS = 10_000;
@@ -161,19 +161,18 @@ describe("stream checkpoints", () => {
       // Its row is held elsewhere before the stream sends anything: no checkpoint of it can commit.
       const unlock = await lockedElsewhere((tx) => tx.$queryRaw`SELECT 1 FROM "RequestLog" WHERE "id" = ${result.requestId} FOR UPDATE`);
       const events = result.events[Symbol.asyncIterator]();
-      const contentOf = (event: unknown) => ((event as GenerationChunkBody).choices?.[0]?.delta as { content?: string } | undefined)?.content ?? "";
       let sent = 0;
       while (sent < UNRECORDED_OUTPUT_TOKENS) {
         const step = await events.next();
         if (step.done) throw new Error("the stream ended early");
-        if (contentOf(step.value)) sent += 1;
+        if (deltaContent(step.value)) sent += 1;
       }
       const next = events.next();
       const waited = await Promise.race([next.then(() => "sent"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 500))]);
       expect(waited).toBe("waiting");
       await unlock();
 
-      for (let step = await next; !step.done; step = await events.next()) if (contentOf(step.value)) sent += 1;
+      for (let step = await next; !step.done; step = await events.next()) if (deltaContent(step.value)) sent += 1;
       expect(sent).toBe(total);
       expect(await requestLog(result.requestId)).toMatchObject({ status: "SUCCEEDED", outputTokens: total });
       await expectSettledBooks(user.id);

@@ -12,6 +12,7 @@ import { startAppInstance, type AppInstance } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, type UpstreamServer } from "../support/upstream-server";
 import {
   appUrl,
+  deltaContent,
   eventually,
   expectSettledBooks,
   fundedUser,
@@ -336,7 +337,7 @@ describe("upstream failures", () => {
     assertOpenAIShape("ErrorResponse", last);
     expect(last).toMatchObject({ error: { code: "upstream_error" } });
     for (const event of events.slice(0, -1)) assertOpenAIShape("CreateChatCompletionStreamResponse", event);
-    const delivered = events.filter((event) => (event as { choices?: { delta?: { content?: string } }[] }).choices?.[0]?.delta?.content).length;
+    const delivered = events.filter((event) => deltaContent(event)).length;
     expect(delivered).toBe(2);
     const log = await requestLog(response.headers.get("x-request-id"));
     // Counted here (the upstream never sent usage): the prompt with the tokenizer, the two tokens sent.

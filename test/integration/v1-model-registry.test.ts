@@ -6,7 +6,7 @@ import { createChatCompletion, type GenerationChunkBody } from "@/lib/inference/
 import { listAvailableModels, listModels } from "@/lib/inference/registry";
 import { db } from "@/lib/db";
 import { startUpstreamServer, upstreamText, type UpstreamServer } from "../support/upstream-server";
-import { expectSettledBooks, fundedUser } from "../support/v1-fixtures";
+import { deltaContent, expectSettledBooks, fundedUser } from "../support/v1-fixtures";
 
 const LLAMA = "meta-llama/Llama-3.1-8B-Instruct";
 let upstream: UpstreamServer;
@@ -55,7 +55,7 @@ describe("the model registry", () => {
     expect(result.stream).toBe(true);
     const chunks: GenerationChunkBody[] = [];
     if (result.stream) for await (const event of result.events) chunks.push(event as GenerationChunkBody);
-    expect(chunks.map((c) => (c.choices[0]?.delta as { content?: string } | undefined)?.content ?? "").join("")).toBe(upstreamText(4));
+    expect(chunks.map(deltaContent).join("")).toBe(upstreamText(4));
     const sent = upstream.requests.at(-1)!;
     expect(sent.model).toBe(LLAMA);
     expect(sent.headers.authorization).toBe("Bearer sk-upstream-secret");
@@ -76,7 +76,7 @@ describe("the model registry", () => {
     if (!result.stream) throw new Error("expected a stream");
     let contentChunks = 0;
     for await (const event of result.events) {
-      if (((event as GenerationChunkBody).choices[0]?.delta as { content?: string } | undefined)?.content) contentChunks += 1;
+      if (deltaContent(event)) contentChunks += 1;
       if (contentChunks === 3) break;
     }
 

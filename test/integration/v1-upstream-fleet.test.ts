@@ -11,7 +11,7 @@ import { db } from "@/lib/db";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { appEnvironment, startAppServer, type AppProcess } from "../support/stack";
 import { startUpstreamServer, upstreamPromptTokens, upstreamText, type UpstreamServer } from "../support/upstream-server";
-import { appUrl, bearer, eventually, expectSettledBooks, fundedUser, newApiKey, parseEventStream, requestLog } from "../support/v1-fixtures";
+import { appUrl, bearer, deltaContent, eventually, expectSettledBooks, fundedUser, newApiKey, parseEventStream, requestLog } from "../support/v1-fixtures";
 
 const METRICS_TOKEN = "test-metrics-token-fleet";
 const COOLDOWN_MS = 20_000;
@@ -233,7 +233,7 @@ describe("a model served by a pool of upstream endpoints", () => {
     const text = await response.text();
     const { events, done } = parseEventStream(text);
     expect(done, text).toBe(false);
-    const content = events.map((e) => (e.choices as { delta?: { content?: string } }[] | undefined)?.[0]?.delta?.content ?? "").join("");
+    const content = events.map(deltaContent).join("");
     expect(content).toBe(upstreamText(3));
     expect(events.at(-1)).toMatchObject({ error: { code: "upstream_error" } });
     expect(b.requestsFor(model.upstreamModel)).toHaveLength(0);

@@ -146,6 +146,12 @@ export function parseEventStream(text: string): { events: Record<string, unknown
   return { events: payloads.filter((p) => p !== "[DONE]").map((p) => JSON.parse(p) as Record<string, unknown>), done };
 }
 
+/** The text a stream event carries in its first choice's delta: "" for role, finish, usage and error events. */
+export function deltaContent(event: unknown): string {
+  const content = (event as { choices?: { delta?: { content?: unknown } }[] }).choices?.[0]?.delta?.content;
+  return typeof content === "string" ? content : "";
+}
+
 const SETTLEMENT_WAIT_MS = 5_000;
 
 /**
