@@ -8,10 +8,12 @@
 // that sign-in throttling (lib/auth/client-ip.ts) can't be dodged by inventing addresses. The other
 // forwarded headers (host, proto) are dropped unless a proxy is trusted to have set them.
 //
-// Bodies are counted as they stream: past the route's limit the request is refused with 413 and
-// the rest is discarded (up to a bound), so that no body, however large, is held in memory.
+// Bodies are counted as they stream: past the route's limit the request is refused with 413 at
+// once and the rest is discarded while the client lingers (lib/http/lingering-close.ts), so that
+// no body, however large, is held in memory.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { env } from "@/lib/env";
+import { lingerAfterAnswer } from "@/lib/http/lingering-close";
 
 // Idle connections to Next.js are closed by this side, long before next-server.ts's keepAliveTimeout
 // would close them from the other: a request written just as the console closes an idle connection
@@ -58,33 +60,15 @@ export function bodyLimitFor(url: string): number {
   return path === "/api/stripe/webhook" ? WEBHOOK_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES;
 }
 
-// Most clients send their whole body before they read the answer: stopped at once, they see a
-// reset connection instead of the 413. So what follows the limit is read and thrown away, up to
-// this much, before answering; a larger body is answered at that point and its connection closed.
-const DRAINED_BYTES = 8 * 1024 * 1024;
-
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const answer = () => {
-    if (res.headersSent) return;
-    // Connection: close — we stop reading this body, so the connection can't carry another request.
-    res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-    res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
-  };
-  let drained = 0;
-  const discard = (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained <= DRAINED_BYTES) return;
-    req.off("data", discard);
-    req.pause();
-    answer();
-  };
-  req.on("data", discard);
-  req.once("end", answer);
-  req.resume();
+  lingerAfterAnswer(req);
+  // Connection: close — we stop reading this body, so the connection can't carry another request.
+  res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
 }
 
 export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPort: number, trustedProxyHops = env().TRUST_PROXY): void {

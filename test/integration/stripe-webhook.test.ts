@@ -272,8 +272,7 @@ function streamToWebhook(totalBytes: number): Promise<{ status: number; sentBefo
       if (!answered) reject(error);
     });
     // One megabyte per turn of the event loop, as a client streaming a file does: the answer is
-    // read between writes, rather than after the server, done draining, has closed the socket
-    // under a write (EPIPE) on a busy machine.
+    // read as soon as it comes, while the server lingers, reading and discarding what follows.
     const write = () => {
       if (answered) return;
       if (sent >= totalBytes) {

@@ -6,6 +6,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from "no
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES, proxyRequest, WEBHOOK_BODY_LIMIT_BYTES } from "@/lib/http/reverse-proxy";
+import { uploadBeforeReading } from "../support/upload-before-reading";
 
 const servers: Server[] = [];
 
@@ -264,6 +265,23 @@ describe("proxyRequest's body limits", () => {
     expect(upload.status).toBe(413);
     expect(upload.body).toBe("This request's body is too large: the limit here is 26 MB.\n");
     expect(target.received()).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT_BYTES + BODY_LIMIT_BYTES);
+  });
+
+  it("lets a client that sends its whole body before reading the answer read its 413, however far past the limit", async () => {
+    const target = await countingTarget();
+    const front = await listen((req, res) => proxyRequest(req, res, target.port, 0));
+
+    // Closed as soon as the answer was written, with the upload still arriving, the connection
+    // reset under this client's writes: it never read the 413 waiting for it.
+    const answer = await uploadBeforeReading(`http://127.0.0.1:${front}/api/stripe/webhook`, {
+      total: 40 * 1024 * 1024,
+      headers: ["Content-Type: application/json"],
+    });
+    expect(answer.error).toBeUndefined();
+    expect(answer.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer.text).toMatch(/the limit here is 1 MB\.\n/);
+    expect(target.received()).toBeLessThanOrEqual(WEBHOOK_BODY_LIMIT_BYTES);
   });
 
   it("passes a body up to the general limit through whole (a server action uploading audio)", async () => {
