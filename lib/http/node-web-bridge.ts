@@ -12,6 +12,7 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { DomainError } from "@/lib/errors";
+import { lingerAfterAnswer } from "@/lib/http/lingering-close";
 
 /** Node's raw header list ([name, value, name, value, …]) as Fetch Headers, repeats kept. */
 export function headersFromRaw(rawHeaders: readonly string[]): Headers {
@@ -45,13 +46,26 @@ export interface RequestHead {
   readonly body: ReadableStream<Uint8Array> | null;
 }
 
-// The node stream behind each bridged request's body.
-const nodeBodies = new WeakMap<RequestHead, IncomingMessage>();
+// The node request and response behind each bridged request with a body.
+const nodeExchanges = new WeakMap<RequestHead, { req: IncomingMessage; res: ServerResponse }>();
 
-/** The request's body as chunks: the node stream of a bridged request, else its web stream; null without a body. */
+/**
+ * The request's body as chunks: the node stream of a bridged request, else its web stream; null
+ * without a body. Leaving a loop over a node body early leaves the request as it is (see
+ * refuseRestOfBody); leaving one over a web stream cancels it.
+ */
 export function requestBodySource(request: RequestHead): AsyncIterable<Uint8Array> | null {
+  const exchange = nodeExchanges.get(request);
   // Node's web ReadableStream is async-iterable, which the DOM lib types don't declare.
-  return nodeBodies.get(request) ?? (request.body as AsyncIterable<Uint8Array> | null);
+  return exchange ? exchange.req.iterator({ destroyOnReturn: false }) : (request.body as AsyncIterable<Uint8Array> | null);
+}
+
+/** The rest of the body won't be read: the answer closes the connection, which lingers while the client still sends. */
+export function refuseRestOfBody(request: RequestHead): void {
+  const exchange = nodeExchanges.get(request);
+  if (!exchange) return;
+  exchange.res.shouldKeepAlive = false;
+  lingerAfterAnswer(exchange.req);
 }
 
 /** A signal that aborts when the client goes away before the answer is complete. */
@@ -94,7 +108,7 @@ export function requestHeadFromNode(req: IncomingMessage, res: ServerResponse): 
       return webBody();
     },
   };
-  if (hasBody(req)) nodeBodies.set(head, req);
+  if (hasBody(req)) nodeExchanges.set(head, { req, res });
   return head;
 }
 
@@ -104,7 +118,7 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse): Request
   const signal = clientLeftSignal(res);
   const request = new Request(url, { method: req.method ?? "GET", headers });
   if (hasBody(req)) {
-    nodeBodies.set(request, req);
+    nodeExchanges.set(request, { req, res });
     Object.defineProperty(request, "body", { get: lazyWebBody(req) });
   }
   // The handlers see our signal as request.signal. Given to the constructor instead, it would be

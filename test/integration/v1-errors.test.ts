@@ -7,6 +7,7 @@ import { db } from "@/lib/db";
 import { recordCreditMovement } from "@/lib/credits/ledger";
 import { revokeApiKey } from "@/lib/keys/api-keys";
 import { assertOpenAIShape } from "../support/openapi-validator";
+import { uploadBeforeReading } from "../support/upload-before-reading";
 import { startUpstreamServer, type UpstreamServer } from "../support/upstream-server";
 import { appUrl, bearer, expectSettledBooks, fundedUser, newApiKey, postJson, registerUpstreamModel, type TestModel } from "../support/v1-fixtures";
 
@@ -122,6 +123,25 @@ describe("/v1 input errors", () => {
     // One request got as far as a hold; the refused ones are logged at no cost.
     expect(await db.requestLog.count({ where: { userId: user.id, reserved: { gt: 0 } } })).toBe(1);
     await expect.poll(() => db.requestLog.count({ where: { userId: user.id, status: "FAILED", cost: 0 } })).toBe(19);
+  });
+
+  it("lets a client that sends its whole body before reading the answer read its 413, however large the body", async () => {
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+    // Past 64 MB the body used to be dropped mid-way, the connection reset under the client's
+    // writes. Chunked, so that nothing is refused before the body has passed the limit.
+    const answer = await uploadBeforeReading(`${appUrl()}/v1/chat/completions`, {
+      total: 100 * 1024 * 1024,
+      chunked: true,
+      headers: [`Authorization: Bearer ${key.secret}`, "Content-Type: application/json"],
+    });
+    expect(answer.error).toBeUndefined();
+    const [head, body] = answer.text.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 413 /);
+    expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+    const { error } = JSON.parse(body!) as OpenAIErrorBody;
+    assertOpenAIShape("ErrorResponse", { error });
+    expect(error).toMatchObject({ code: "payload_too_large", message: expect.stringContaining("4 MB") });
   });
 
   it("answers paths it does not serve with OpenAI's JSON 404, and a wrong method with 405 and Allow", async () => {

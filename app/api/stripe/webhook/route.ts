@@ -15,7 +15,7 @@ const STATUS: Partial<Record<DomainErrorCode, number>> = { not_configured: 503, 
  */
 export async function POST(request: Request) {
   try {
-    const payload = await readBodyText(request, STRIPE_WEBHOOK_MAX_BYTES, { drainUpTo: 0 });
+    const payload = await readBodyText(request, STRIPE_WEBHOOK_MAX_BYTES);
     const event = verifyStripeEvent(payload, request.headers.get("stripe-signature"));
     const outcome = await processStripeEvent(event);
     return Response.json({ received: true, outcome });
