@@ -403,7 +403,7 @@ async function* streamEvents(
           call.controller.abort();
           if (step.kind === "checkpoint_failed") console.error(`Could not checkpoint request ${call.requestId}:`, step.error);
           await settleCancelled(estimated(released), false);
-          yield endedError("This stream was interrupted by a gateway restart; it was billed for what it delivered. Please retry.");
+          yield endedError("This stream was interrupted by a gateway restart; it was billed for no more than it delivered. Please retry.");
           return;
         }
         recorded = covering;
