@@ -63,9 +63,7 @@ export function requestBodySource(request: RequestHead): AsyncIterable<Uint8Arra
 /** The rest of the body won't be read: the answer closes the connection, which lingers while the client still sends. */
 export function refuseRestOfBody(request: RequestHead): void {
   const exchange = nodeExchanges.get(request);
-  if (!exchange) return;
-  exchange.res.shouldKeepAlive = false;
-  lingerAfterAnswer(exchange.req);
+  if (exchange) lingerAfterAnswer(exchange.req, exchange.res);
 }
 
 /** A signal that aborts when the client goes away before the answer is complete. */

@@ -65,9 +65,8 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number
     res.destroy();
     return;
   }
-  lingerAfterAnswer(req);
-  // Connection: close — we stop reading this body, so the connection can't carry another request.
-  res.writeHead(413, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  lingerAfterAnswer(req, res);
+  res.writeHead(413, { "content-type": "text/plain; charset=utf-8" });
   res.end(`This request's body is too large: the limit here is ${limit / (1024 * 1024)} MB.\n`);
 }
 

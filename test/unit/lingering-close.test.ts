@@ -17,8 +17,8 @@ afterEach(async () => {
 
 async function refusingServer(lingerMs: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    lingerAfterAnswer(req, lingerMs);
-    res.writeHead(413, { connection: "close", "content-length": "2" });
+    lingerAfterAnswer(req, res, lingerMs);
+    res.writeHead(413, { "content-length": "2" });
     res.end("no");
   });
   servers.push(server);
@@ -51,6 +51,7 @@ it("closes the connection of a client that never stops sending once the linger t
 
   await closed;
   expect(text).toMatch(/^HTTP\/1\.1 413 [\s\S]*\r\n\r\nno$/);
+  expect(text).toMatch(/\r\nconnection: close\r\n/i);
   const open = await new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
   expect(open).toBe(0);
 });
