@@ -2,7 +2,7 @@
 // real inference servers sometimes do: CRLF line ends, events split across TCP writes, comments,
 // and fields we never asked for.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@/lib/errors";
 import type { RegisteredModel } from "@/lib/inference/registry";
@@ -181,6 +181,56 @@ describe("the upstream provider", () => {
     ]);
     expect(output.usage).toEqual({ promptTokens: 3, completionTokens: 4, details: { prompt_tokens_details: { cached_tokens: 1 } } });
     expect(output.text).toBe("{}");
+  });
+
+  it("sends a request again on a new connection when the server closes the kept-alive one under it, and never one that failed on a new connection", async () => {
+    const requestsOn = new Map<Socket, number>();
+    let received = 0;
+    let closeEvery = false;
+    const model = await serve((req, res) => {
+      received += 1;
+      const seen = (requestsOn.get(req.socket) ?? 0) + 1;
+      requestsOn.set(req.socket, seen);
+      // A server that closes a kept-alive connection as the next request arrives on it (an idle
+      // timeout racing the request), or every connection.
+      if (seen > 1 || closeEvery) return void req.socket.destroy();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: `answer ${received}` }, finish_reason: "stop" }] }));
+    });
+    const ask = async () => {
+      const output = await upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
+      // The answered connection goes back to the pool, to be the next request's.
+      await new Promise((resolve) => setImmediate(resolve));
+      return output.text;
+    };
+
+    expect(await ask()).toBe("answer 1");
+    // The second request goes out on the first one's connection, which the server closes: it is
+    // sent again on a new one.
+    expect(await ask()).toBe("answer 3");
+    expect(requestsOn.size).toBe(2);
+
+    closeEvery = true;
+    received = 0;
+    await expect(ask()).rejects.toMatchObject({ code: "upstream_error" });
+    // Once on the kept-alive connection, once on a new one, whose failure is the server's.
+    expect(received).toBe(2);
+  });
+
+  it("closes an idle connection before the server does, as soon as its Keep-Alive header asks", async () => {
+    let closedAfterMs: number | null = null;
+    const model = await serve((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "keep-alive": "timeout=2" });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }));
+      const answeredAt = performance.now();
+      req.socket.once("close", () => (closedAfterMs = performance.now() - answeredAt));
+    });
+    server!.keepAliveTimeout = 10_000;
+    await upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
+
+    // Node closes it a second before the server's 2 s; the server itself would wait 10 s.
+    await expect.poll(() => closedAfterMs, { timeout: 5_000 }).not.toBeNull();
+    expect(closedAfterMs).toBeLessThan(2_000);
   });
 
   it("stops reading and closes the connection when the caller aborts mid-stream", async () => {

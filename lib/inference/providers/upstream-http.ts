@@ -7,10 +7,19 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { nodeHeaders } from "@/lib/http/node-web-bridge";
 
+/**
+ * Idle connections are closed by this side after this long, before the server closes them:
+ * uvicorn (vLLM's server) and Node close theirs after 5 s idle, and a request that goes out on a
+ * connection as the server closes it fails (see `send`). A server that says a shorter time in its
+ * Keep-Alive header gets that.
+ */
+const IDLE_CONNECTION_MS = 4_000;
 const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
+  "http:": new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  "https:": new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
 };
+/** How a connection the server closed under a request fails it. */
+const CLOSED_CONNECTION_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 export interface UpstreamPost {
   body: string | Uint8Array;
@@ -64,13 +73,26 @@ function upstreamResponse(response: IncomingMessage): UpstreamResponse {
   };
 }
 
-export function postToUpstream(url: string, { body, headers, signal }: UpstreamPost): Promise<UpstreamResponse> {
+export function postToUpstream(url: string, post: UpstreamPost): Promise<UpstreamResponse> {
   const target = new URL(url);
   if (target.protocol !== "http:" && target.protocol !== "https:") {
     return Promise.reject(new TypeError(`Unsupported protocol in ${target.origin}`));
   }
+  return send(target, post);
+}
+
+/**
+ * One request, sent again on another connection when the kept-alive one it went out on is closed
+ * under it before any answer: the server closed it idle as the request went out, and most often
+ * read none of it (as Node's docs advise, from `request.reusedSocket`). Had it read the request and
+ * then failed, the request goes again as a failover would send it to another endpoint. Each retry
+ * takes one idle connection out of the pool, and one on a new connection is never retried, so it ends.
+ */
+function send(target: URL, post: UpstreamPost): Promise<UpstreamResponse> {
+  const { body, headers, signal } = post;
   const transport = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const request = transport.request(
       target,
       {
@@ -79,9 +101,16 @@ export function postToUpstream(url: string, { body, headers, signal }: UpstreamP
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         signal,
       },
-      (response) => resolve(upstreamResponse(response)),
+      (response) => {
+        answered = true;
+        resolve(upstreamResponse(response));
+      },
     );
-    request.once("error", reject);
+    request.once("error", (error: NodeJS.ErrnoException) => {
+      const closedUnderIt = request.reusedSocket && !answered && !signal.aborted && CLOSED_CONNECTION_CODES.has(error.code ?? "");
+      if (closedUnderIt) resolve(send(target, post));
+      else reject(error);
+    });
     request.end(body);
   });
 }
