@@ -1,7 +1,7 @@
 // The upstream provider against raw loopback servers that frame their answers awkwardly, the way
 // real inference servers sometimes do: CRLF line ends, events split across TCP writes, comments,
 // and fields we never asked for.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@/lib/errors";
@@ -215,6 +215,33 @@ describe("the upstream provider", () => {
     await expect(ask()).rejects.toMatchObject({ code: "upstream_error" });
     // Once on the kept-alive connection, once on a new one, whose failure is the server's.
     expect(received).toBe(2);
+  });
+
+  it("sends a request again when the spare connection it took had been closed by the server while it waited", async () => {
+    const acceptedAt = new Map<Socket, number>();
+    const held: ServerResponse[] = [];
+    let closed = 0;
+    const model = await serve((req, res) => {
+      if (held.length === 0) return void held.push(res);
+      // A server that closes connections idle for 50 ms, as the next request arrives on one.
+      if (performance.now() - acceptedAt.get(req.socket)! > 50) {
+        closed += 1;
+        return void req.socket.destroy();
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "answered" }, finish_reason: "stop" }] }));
+    });
+    server!.on("connection", (socket: Socket) => acceptedAt.set(socket, performance.now()));
+    // The first request is held, keeping its connection busy: the next one takes the spare opened beside it.
+    const busy = new AbortController();
+    void upstreamProvider.completeGeneration(model, generation(false), busy.signal).catch(() => undefined);
+    await expect.poll(() => held.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const output = await upstreamProvider.completeGeneration(model, generation(false), new AbortController().signal);
+    expect(output.text).toBe("answered");
+    expect(closed).toBe(1);
+    busy.abort();
   });
 
   it("closes an idle connection before the server does, as soon as its Keep-Alive header asks", async () => {

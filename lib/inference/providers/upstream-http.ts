@@ -6,17 +6,18 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { nodeHeaders } from "@/lib/http/node-web-bridge";
+import { isWaitedSpare, keepSpareConnections } from "@/lib/inference/providers/spare-connections";
 
 /**
- * Idle connections are closed by this side after this long, before the server closes them:
- * uvicorn (vLLM's server) and Node close theirs after 5 s idle, and a request that goes out on a
- * connection as the server closes it fails (see `send`). A server that says a shorter time in its
- * Keep-Alive header gets that.
+ * Idle connections (spares included) are closed by this side after this long, before the server
+ * closes them: uvicorn (vLLM's server) and Node close theirs after 5 s idle, and a request that
+ * goes out on a connection as the server closes it fails (see `send`). A server that says a shorter
+ * time in its Keep-Alive header gets that.
  */
 const IDLE_CONNECTION_MS = 4_000;
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-  "https:": new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  "http:": keepSpareConnections(new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), IDLE_CONNECTION_MS),
+  "https:": keepSpareConnections(new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), IDLE_CONNECTION_MS),
 };
 /** How a connection the server closed under a request fails it. */
 const CLOSED_CONNECTION_CODES = new Set(["ECONNRESET", "EPIPE"]);
@@ -82,13 +83,13 @@ export function postToUpstream(url: string, post: UpstreamPost): Promise<Upstrea
 }
 
 /**
- * One request, sent again on another connection when the kept-alive one it went out on is closed
- * under it before any answer: the server closed it idle as the request went out, and most often
- * read none of it (as Node's docs advise, from `request.reusedSocket`). Had it read the request and
- * then failed, the request goes again as a failover would send it to another endpoint. Each retry
- * takes one idle connection out of the pool, and one on a new connection is never retried, so it ends.
+ * One request, sent again (once) on another connection when the one it went out on had waited open
+ * (a kept-alive connection, or a spare) and is closed under it before any answer: the server closed
+ * it idle as the request went out, and most often read none of it (as Node's docs advise, from
+ * `request.reusedSocket`). Had it read the request and then failed, the request goes again as a
+ * failover would send it to another endpoint.
  */
-function send(target: URL, post: UpstreamPost): Promise<UpstreamResponse> {
+function send(target: URL, post: UpstreamPost, resent = false): Promise<UpstreamResponse> {
   const { body, headers, signal } = post;
   const transport = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -107,8 +108,9 @@ function send(target: URL, post: UpstreamPost): Promise<UpstreamResponse> {
       },
     );
     request.once("error", (error: NodeJS.ErrnoException) => {
-      const closedUnderIt = request.reusedSocket && !answered && !signal.aborted && CLOSED_CONNECTION_CODES.has(error.code ?? "");
-      if (closedUnderIt) resolve(send(target, post));
+      const waitedOpen = request.reusedSocket || isWaitedSpare(request.socket);
+      const closedUnderIt = waitedOpen && !resent && !answered && !signal.aborted && CLOSED_CONNECTION_CODES.has(error.code ?? "");
+      if (closedUnderIt) resolve(send(target, post, true));
       else reject(error);
     });
     request.end(body);
