@@ -16,3 +16,16 @@ export function errorCodeIn(error: unknown, codes: ReadonlySet<string>): string 
   }
   return null;
 }
+
+/** How a connection the server closes under a request fails it. */
+const CLOSED_UNDER_REQUEST_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * Whether a request failed because the connection it went out on, one that had waited open (a
+ * kept-alive connection: `request.reusedSocket`), was closed by the server as the request went out:
+ * the server closed it idle, most often before reading any of the request, so it may be sent again
+ * on another connection, as Node's docs advise.
+ */
+export function closedAsItWentOut(error: NodeJS.ErrnoException, waitedOpen: boolean): boolean {
+  return waitedOpen && CLOSED_UNDER_REQUEST_CODES.has(error.code ?? "");
+}

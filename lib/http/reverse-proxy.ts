@@ -13,6 +13,7 @@
 // no body, however large, is held in memory.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { env } from "@/lib/env";
+import { closedAsItWentOut } from "@/lib/error-codes";
 import { lingerAfterAnswer } from "@/lib/http/lingering-close";
 
 // Idle connections to Next.js are closed by this side, long before next-server.ts's keepAliveTimeout
@@ -106,7 +107,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, targetPo
         return;
       }
       // A kept-alive connection the console closed as this request went out: nothing reached it.
-      if (!retry && bodiless && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
+      if (!retry && bodiless && closedAsItWentOut(error, request.reusedSocket)) {
         upstream = open(true);
         upstream.end();
         return;

@@ -5,6 +5,7 @@
 // Response the provider uses, without a web stream and a Response per call.
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { closedAsItWentOut } from "@/lib/error-codes";
 import { nodeHeaders } from "@/lib/http/node-web-bridge";
 import { isWaitedSpare, keepSpareConnections } from "@/lib/inference/providers/spare-connections";
 
@@ -19,8 +20,6 @@ const agents = {
   "http:": keepSpareConnections(new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), IDLE_CONNECTION_MS),
   "https:": keepSpareConnections(new https.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), IDLE_CONNECTION_MS),
 };
-/** How a connection the server closed under a request fails it. */
-const CLOSED_CONNECTION_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 export interface UpstreamPost {
   body: string | Uint8Array;
@@ -109,8 +108,7 @@ function send(target: URL, post: UpstreamPost, resent = false): Promise<Upstream
     );
     request.once("error", (error: NodeJS.ErrnoException) => {
       const waitedOpen = request.reusedSocket || isWaitedSpare(request.socket);
-      const closedUnderIt = waitedOpen && !resent && !answered && !signal.aborted && CLOSED_CONNECTION_CODES.has(error.code ?? "");
-      if (closedUnderIt) resolve(send(target, post, true));
+      if (closedAsItWentOut(error, waitedOpen) && !resent && !answered && !signal.aborted) resolve(send(target, post, true));
       else reject(error);
     });
     request.end(body);
