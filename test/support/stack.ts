@@ -100,15 +100,16 @@ function productionServerEntry(): Promise<string> {
 
 /**
  * Starts the app server with `env` listening on `port` and waits until it answers. Production is
- * what `npm start` runs (migrations already applied are a no-op), the server's bundle run by node
- * itself, so that the process signalled is the server, not a wrapper; dev is `next dev`.
+ * what `npm start` runs (migrations already applied are a no-op): the server's bundle, run by node
+ * through scripts/run-server.sh, which execs it, so that the process signalled is the server, not a
+ * wrapper; dev is `next dev`.
  */
 export async function startAppServer(env: NodeJS.ProcessEnv, port: number): Promise<AppProcess> {
-  const command =
+  const { program, args } =
     process.env.TEST_APP_MODE === "dev"
-      ? [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"]
-      : ["--enable-source-maps", await productionServerEntry()];
-  const child: ChildProcess = spawn(process.execPath, command, {
+      ? { program: process.execPath, args: [path.join(root, "node_modules/next/dist/bin/next"), "dev", "--port", String(port), "--hostname", "127.0.0.1"] }
+      : { program: "sh", args: [path.join(root, "scripts/run-server.sh"), await productionServerEntry()] };
+  const child: ChildProcess = spawn(program, args, {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
