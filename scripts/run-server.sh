@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the production server's bundle ($1, then its arguments) with node, on jemalloc when the
-# machine has it (Debian: libjemalloc2). glibc's malloc keeps what the server frees in the middle of
-# its heap: relaying streams, the API process held about 100 MiB more after each load than before
-# it, and grew with every load. jemalloc gives it back (`npm run bench`, open streams; README,
+# machine has it (Debian: libjemalloc2). glibc's malloc keeps what the server frees below memory
+# still in use: over runs of a thousand streams, the API process's [heap] at rest grew from 20 MiB
+# to over 100 MiB, which malloc_trim gave back. jemalloc gives it back by itself (README,
 # Production). An LD_PRELOAD already set, even empty, is the operator's choice and is kept.
 # `exec`, so that the process signalled (SIGTERM drains) is the server itself.
 if [ -z "${LD_PRELOAD+set}" ]; then

@@ -25,7 +25,7 @@ const { LD_PRELOAD: _ignored, ...withoutPreload } = process.env;
 describe("scripts/run-server.sh", () => {
   it("runs node on jemalloc, as the very process it was started as", async () => {
     const run = await runScript(withoutPreload);
-    expect(run.jemalloc).toBe(true);
+    expect(run.jemalloc, "node runs on jemalloc (libjemalloc2, which the test suite installs when run as root)").toBe(true);
     // exec'd: a signal sent to the pid its starter knows (SIGTERM drains) reaches node itself.
     expect(run.pid).toBe(run.childPid);
   });
