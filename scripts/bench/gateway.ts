@@ -5,7 +5,9 @@
 // streamed, by one load generator in a process of its own (load-process.ts). "Added" is a
 // gateway's percentile minus the direct one, and the CPU time each request through EcoLink cost
 // PostgreSQL is beside it. The targets are printed under the table with whether each is met,
-// computed from the numbers above them.
+// computed from the numbers above them. Beside them, what a bare Node relay adds (bare-relay.ts:
+// no key, hold, parsing or settlement): the floor of any gateway on Node on this machine, so that
+// each row tells what the machine costs from what EcoLink's own work costs.
 //
 // Fifty clients are run two ways. Flat out, each sends its next request the moment it has an
 // answer: that measures throughput, and its latency is queueing (Little's law: 50 in flight ÷
@@ -53,10 +55,10 @@ const WARMUP_REQUESTS = 500;
  */
 const FIRST_WARMUP_REQUESTS = 5_000;
 /**
- * A scenario's requests are sent ROUNDS times over, each round running direct, EcoLink and Portkey
- * in turn, and each one's rounds are pooled: a drift of the shared machine during a scenario (a
- * burst of another process, the CPU's clock) then falls on all three alike instead of on whichever
- * ran through it, and a p99 rests on three times as many requests.
+ * A scenario's requests are sent ROUNDS times over, each round running direct, the bare relay,
+ * EcoLink and Portkey in turn, and each one's rounds are pooled: a drift of the shared machine during
+ * a scenario (a burst of another process, the CPU's clock) then falls on all four alike instead of on
+ * whichever ran through it, and a p99 rests on three times as many requests.
  */
 const ROUNDS = 3;
 
@@ -114,6 +116,13 @@ export async function startUpstreamProcess(): Promise<UpstreamProcess> {
     },
     stop: () => child.kill(),
   };
+}
+
+/** The bare relay (bare-relay.ts) in front of the upstream. */
+export async function startBareRelay(upstreamBaseUrl: string): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = spawnScript("bare-relay.ts", [upstreamBaseUrl]);
+  const { url, pid } = JSON.parse(await lineReader(child)()) as { url: string; pid: number };
+  return { url, pid, stop: () => process.kill(pid) };
 }
 
 export interface LoadGenerator {
@@ -187,6 +196,7 @@ interface Row {
   scenario: Scenario;
   label: string;
   direct: LoadResult;
+  bare: LoadResult;
   ecolink: LoadResult;
   portkey: LoadResult;
   /** PostgreSQL's CPU time (server and backends) per request through EcoLink, in microseconds. */
@@ -244,19 +254,22 @@ function printTargets(rows: Row[]): void {
     const mode = row.scenario.stream ? "streamed" : "plain";
     const p50 = added(row, row.ecolink, 50);
     const p99 = added(row, row.ecolink, 99);
+    const floor = (n: number) => `${ms(added(row, row.bare, n))} ms of them the bare relay's too`;
     console.log(
-      `- EcoLink's added p50 ≤ ${PACED_ADDED_P50_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p50 <= PACED_ADDED_P50_TARGET_MS)} (${ms(p50)} ms)`,
+      `- EcoLink's added p50 ≤ ${PACED_ADDED_P50_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p50 <= PACED_ADDED_P50_TARGET_MS)} (${ms(p50)} ms; ${floor(50)})`,
     );
     console.log(
-      `- EcoLink's added p99 ≤ ${PACED_ADDED_P99_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p99 <= PACED_ADDED_P99_TARGET_MS)} (${ms(p99)} ms)`,
+      `- EcoLink's added p99 ≤ ${PACED_ADDED_P99_TARGET_MS} ms at 50 paced clients (${mode}): ${verdict(p99 <= PACED_ADDED_P99_TARGET_MS)} (${ms(p99)} ms; ${floor(99)})`,
     );
   }
   const ecolinkErrors = rows.reduce((sum, row) => sum + row.ecolink.failures, 0);
   console.log(`- EcoLink answers every request: ${verdict(ecolinkErrors === 0)} (${ecolinkErrors} errors)`);
   // A server that could not keep up with the pace queued its requests: its latency is then mostly waiting.
   for (const row of rows.filter((r) => r.scenario.rate)) {
-    const behind = (["direct", "ecolink", "portkey"] as const).filter((k) => !failedAll(row[k]) && perSecond(row[k]) < 0.9 * row.scenario.rate!);
-    if (behind.length) console.log(`Note, ${row.label}: ${behind.join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
+    const names = { direct: "direct", bare: "the bare relay", ecolink: "EcoLink", portkey: "Portkey" } as const;
+    const behind = (Object.keys(names) as (keyof typeof names)[]).filter((k) => !failedAll(row[k]) && perSecond(row[k]) < 0.9 * row.scenario.rate!);
+    if (behind.length)
+      console.log(`Note, ${row.label}: ${behind.map((k) => names[k]).join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
   }
   for (const row of rows.filter((r) => r.portkeyError)) {
     console.log(
@@ -269,6 +282,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
   const upstream = await startUpstreamProcess();
   const generator = startLoadGenerator();
   const portkey = await startPortkey();
+  const relay = await startBareRelay(upstream.baseUrl);
   try {
     const model = await registerUpstreamModel(upstream, "CHAT");
     const { userId, secret } = await benchUser("bench");
@@ -284,6 +298,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const json = { "content-type": "application/json" };
       const upstreamBody = JSON.stringify({ ...body, model: model.upstreamModel });
       const direct = { ...load, url: `${upstream.baseUrl}/chat/completions`, headers: json, body: upstreamBody };
+      const bare = { ...load, url: `${relay.url}/v1/chat/completions`, headers: json, body: upstreamBody };
       const ecolink = {
         ...load,
         url: `${appUrl}/v1/chat/completions`,
@@ -301,10 +316,12 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       const portkeyOutputBefore = portkey.outputLength();
       await generator.run({ ...viaPortkey, ...warmup });
       await generator.run({ ...direct, ...warmup });
-      const runs = { direct: [] as LoadResult[], ecolink: [] as LoadResult[], portkey: [] as LoadResult[] };
+      await generator.run({ ...bare, ...warmup });
+      const runs = { direct: [] as LoadResult[], bare: [] as LoadResult[], ecolink: [] as LoadResult[], portkey: [] as LoadResult[] };
       let databaseCpu = 0;
       for (let round = 0; round < ROUNDS; round += 1) {
         runs.direct.push(await generator.run({ ...direct, requests: scenario.requests }));
+        runs.bare.push(await generator.run({ ...bare, requests: scenario.requests }));
         const databaseCpuBefore = await processTreeCpuSeconds(databasePid);
         runs.ecolink.push(await generator.run({ ...ecolink, requests: scenario.requests }));
         databaseCpu += (await processTreeCpuSeconds(databasePid)) - databaseCpuBefore;
@@ -314,6 +331,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
         scenario,
         label: scenarioLabel(scenario),
         direct: pooled(runs.direct),
+        bare: pooled(runs.bare),
         ecolink: pooled(runs.ecolink),
         portkey: pooled(runs.portkey),
         databaseCpuPerRequest: (databaseCpu / (ROUNDS * scenario.requests)) * 1e6,
@@ -323,7 +341,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
       rows.push(row);
     }
     printTable(
-      `Gateway added latency, side by side (milliseconds; chat completions of 6 tokens from one loopback upstream; Portkey ${portkey.version}; ${ROUNDS} rounds of direct, EcoLink and Portkey in turn, pooled)`,
+      `Gateway added latency, side by side (milliseconds; chat completions of 6 tokens from one loopback upstream; Portkey ${portkey.version}; ${ROUNDS} rounds of direct, bare relay, EcoLink and Portkey in turn, pooled; bare relay: node:http copying bytes and nothing else, the floor of a gateway on Node here)`,
       [
         "scenario",
         "direct p50 / p99",
@@ -331,8 +349,9 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
         "Portkey p50 / p99",
         "EcoLink added p50 / p99",
         "Portkey added p50 / p99",
-        "req/s direct / EcoLink / Portkey",
-        "errors d / E / P",
+        "bare relay added p50 / p99",
+        "req/s direct / bare / EcoLink / Portkey",
+        "errors d / b / E / P",
         "EcoLink's PostgreSQL CPU/req (µs)",
         "EcoLink below Portkey",
       ],
@@ -347,8 +366,9 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
           pair(row.portkey, p(row.portkey, 50), p(row.portkey, 99)),
           added(row.ecolink),
           added(row.portkey),
-          `${rate(row.direct)} / ${rate(row.ecolink)} / ${rate(row.portkey)}`,
-          `${row.direct.failures} / ${row.ecolink.failures} / ${row.portkey.failures}`,
+          added(row.bare),
+          `${rate(row.direct)} / ${rate(row.bare)} / ${rate(row.ecolink)} / ${rate(row.portkey)}`,
+          `${row.direct.failures} / ${row.bare.failures} / ${row.ecolink.failures} / ${row.portkey.failures}`,
           row.databaseCpuPerRequest.toFixed(0),
           below === null ? "n/a" : below ? "yes" : "no",
         ];
@@ -358,6 +378,7 @@ export async function runGatewayBench(appUrl: string): Promise<void> {
     if (!(await checkBilling(userId, answered))) process.exitCode = 1;
   } finally {
     await portkey.stop();
+    relay.stop();
     generator.stop();
     upstream.stop();
   }

@@ -27,7 +27,7 @@
 // had left resident).
 import { db } from "../../lib/db";
 import { registerUpstreamModel } from "../../test/support/v1-fixtures";
-import { benchUser, checkBilling, type LoadGenerator, lineReader, percentile, spawnScript, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
+import { benchUser, checkBilling, type LoadGenerator, percentile, startBareRelay, startLoadGenerator, startUpstreamProcess, verdict } from "./gateway";
 import type { ResidentSample, StreamsJob, StreamsResult } from "./load-process";
 import { collectGarbage } from "./full-gc";
 import { processCpuSeconds, residentBytes } from "./proc-stats";
@@ -138,13 +138,6 @@ async function measuredStreams(
   const before = pid === null ? null : await processCpuSeconds(pid);
   const run = await generator.streams({ ...target, ...how, streams: STREAMS, watchPid: pid ?? undefined });
   return { run, cpuSeconds: before === null ? null : (await processCpuSeconds(pid!)) - before };
-}
-
-/** The bare relay (bare-relay.ts) in front of the upstream. */
-async function startBareRelay(upstreamBaseUrl: string): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = spawnScript("bare-relay.ts", [upstreamBaseUrl]);
-  const { url, pid } = JSON.parse(await lineReader(child)()) as { url: string; pid: number };
-  return { url, pid, stop: () => process.kill(pid) };
 }
 
 export async function runOpenStreamsBench(appUrl: string, metricsToken: string, appPid: number | null): Promise<void> {
