@@ -1,7 +1,8 @@
 // What the operator's Prometheus scrapes from GET /metrics (served by server.ts, behind
 // METRICS_TOKEN): the API's requests where they end (lib/inference/metering.ts), the upstream
-// pools' attempts and circuits (lib/inference/upstream-pool.ts), and the process's health —
-// event-loop lag, heap, the database pool. Label values are bounded: model ids that exist, the
+// pools' attempts and circuits (lib/inference/upstream-pool.ts), the metering statements' round
+// trips (lib/credits/reservations.ts), and the process's health — event-loop lag, heap, the
+// database pool. Label values are bounded: model ids that exist, the
 // fixed API routes, endpoint names from configuration, HTTP statuses; never a user or key.
 // Counts are per process (each instance behind a load balancer is scraped on its own); the
 // console's Next.js child, which serves the playground, is not in them.
@@ -30,6 +31,9 @@ export function routeLabel(endpoint: string): string {
 
 /** Request latencies, from a cached answer to a long generation. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Database round trips: a fraction of a millisecond on a quiet database, up to the statement timeout. */
+const DATABASE_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 /** A gauge read when scraped: one sample per state, labelled with it, from `usage`'s fields. */
 function stateGauge(registry: Registry, name: string, help: string, usage: () => Record<string, number>): void {
@@ -103,6 +107,13 @@ function createMetrics() {
       name: "ecolink_upstream_circuit_state",
       help: "An upstream endpoint's circuit: 0 closed (healthy), 1 half-open (being tried), 2 open (taken out of its pool).",
       labelNames: ["model", "upstream"] as const,
+      registers: [registry],
+    }),
+    meteringWriteDuration: new Histogram({
+      name: "ecolink_metering_write_duration_seconds",
+      help: "Round trip of the metering statements to PostgreSQL, by write: reserve (every request waits for its own before it answers), settle, checkpoint (what streams have delivered). One statement may carry several requests of an account.",
+      labelNames: ["write"] as const,
+      buckets: DATABASE_BUCKETS,
       registers: [registry],
     }),
     queueRejections: new Counter({

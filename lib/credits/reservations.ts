@@ -12,6 +12,7 @@ import { DomainError } from "@/lib/errors";
 import type { RequestSource, RequestStatus } from "@/lib/generated/prisma/enums";
 import { type BatchWrite, writeForAccount } from "@/lib/credits/account-write-slots";
 import { formatUsd } from "@/lib/credits/money";
+import { metrics } from "@/lib/metrics";
 
 export interface ReservationRequest {
   userId: string;
@@ -88,8 +89,26 @@ export interface Settlement {
 
 /** A metering write's two forms: for one request, and for several of one account in one statement. */
 interface MeteringStatement {
+  write: MeteringWrite;
   one: PreparedStatement;
   batch: PreparedStatement;
+}
+
+/** The metering writes, as /metrics names them. */
+type MeteringWrite = "reserve" | "settle" | "checkpoint";
+
+/**
+ * Runs a metering statement and records its round trip (ecolink_metering_write_duration_seconds):
+ * every request waits for its reserve before it answers, so an operator must see when PostgreSQL
+ * is what requests wait for.
+ */
+async function timedWrite<Row extends object>(write: MeteringWrite, statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]> {
+  const startedAt = performance.now();
+  try {
+    return await runPrepared<Row>(statement, values);
+  } finally {
+    metrics().meteringWriteDuration.observe({ write }, (performance.now() - startedAt) / 1000);
+  }
 }
 
 /**
@@ -106,10 +125,11 @@ function runMeteringWrite<Row extends object, Item>(
   const rows = items.map(fields);
   const [first = []] = rows;
   const values = rows.length === 1 ? first : first.map((_, field) => rows.map((row) => row[field]));
-  return runPrepared<Row>(rows.length === 1 ? statement.one : statement.batch, [...(around.before ?? []), ...values, ...(around.after ?? [])]);
+  return timedWrite<Row>(statement.write, rows.length === 1 ? statement.one : statement.batch, [...(around.before ?? []), ...values, ...(around.after ?? [])]);
 }
 
 const RESERVE: MeteringStatement = {
+  write: "reserve",
   one: {
     name: "reserve_credit_one",
     text: `SELECT "requestId", "spare", "keyLive", "keyWithinLimit"
@@ -179,6 +199,7 @@ async function refuseIfTooManyInFlight(userId: string): Promise<void> {
 }
 
 const SETTLE: MeteringStatement = {
+  write: "settle",
   one: {
     name: "settle_request_one",
     text: `SELECT "requestId", "cost", "balanceAfter", "autoRechargeDue"
@@ -304,7 +325,7 @@ const CHECKPOINT: PreparedStatement = {
  * not write: requests settled already (by a sweep, once their process's lease ran out).
  */
 export async function checkpointRequests(checkpoints: readonly DeliveryCheckpoint[]): Promise<Set<string>> {
-  const rows = await runPrepared<{ id: string }>(CHECKPOINT, [
+  const rows = await timedWrite<{ id: string }>("checkpoint", CHECKPOINT, [
     checkpoints.map((c) => c.requestId),
     checkpoints.map((c) => c.inputTokens),
     checkpoints.map((c) => c.outputTokens),

@@ -315,6 +315,7 @@ describe("GET /metrics", () => {
       "ecolink_upstream_outstanding_requests",
       "ecolink_db_pool_connections",
       "ecolink_account_writes",
+      "ecolink_metering_write_duration_seconds",
       "nodejs_eventloop_lag_seconds",
     ]) {
       expect(names, name).toContain(name);
@@ -348,6 +349,40 @@ describe("GET /metrics", () => {
         .reduce((sum, [, , count]) => sum + Number(count), 0);
       expect(counted).toBe(rows.length);
     }
+  });
+
+  it("times every metering statement: a reserve and a settlement for each request sent alone, checkpoints as a stream delivers", async () => {
+    const server = await upstreamServer();
+    const model = await registerPool([{ server }]);
+    const user = await fundedUser("1.00");
+    const key = await newApiKey(user.id);
+    // The parser drops a histogram's labels: its count and sum for each write are read from the text.
+    const timed = async () => {
+      const text = await (await scrape()).text();
+      const read = (write: string, part: "count" | "sum") =>
+        Number(text.match(new RegExp(`^ecolink_metering_write_duration_seconds_${part}\\{write="${write}"\\} (\\S+)$`, "m"))?.[1] ?? 0);
+      return {
+        reserves: read("reserve", "count"),
+        settlements: read("settle", "count"),
+        checkpoints: read("checkpoint", "count"),
+        seconds: read("reserve", "sum") + read("settle", "sum"),
+      };
+    };
+    const before = await timed();
+
+    const ids = [await okChat(key.secret, model.id), await okChat(key.secret, model.id)];
+    server.behave(model.upstreamModel, { tokenDelayMs: 20 });
+    const streamed = await chat(key.secret, model.id, { max_tokens: 12, stream: true });
+    expect(parseEventStream(await streamed.text()).done).toBe(true);
+    ids.push(streamed.headers.get("x-request-id")!);
+    await eventually(async () => expect(await db.requestLog.count({ where: { id: { in: ids }, status: "PENDING" } })).toBe(0));
+
+    const after = await timed();
+    expect(after.reserves - before.reserves).toBe(3);
+    expect(after.settlements - before.settlements).toBe(3);
+    // A stream of 12 tokens, 20 ms apart, records its delivery as it goes.
+    expect(after.checkpoints).toBeGreaterThan(before.checkpoints);
+    expect(after.seconds).toBeGreaterThan(before.seconds);
   });
 
   it("counts the requests refused before any key was known, by status", async () => {
