@@ -2,8 +2,8 @@
 // METRICS_TOKEN): the API's requests where they end (lib/inference/metering.ts), the upstream
 // pools' attempts and circuits (lib/inference/upstream-pool.ts), the metering statements' round
 // trips (lib/credits/reservations.ts), and the process's health — event-loop lag, heap, the
-// database pool. Label values are bounded: model ids that exist, the
-// fixed API routes, endpoint names from configuration, HTTP statuses; never a user or key.
+// database pool. Label values are bounded: model ids that exist, the fixed API routes, endpoint
+// names from configuration, HTTP statuses, the kinds of metering write; never a user or key.
 // Counts are per process (each instance behind a load balancer is scraped on its own); the
 // console's Next.js child, which serves the playground, is not in them.
 import "server-only";
