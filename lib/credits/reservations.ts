@@ -103,11 +103,11 @@ type MeteringWrite = "reserve" | "settle" | "checkpoint";
  * is what requests wait for.
  */
 async function timedWrite<Row extends object>(write: MeteringWrite, statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]> {
-  const startedAt = performance.now();
+  const done = metrics().meteringWriteDuration.startTimer({ write });
   try {
     return await runPrepared<Row>(statement, values);
   } finally {
-    metrics().meteringWriteDuration.observe({ write }, (performance.now() - startedAt) / 1000);
+    done();
   }
 }
 
