@@ -94,6 +94,14 @@ async function scrape(token: string | null = METRICS_TOKEN, base = app.url): Pro
   return fetch(`${base}/metrics`, { headers: token ? bearer(token) : {} });
 }
 
+/** A histogram's _count or _sum samples, with their labels as written: the parser drops a histogram's labels. */
+function histogramSamples(text: string, family: string, part: "count" | "sum"): { labels: string; value: number }[] {
+  return [...text.matchAll(new RegExp(`^${family}_${part}\\{([^}]*)\\} (\\S+)$`, "gm"))].map(([, labels, value]) => ({
+    labels: labels!,
+    value: Number(value),
+  }));
+}
+
 function sampleSum(families: PrometheusFamily[], name: string, labels: Record<string, string>): number {
   const family = families.find((f) => f.name === name);
   return (family?.metrics ?? [])
@@ -343,10 +351,9 @@ describe("GET /metrics", () => {
       expect(sampleSum(families, "ecolink_upstream_retries_total", { model })).toBe(rows.reduce((sum, row) => sum + Math.max(row.upstreamAttempts - 1, 0), 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "input" })).toBe(rows.reduce((sum, row) => sum + row.inputTokens, 0));
       expect(sampleSum(families, "ecolink_tokens_total", { model, direction: "output" })).toBe(rows.reduce((sum, row) => sum + row.outputTokens, 0));
-      // The parser drops a histogram's labels, so its per-model counts are read from the text.
-      const counted = [...text.matchAll(/^ecolink_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)]
-        .filter(([, labels]) => labels!.includes(`model="${model}"`))
-        .reduce((sum, [, , count]) => sum + Number(count), 0);
+      const counted = histogramSamples(text, "ecolink_request_duration_seconds", "count")
+        .filter((sample) => sample.labels.includes(`model="${model}"`))
+        .reduce((sum, sample) => sum + sample.value, 0);
       expect(counted).toBe(rows.length);
     }
   });
@@ -356,11 +363,12 @@ describe("GET /metrics", () => {
     const model = await registerPool([{ server }]);
     const user = await fundedUser("1.00");
     const key = await newApiKey(user.id);
-    // The parser drops a histogram's labels: its count and sum for each write are read from the text.
     const timed = async () => {
       const text = await (await scrape()).text();
       const read = (write: string, part: "count" | "sum") =>
-        Number(text.match(new RegExp(`^ecolink_metering_write_duration_seconds_${part}\\{write="${write}"\\} (\\S+)$`, "m"))?.[1] ?? 0);
+        histogramSamples(text, "ecolink_metering_write_duration_seconds", part)
+          .filter((sample) => sample.labels === `write="${write}"`)
+          .reduce((sum, sample) => sum + sample.value, 0);
       return {
         reserves: read("reserve", "count"),
         settlements: read("settle", "count"),
