@@ -192,6 +192,10 @@ export async function checkBilling(userId: string, answered: number): Promise<bo
   return settled && billed === answered;
 }
 
+/** What a scenario's requests are sent to, as the notes under the table name them. */
+const TARGET_NAMES = { direct: "direct", bare: "the bare relay", ecolink: "EcoLink", portkey: "Portkey" } as const;
+const TARGETS = Object.keys(TARGET_NAMES) as (keyof typeof TARGET_NAMES)[];
+
 interface Row {
   scenario: Scenario;
   label: string;
@@ -266,10 +270,9 @@ function printTargets(rows: Row[]): void {
   console.log(`- EcoLink answers every request: ${verdict(ecolinkErrors === 0)} (${ecolinkErrors} errors)`);
   // A server that could not keep up with the pace queued its requests: its latency is then mostly waiting.
   for (const row of rows.filter((r) => r.scenario.rate)) {
-    const names = { direct: "direct", bare: "the bare relay", ecolink: "EcoLink", portkey: "Portkey" } as const;
-    const behind = (Object.keys(names) as (keyof typeof names)[]).filter((k) => !failedAll(row[k]) && perSecond(row[k]) < 0.9 * row.scenario.rate!);
+    const behind = TARGETS.filter((k) => !failedAll(row[k]) && perSecond(row[k]) < 0.9 * row.scenario.rate!);
     if (behind.length)
-      console.log(`Note, ${row.label}: ${behind.map((k) => names[k]).join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
+      console.log(`Note, ${row.label}: ${behind.map((k) => TARGET_NAMES[k]).join(", ")} fell behind the pace, so those latencies are mostly queueing.`);
   }
   for (const row of rows.filter((r) => r.portkeyError)) {
     console.log(
